@@ -1,0 +1,64 @@
+"""Results of a run: violations, per-file errors and the exit code they imply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+__all__ = ["Check", "FileError", "Report", "Violation"]
+
+
+class Check(str, Enum):
+    """The four families of checks (the JSON ``check`` field), plus ``other``."""
+
+    POOL_IDLE = "pool-idle"
+    TCP_KEEPALIVE = "tcp-keepalive"
+    TIMEOUT = "timeout"
+    CONNECT_TIMEOUT = "connect-timeout"
+    OTHER = "other"
+
+
+@dataclass(frozen=True, order=True)
+class Violation:
+    """One finding, positioned on the most specific node (1-based lines and columns)."""
+
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    code: str
+    name: str
+    check: Check
+    library: str
+    message: str
+    fix: str | None = field(default=None, compare=False)
+
+
+@dataclass(frozen=True, order=True)
+class FileError:
+    """A file that could not be checked: unreadable, unparsable or an internal error."""
+
+    path: str
+    message: str
+    code: str = "E001"
+
+
+@dataclass
+class Report:
+    """Everything a run found, sorted by path and position."""
+
+    violations: list[Violation] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+    files_checked: int = 0
+
+    def sort(self) -> None:
+        self.violations.sort()
+        self.errors.sort()
+
+    def exit_code(self, *, exit_zero: bool = False) -> int:
+        if self.errors:
+            return 2
+        if self.violations and not exit_zero:
+            return 1
+        return 0
