@@ -1,0 +1,120 @@
+"""EgressConfig: every pool, keepalive, timeout and retry setting of the reference client."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+__all__ = ["EgressConfig"]
+
+# Linux caps TCP_KEEPIDLE and TCP_KEEPINTVL at 32767 s and TCP_KEEPCNT at 127 probes.
+_MAX_KEEPALIVE_SECONDS = 32767
+_MAX_KEEPALIVE_PROBES = 127
+
+
+@dataclass(frozen=True)
+class EgressConfig:
+    """Settings of `create_client`; the defaults are what lunalint's policy asks for.
+
+    Times are in seconds.
+
+    - ``pool_idle_timeout``: a pooled connection idle longer than this is not reused (httpx
+      ``Limits.keepalive_expiry``). Keep it below the smallest idle timeout of any NAT, load
+      balancer or server on the path. httpx closes expired connections lazily, at the next
+      request or response close.
+    - ``tcp_keepalive``: idle time before the kernel sends the first TCP keepalive probe.
+      ``tcp_keepalive_interval`` and ``tcp_keepalive_count`` (15 s x 6) find a dead peer within
+      90 s more. Socket options take whole seconds, so these are rounded up.
+    - ``timeout``: httpx's per-operation timeout: each socket read, each write and the wait for a
+      pool slot. It restarts on every chunk, so it never kills a stream that keeps producing.
+    - ``connect_timeout``: TCP connect plus TLS handshake, per attempt.
+    - ``deadline``: whole-request deadline, measured from the call: connect, retries and their
+      backoff, response headers and the full streamed body. A stuck request (say an upstream that
+      trickles a byte every few seconds forever) ends here; a stream that finishes within it is
+      never cut. ``None`` disables it. A request can override it with the extension
+      ``"lunalint.deadline"``.
+    - ``pool_max_idle_per_host``: idle connections kept (httpx ``max_keepalive_connections``;
+      httpcore counts it over the whole pool, not per host).
+    - ``pool_max_connections``: open connections at most; further requests wait up to ``timeout``.
+    - ``max_retries``: extra attempts after a connect error, or after a reused connection failed
+      before the response head arrived (the stale-connection race). The second kind only for
+      idempotent methods or requests marked with the extension ``"lunalint.retryable": True``.
+    - ``retry_backoff`` / ``retry_backoff_max``: exponential backoff base and cap, with jitter.
+    """
+
+    pool_idle_timeout: float = 90.0
+    tcp_keepalive: float = 60.0
+    tcp_keepalive_interval: float = 15.0
+    tcp_keepalive_count: int = 6
+    timeout: float = 600.0
+    connect_timeout: float = 10.0
+    deadline: float | None = 3600.0
+    pool_max_idle_per_host: int = 32
+    pool_max_connections: int = 100
+    max_retries: int = 2
+    retry_backoff: float = 0.2
+    retry_backoff_max: float = 5.0
+
+    def __post_init__(self) -> None:
+        _positive("pool_idle_timeout", self.pool_idle_timeout)
+        _positive("timeout", self.timeout)
+        _positive("connect_timeout", self.connect_timeout)
+        if self.deadline is not None:
+            _positive("deadline", self.deadline)
+        for name in ("tcp_keepalive", "tcp_keepalive_interval"):
+            value = getattr(self, name)
+            _positive(name, value)
+            if value > _MAX_KEEPALIVE_SECONDS:
+                raise ValueError(f"{name} must be at most {_MAX_KEEPALIVE_SECONDS} s, got {value!r}")
+        _count("tcp_keepalive_count", self.tcp_keepalive_count, low=1, high=_MAX_KEEPALIVE_PROBES)
+        _count("pool_max_idle_per_host", self.pool_max_idle_per_host, low=0)
+        _count("pool_max_connections", self.pool_max_connections, low=1)
+        _count("max_retries", self.max_retries, low=0)
+        _non_negative("retry_backoff", self.retry_backoff)
+        _non_negative("retry_backoff_max", self.retry_backoff_max)
+        if self.retry_backoff_max < self.retry_backoff:
+            raise ValueError(
+                f"retry_backoff_max ({self.retry_backoff_max!r}) must not be below "
+                f"retry_backoff ({self.retry_backoff!r})"
+            )
+
+    @property
+    def keepalive_idle_seconds(self) -> int:
+        """``tcp_keepalive`` as the whole seconds the socket option takes."""
+        return math.ceil(self.tcp_keepalive)
+
+    @property
+    def keepalive_interval_seconds(self) -> int:
+        """``tcp_keepalive_interval`` as the whole seconds the socket option takes."""
+        return math.ceil(self.tcp_keepalive_interval)
+
+    @property
+    def dead_peer_detection_seconds(self) -> int:
+        """Worst case from the last byte until the kernel fails a silent connection."""
+        return self.keepalive_idle_seconds + self.keepalive_interval_seconds * self.tcp_keepalive_count
+
+
+def _number(name: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"{name} must be a number of seconds, got {value!r}")
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be finite, got {value!r}")
+    return float(value)
+
+
+def _positive(name: str, value: object) -> None:
+    if _number(name, value) <= 0:
+        raise ValueError(f"{name} must be greater than 0 s, got {value!r}")
+
+
+def _non_negative(name: str, value: object) -> None:
+    if _number(name, value) < 0:
+        raise ValueError(f"{name} must not be negative, got {value!r}")
+
+
+def _count(name: str, value: object, *, low: int, high: int | None = None) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be an integer, got {value!r}")
+    if value < low or (high is not None and value > high):
+        bounds = f"at least {low}" if high is None else f"between {low} and {high}"
+        raise ValueError(f"{name} must be {bounds}, got {value!r}")

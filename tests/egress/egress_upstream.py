@@ -1,0 +1,246 @@
+"""Test upstream: a small HTTP/1.1 server on 127.0.0.1 that records every connection and request."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+import urllib.parse
+from dataclasses import dataclass, field
+
+__all__ = ["Connection", "Received", "Upstream"]
+
+@dataclass
+class Connection:
+    """One accepted TCP connection, as the server saw it."""
+
+    id: int
+    peer_port: int
+    opened_at: float
+    closed_at: float | None = None
+    closed_by: str | None = None  # "client" (EOF/reset seen) or "server"
+    requests: int = 0
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request the server read completely (whether or not it answered)."""
+
+    method: str
+    path: str
+    body: bytes
+    connection: int
+    reused: bool  # not the first request on its connection
+    answered: bool
+
+
+@dataclass
+class _State:
+    connections: list[Connection] = field(default_factory=list)
+    received: list[Received] = field(default_factory=list)
+    open_now: int = 0
+    peak_open: int = 0
+
+
+class Upstream:
+    """HTTP/1.1 server with keep-alive; routes, chosen by path (query values in seconds):
+
+    - ``/ok?delay=S``: ``200 ok`` after S seconds (default 0).
+    - ``/stream?chunks=N&interval=S``: chunked body, N chunks S seconds apart.
+    - ``/trickle?interval=S``: headers at once, then one byte every S seconds, never ending
+      (until ``lifetime``).
+    - ``/silent``: reads the request and never answers (until ``lifetime``).
+    - ``/drop-if-reused``: a request on a reused connection is read and the connection closed
+      without an answer (the server-side stale race); on a new connection, ``200 ok``.
+
+    ``idle_close_after`` closes a connection once it has been idle that long, as servers and
+    load balancers do. ``lifetime`` stops everything, so nothing outlives a test.
+    """
+
+    def __init__(self, *, idle_close_after: float | None = None, lifetime: float = 300.0) -> None:
+        self.idle_close_after = idle_close_after
+        self.lifetime = lifetime
+        self.port = 0
+        self._state = _State()
+        self._server: asyncio.base_events.Server | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
+        self._writers: set[asyncio.StreamWriter] = set()
+        self._watchdog: asyncio.Task[None] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Upstream:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self.port = self._server.sockets[0].getsockname()[1]
+        self._watchdog = asyncio.create_task(self._stop_after_lifetime())
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watchdog
+        await self.stop()
+
+    async def _stop_after_lifetime(self) -> None:
+        await asyncio.sleep(self.lifetime)
+        await self.stop()
+
+    async def stop(self) -> None:
+        if self._server is not None:
+            self._server.close()
+            await self._server.wait_closed()
+        for writer in list(self._writers):
+            writer.transport.abort()
+        for task in list(self._handlers):
+            task.cancel()
+        await asyncio.gather(*self._handlers, return_exceptions=True)
+
+    def url(self, path: str = "/ok") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    # -- what the server saw ---------------------------------------------------------------
+
+    @property
+    def connections(self) -> list[Connection]:
+        return list(self._state.connections)
+
+    @property
+    def received(self) -> list[Received]:
+        return list(self._state.received)
+
+    @property
+    def open_connections(self) -> int:
+        return self._state.open_now
+
+    @property
+    def peak_open_connections(self) -> int:
+        return self._state.peak_open
+
+    def count(self, method: str | None = None, path: str | None = None) -> int:
+        return sum(
+            1
+            for r in self._state.received
+            if (method is None or r.method == method) and (path is None or r.path == path)
+        )
+
+    async def wait_closed(self, connection: Connection, timeout: float = 5.0) -> bool:
+        """Wait (bounded) until the server has seen ``connection`` close."""
+        end = time.monotonic() + timeout
+        while connection.closed_at is None and time.monotonic() < end:
+            await asyncio.sleep(0.01)
+        return connection.closed_at is not None
+
+    # -- serving ---------------------------------------------------------------------------
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        self._handlers.add(task)
+        self._writers.add(writer)
+        state = self._state
+        conn = Connection(len(state.connections), writer.get_extra_info("peername")[1], time.monotonic())
+        state.connections.append(conn)
+        state.open_now += 1
+        state.peak_open = max(state.peak_open, state.open_now)
+        try:
+            conn.closed_by = await self._serve(conn, reader, writer)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            conn.closed_by = "client"
+        except asyncio.CancelledError:
+            conn.closed_by = "server"
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(writer.wait_closed(), timeout=1.0)
+            conn.closed_at = time.monotonic()
+            state.open_now -= 1
+            self._writers.discard(writer)
+            self._handlers.discard(task)
+
+    async def _serve(
+        self, conn: Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> str:
+        while True:
+            try:
+                first = await asyncio.wait_for(reader.read(1), timeout=self.idle_close_after)
+            except asyncio.TimeoutError:
+                return "server"  # idle close, a FIN to the client
+            if not first:
+                return "client"
+            head = first + await reader.readuntil(b"\r\n\r\n")
+            method, target, headers = _parse_head(head)
+            body = await _read_body(reader, headers)
+            conn.requests += 1
+            url = urllib.parse.urlsplit(target)
+            query = {k: float(v) for k, v in urllib.parse.parse_qsl(url.query)}
+            if url.path == "/drop-if-reused" and conn.requests > 1:
+                self._record(method, url.path, body, conn, answered=False)
+                return "server"
+            if url.path == "/silent":
+                self._record(method, url.path, body, conn, answered=False)
+                await asyncio.sleep(self.lifetime)
+                return "server"
+            self._record(method, url.path, body, conn, answered=True)
+            await self._respond(url.path, query, writer)
+            if headers.get("connection", "").lower() == "close":
+                return "server"
+
+    def _record(self, method: str, path: str, body: bytes, conn: Connection, *, answered: bool) -> None:
+        self._state.received.append(
+            Received(method, path, body, conn.id, reused=conn.requests > 1, answered=answered)
+        )
+
+    async def _respond(self, path: str, query: dict[str, float], writer: asyncio.StreamWriter) -> None:
+        if path == "/stream":
+            writer.write(_chunked_head())
+            for i in range(int(query.get("chunks", 3))):
+                await asyncio.sleep(query.get("interval", 0.1))
+                writer.write(_chunk(f"chunk {i}\n".encode()))
+                await writer.drain()
+            writer.write(b"0\r\n\r\n")
+        elif path == "/trickle":
+            writer.write(_chunked_head())
+            while True:  # ends with the connection or at `lifetime` (stop cancels it)
+                await asyncio.sleep(query.get("interval", 0.2))
+                writer.write(_chunk(b"."))
+                await writer.drain()
+        else:
+            await asyncio.sleep(query.get("delay", 0.0))
+            writer.write(
+                b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok"
+            )
+        await writer.drain()
+
+
+def _parse_head(head: bytes) -> tuple[str, str, dict[str, str]]:
+    lines = head.decode("latin-1").split("\r\n")
+    method, target, _version = lines[0].split(" ", 2)
+    headers: dict[str, str] = {}
+    for line in lines[1:]:
+        if line:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+    return method, target, headers
+
+
+async def _read_body(reader: asyncio.StreamReader, headers: dict[str, str]) -> bytes:
+    if "content-length" in headers:
+        return await reader.readexactly(int(headers["content-length"]))
+    if headers.get("transfer-encoding", "").lower() != "chunked":
+        return b""
+    body = b""
+    while True:
+        size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+        chunk = await reader.readexactly(size + 2)
+        if size == 0:
+            return body
+        body += chunk[:-2]
+
+
+def _chunked_head() -> bytes:
+    return b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n"
+
+
+def _chunk(data: bytes) -> bytes:
+    return f"{len(data):x}\r\n".encode() + data + b"\r\n"
