@@ -179,7 +179,9 @@ class Upstream:
                 return "server"
             if url.path == "/silent":
                 self._record(method, url.path, body, conn, answered=False)
-                await asyncio.sleep(self.lifetime)
+                with contextlib.suppress(asyncio.TimeoutError):  # until the client gives up
+                    if not await asyncio.wait_for(reader.read(1), timeout=self.lifetime):
+                        return "client"
                 return "server"
             self._record(method, url.path, body, conn, answered=True)
             await self._respond(url.path, query, writer)

@@ -1,0 +1,166 @@
+"""The ``lunalint`` command line: parses options, calls the engine, prints, returns the exit code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from lunalint import __version__
+
+__all__ = ["main"]
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _fail(message: str) -> None:
+    click.echo(f"lunalint: error: {message}", err=True)
+    raise SystemExit(EXIT_ERROR)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="lunalint", message="%(prog)s %(version)s")
+def cli() -> None:
+    """lunalint: find HTTP clients that hang on stale pooled connections or kill long streams."""
+
+
+def _codes(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
+              help="Use this pyproject.toml instead of the nearest one.")
+@click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
+@click.option("--select", help="Comma-separated rule codes, prefixes or names to enable.")
+@click.option("--extend-select", help="Rules to enable on top of the selection.")
+@click.option("--ignore", help="Comma-separated rule codes, prefixes or names to disable.")
+@click.option("--exclude", help="Comma-separated glob patterns to skip (replaces the configured ones).")
+@click.option("--streaming-min-timeout", type=float, help="Shortest timeout that lets long streams live (s).")
+@click.option("--max-pool-idle-timeout", type=float, help="Longest allowed pool idle expiry (s).")
+@click.option("--max-keepalive-idle", type=float, help="Longest allowed TCP keepalive idle time (s).")
+@click.option("--max-connect-timeout", type=float, help="Longest allowed connect timeout (s).")
+@click.option("--require-explicit/--no-require-explicit", default=None,
+              help="Also report settings left to a library default.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="Output format.")
+@click.option("--output-file", "-o", type=click.Path(path_type=Path), help="Write the report to this file.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
+@click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary line.")
+@click.option("--no-color", is_flag=True, help="Never colour the output.")
+def check(paths: tuple[Path, ...], config_path: Path | None, isolated: bool, select: str | None,
+          extend_select: str | None, ignore: str | None, exclude: str | None,
+          streaming_min_timeout: float | None, max_pool_idle_timeout: float | None,
+          max_keepalive_idle: float | None, max_connect_timeout: float | None,
+          require_explicit: bool | None, output_format: str, output_file: Path | None, exit_zero: bool,
+          statistics: bool, quiet: bool, no_color: bool) -> None:
+    """Check PATHS (default: the current directory) for HTTP client misconfiguration."""
+    from lunalint.config import ConfigError, find_config, load_settings
+    from lunalint.engine import check_paths
+    from lunalint.output import render
+    from lunalint.rules import known_selectors
+
+    targets = list(paths) or [Path(".")]
+    overrides: dict[str, Any] = {}
+    for key, value in (("select", _codes(select)), ("extend-select", _codes(extend_select)),
+                       ("ignore", _codes(ignore)), ("exclude", _codes(exclude)),
+                       ("streaming-min-timeout", streaming_min_timeout),
+                       ("max-pool-idle-timeout", max_pool_idle_timeout),
+                       ("max-keepalive-idle", max_keepalive_idle),
+                       ("max-connect-timeout", max_connect_timeout),
+                       ("require-explicit", require_explicit)):
+        if value is not None:
+            overrides[key] = value
+    config: Path | None = config_path
+    try:
+        if config_path is not None:
+            if not config_path.is_file():
+                _fail(f"{config_path}: configuration file not found")
+        else:
+            config = None if isolated else find_config(_common_parent(targets))
+        settings = load_settings(config, overrides, known_codes=known_selectors())
+    except ConfigError as error:
+        _fail(str(error))
+        return
+    report = check_paths(targets, settings)
+    color = not no_color and output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    text = render(report, output_format, color=color, statistics=statistics)
+    if quiet and output_format == "text":
+        text = "".join(line + "\n" for line in text.splitlines()
+                       if not line.startswith(("Found ", "All checks passed")))
+    if output_file is not None:
+        _write_atomically(output_file, text)
+    else:
+        click.echo(text, nl=False)
+    for file_error in report.errors:
+        click.echo(f"lunalint: error: {file_error.path}: {file_error.message}", err=True)
+    raise SystemExit(report.exit_code(exit_zero=exit_zero))
+
+
+def _common_parent(paths: list[Path]) -> Path:
+    resolved = [path.resolve() for path in paths]
+    try:
+        common = Path(os.path.commonpath([str(path) for path in resolved]))
+    except ValueError:
+        return Path.cwd()
+    return common
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(f".{path.name}.lunalint-tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError as error:
+        temporary.unlink(missing_ok=True)
+        _fail(f"{path}: cannot write output: {error.strerror or error}")
+
+
+@cli.command("rules")
+def rules_command() -> None:
+    """List every rule: code, name, family, fix, summary."""
+    from lunalint.rules import all_rules
+
+    rows = [(rule.code, rule.name, rule.check_family.value, "yes" if rule.has_fix else "no", rule.summary)
+            for rule in all_rules()]
+    headers = ("code", "name", "check", "fix", "summary")
+    widths = [max(len(str(row[i])) for row in (headers, *rows)) for i in range(4)]
+    for row in (headers, *rows):
+        click.echo("  ".join(str(cell).ljust(width) for cell, width in zip(row[:4], widths)) + "  " + row[4])
+
+
+@cli.command("explain")
+@click.argument("rule")
+def explain_command(rule: str) -> None:
+    """Show the documentation of RULE (a code such as LL301, or a name)."""
+    from lunalint.rules import rule_by_selector
+
+    found = rule_by_selector(rule)
+    if found is None:
+        _fail(f"unknown rule {rule!r}; `lunalint rules` lists them")
+        return
+    click.echo(f"# {found.name} ({found.code})\n\nDerived from the **{found.check_family.value}** check.\n")
+    click.echo(found.documentation())
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (``SystemExit`` never escapes)."""
+    try:
+        cli.main(args=argv, prog_name="lunalint", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted!", err=True)
+        return EXIT_ERROR
+    except click.exceptions.ClickException as error:
+        error.show()
+        return EXIT_ERROR
+    except SystemExit as exit_:
+        code = exit_.code
+        return code if isinstance(code, int) else (0 if code is None else EXIT_ERROR)
+    return EXIT_CLEAN

@@ -1,0 +1,219 @@
+"""The engine: parse a file, extract ClientSpecs through the library registry, run the rules.
+
+It knows no rule and no library by name. ``check_paths`` is the whole pipeline; ``check_source``
+checks one file's bytes and is what tests and the property tests call.
+"""
+
+from __future__ import annotations
+
+import bisect
+import fnmatch
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lunalint.config import Settings
+from lunalint.discover import Discovered, PathError, discover, imports_client_module
+from lunalint.report import FileError, Report, Violation
+from lunalint.rules import select_rules
+from lunalint.rules.base import Rule
+
+if TYPE_CHECKING:
+    import libcst as cst
+    from libcst.metadata import CodeRange
+
+    from lunalint.scope import ModuleScan
+    from lunalint.spec import ClientSpec
+
+__all__ = ["FileResult", "check_paths", "check_source", "extract_specs"]
+
+INTERNAL_ERROR_HINT = "this is a bug in lunalint; please report it with the file that triggers it"
+
+
+@dataclass
+class FileResult:
+    violations: list[Violation] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+
+
+def check_paths(paths: Sequence[Path], settings: Settings) -> Report:
+    """Discover, check and collect every file under ``paths``."""
+    rules = _active_rules(settings)
+    report = Report()
+    for item in discover(paths, settings.exclude + settings.extend_exclude, settings.root):
+        if isinstance(item, PathError):
+            report.errors.append(FileError(item.display, item.message, code="E002"))
+            continue
+        result = check_file(item, settings, rules)
+        report.violations.extend(result.violations)
+        report.errors.extend(result.errors)
+        report.files_checked += 1
+    report.sort()
+    return report
+
+
+def _active_rules(settings: Settings) -> tuple[type[Rule], ...]:
+    return select_rules(settings.select, settings.extend_select, settings.ignore,
+                        require_explicit=settings.policy.require_explicit)
+
+
+def check_file(item: Discovered, settings: Settings, rules: Sequence[type[Rule]]) -> FileResult:
+    try:
+        source = item.path.read_bytes()
+    except FileNotFoundError:
+        return FileResult(errors=[FileError(item.display, "file disappeared before it could be read", "E002")])
+    except IsADirectoryError:
+        return FileResult(errors=[FileError(item.display, "is a directory", "E002")])
+    except OSError as error:
+        return FileResult(errors=[FileError(item.display, f"cannot read: {error.strerror or error}", "E002")])
+    file_rules = _rules_for_file(item.path, settings, rules)
+    return check_source(source, item.display, settings, file_rules)
+
+
+def _rules_for_file(path: Path, settings: Settings, rules: Sequence[type[Rule]]) -> Sequence[type[Rule]]:
+    if not settings.per_file_ignores:
+        return rules
+    try:
+        relative = path.resolve().relative_to(settings.root).as_posix()
+    except ValueError:
+        relative = path.as_posix()
+    ignored: list[str] = []
+    for pattern, codes in settings.per_file_ignores:
+        if fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(path.name, pattern):
+            ignored.extend(codes)
+    if not ignored:
+        return rules
+    return [rule for rule in rules if not any(
+        code in ("ALL", rule.name) or rule.code.startswith(code) for code in ignored)]
+
+
+def check_source(source: bytes | str, display: str, settings: Settings | None = None,
+                 rules: Sequence[type[Rule]] | None = None) -> FileResult:
+    """Check one file's contents. Never raises: problems become ``FileError``s."""
+    settings = settings or Settings()
+    if rules is None:
+        rules = _active_rules(settings)
+    data = source.encode("utf-8") if isinstance(source, str) else source
+    if not rules or not imports_client_module(data):
+        return FileResult()
+    try:
+        return _check_parsed(data, display, settings, rules)
+    except _UserError as error:
+        return FileResult(errors=[FileError(display, str(error), "E001")])
+    except RecursionError:
+        return FileResult(errors=[FileError(display, "too deeply nested to analyse", "E001")])
+    except Exception as error:  # noqa: BLE001 - one file must never stop the run
+        cause = f"{type(error).__name__}: {error}".splitlines()[0] if str(error) else type(error).__name__
+        return FileResult(errors=[FileError(display, f"internal error ({cause}); {INTERNAL_ERROR_HINT}", "E900")])
+
+
+class _UserError(Exception):
+    """A problem with the file itself (syntax, encoding)."""
+
+
+def _parse(data: bytes) -> cst.Module:
+    import libcst as cst
+
+    if b"\x00" in data:
+        raise _UserError("contains NUL bytes; not a Python source file")
+    try:
+        return cst.parse_module(data)
+    except cst.ParserSyntaxError as error:
+        raise _UserError(f"syntax error at line {error.raw_line}, column {error.raw_column + 1}: "
+                         f"{error.message.splitlines()[0] if error.message else 'invalid syntax'}") from None
+    except (UnicodeDecodeError, LookupError, SyntaxError) as error:
+        raise _UserError(f"cannot decode: {str(error).splitlines()[0]}") from None
+
+
+def extract_specs(module: cst.Module, scan: ModuleScan | None = None) -> list[ClientSpec]:
+    """Every ClientSpec in ``module``, minus those another spec absorbs."""
+    import libcst as cst
+
+    from lunalint.libraries import load
+    from lunalint.scope import scan_module
+    from lunalint.values import Obj, Resolver
+
+    registry = load()
+    scan = scan or scan_module(module)
+    resolver = Resolver(scan)
+    specs: list[ClientSpec] = []
+    for call, scope in scan.calls:
+        func = call.func
+        qualname = resolver.qualname(func, scope)
+        if qualname is not None and qualname in registry.constructors:
+            value = resolver.call(call, scope)
+            if isinstance(value, Obj):
+                specs.extend(registry.constructors[qualname][1](value))
+            continue
+        if isinstance(func, cst.Attribute) and func.attr.value in registry.method_names:
+            receiver = resolver.resolve(func.value, scope)
+            if isinstance(receiver, Obj) and receiver.qualname in registry.methods:
+                value = resolver.call(call, scope, qualname=f"{receiver.qualname}.{func.attr.value}")
+                assert isinstance(value, Obj)
+                specs.extend(registry.methods[receiver.qualname][1](receiver, value, func.attr.value))
+    absorbed = {id(node) for spec in specs for node in spec.absorbs}
+    return [spec for spec in specs if id(spec.node) not in absorbed]
+
+
+def _check_parsed(data: bytes, display: str, settings: Settings, rules: Sequence[type[Rule]]) -> FileResult:
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    from lunalint.scope import scan_module
+    from lunalint.suppress import parse_suppressions
+
+    module = _parse(data)
+    scan = scan_module(module)
+    specs = extract_specs(module, scan)
+    if not specs:
+        return FileResult()
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    statement_starts = _statement_index(scan.statements, positions)
+    suppressions = parse_suppressions(module.code)
+    instances = [rule() for rule in rules]
+    found: dict[tuple[object, ...], Violation] = {}
+    for spec in specs:
+        for rule in instances:
+            for finding in rule.check(spec, settings.policy):
+                where = positions.get(finding.node)
+                if where is None:
+                    where = positions[spec.node]
+                line = where.start.line
+                lines = (line, statement_starts(line))
+                if suppressions.suppresses(rule.code, lines):
+                    continue
+                violation = Violation(
+                    path=display, line=line, column=where.start.column + 1,
+                    end_line=where.end.line, end_column=where.end.column + 1,
+                    code=rule.code, name=rule.name, check=rule.check_family, library=spec.library,
+                    message=finding.message,
+                )
+                found.setdefault((violation.line, violation.column, violation.code, violation.message), violation)
+    return FileResult(violations=sorted(found.values()))
+
+
+def _statement_index(statements: Iterable[cst.CSTNode],
+                     positions: Mapping[cst.CSTNode, CodeRange]) -> _StatementStarts:
+    ranges = []
+    for statement in statements:
+        where = positions.get(statement)
+        if where is not None:
+            ranges.append((where.start.line, where.end.line))
+    return _StatementStarts(sorted(ranges))
+
+
+class _StatementStarts:
+    """The first line of the innermost statement that contains a line."""
+
+    def __init__(self, ranges: list[tuple[int, int]]) -> None:
+        self._ranges = ranges
+        self._starts = [start for start, _ in ranges]
+
+    def __call__(self, line: int) -> int:
+        index = bisect.bisect_right(self._starts, line) - 1
+        while index >= 0:
+            start, end = self._ranges[index]
+            if end >= line:
+                return start
+            index -= 1
+        return line

@@ -1,0 +1,49 @@
+"""The registry of library entries, one module per library family.
+
+``CLIENT_MODULES`` is plain data so that the prefilter can run without importing libcst or any
+library entry; ``load()`` imports the entries themselves.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lunalint.libraries.base import ConstructorHandler, Library, MethodHandler
+
+__all__ = ["CLIENT_MODULES", "ENTRIES", "Registry", "load"]
+
+# entry module -> the top-level import names it covers
+ENTRIES: dict[str, tuple[str, ...]] = {
+    "lunalint.libraries.httpx": ("httpx", "httpx2"),
+}
+
+CLIENT_MODULES: tuple[str, ...] = tuple(sorted({m for modules in ENTRIES.values() for m in modules}))
+
+
+@dataclass(frozen=True)
+class Registry:
+    """Every library's handlers, keyed by qualified name."""
+
+    libraries: tuple[Library, ...]
+    constructors: dict[str, tuple[Library, ConstructorHandler]] = field(default_factory=dict)
+    methods: dict[str, tuple[Library, MethodHandler]] = field(default_factory=dict)
+    method_names: frozenset[str] = frozenset()  # every method name some library follows
+
+
+@lru_cache(maxsize=1)
+def load() -> Registry:
+    libraries: list[Library] = []
+    registry = Registry(libraries=())
+    for entry in ENTRIES:
+        library: Library = importlib.import_module(entry).LIBRARY
+        libraries.append(library)
+        for qualname, handler in library.constructors.items():
+            registry.constructors[qualname] = (library, handler)
+        for qualname, method_handler in library.methods.items():
+            registry.methods[qualname] = (library, method_handler)
+    names = frozenset(name for library in libraries for name in library.method_names)
+    return Registry(tuple(libraries), registry.constructors, registry.methods, names)

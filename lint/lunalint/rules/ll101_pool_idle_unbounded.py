@@ -1,0 +1,78 @@
+"""LL101 pool-idle-unbounded: idle pooled connections never expire."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lunalint.report import Check
+from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.spec import State
+
+if TYPE_CHECKING:
+    from lunalint.config import Policy
+    from lunalint.spec import ClientSpec
+
+
+class PoolIdleUnbounded(Rule):
+    """
+    ## What it does
+    Checks for connection pools whose idle connections never expire, such as
+    `httpx.Limits(keepalive_expiry=None)`.
+
+    ## Why is this bad?
+    Load balancers, NAT gateways and firewalls forget idle connections after 60-350 s, often
+    without sending a FIN or RST. A pool that keeps idle connections forever hands such a dead
+    connection to the next request, which then hangs until its read timeout (600 s with the
+    OpenAI/Anthropic SDK defaults, forever without one). An idle expiry shorter than the path's
+    idle window makes the pool open a fresh connection instead.
+
+    ## Example
+    ```python
+    import httpx
+
+    transport = httpx.HTTPTransport(limits=httpx.Limits(keepalive_expiry=None))
+    ```
+
+    ## Use instead
+    ```python
+    import httpx
+
+    transport = httpx.HTTPTransport(limits=httpx.Limits(keepalive_expiry=60))
+    ```
+
+    ## Options
+    - `max-pool-idle-timeout` (default 90 s)
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - [httpx: Resource limits](https://www.python-httpx.org/advanced/resource-limits/)
+    - [AWS Network Firewall: TCP idle timeout](https://docs.aws.amazon.com/network-firewall/latest/developerguide/stateful-rule-groups-idle-timeout.html)
+    """
+
+    code = "LL101"
+    name = "pool-idle-unbounded"
+    check_family = Check.POOL_IDLE
+    summary = "Idle pooled connections never expire"
+
+    VALID = (
+        Valid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=60))"),
+        Valid("import httpx\nhttpx.Client()"),
+        Valid("import httpx\ndef make(expiry):\n    return httpx.Client(limits=httpx.Limits(keepalive_expiry=expiry))"),
+    )
+    INVALID = (
+        Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=None))", "never expire"),
+        Invalid("import httpx2 as h\nL = h.Limits(keepalive_expiry=None)\nh.AsyncClient(limits=L)", "httpx2.AsyncClient"),
+        Invalid("from httpx import HTTPTransport, Limits, Client\n"
+                "Client(transport=HTTPTransport(limits=Limits(keepalive_expiry=float('inf'))))", "never expire"),
+    )
+
+    def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
+        setting = spec.pool_idle
+        if spec.pooled and setting is not None and setting.state is State.DISABLED:
+            detail = f" ({setting.note})" if setting.note else ""
+            yield Finding(setting.node,
+                          f"{spec.label} pool idle expiry is unbounded{detail}: idle connections never "
+                          "expire, so one a load balancer or NAT has dropped is reused and hangs")

@@ -1,0 +1,80 @@
+"""LL102 pool-idle-too-long: idle expiry longer than the path's idle window."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lunalint.report import Check
+from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.spec import fmt_seconds
+
+if TYPE_CHECKING:
+    from lunalint.config import Policy
+    from lunalint.spec import ClientSpec
+
+
+class PoolIdleTooLong(Rule):
+    """
+    ## What it does
+    Checks for connection pools whose idle expiry is longer than `max-pool-idle-timeout`.
+
+    ## Why is this bad?
+    An idle connection is only safe to reuse while every hop on the path still remembers it.
+    Cloud load balancers and NAT gateways drop idle flows after 60-350 s, usually silently. With
+    an expiry of, say, 300 s the pool reuses connections that have already been dropped, and the
+    request hangs until the read timeout.
+
+    ## Example
+    ```python
+    import httpx
+
+    limits = httpx.Limits(keepalive_expiry=300)
+    ```
+
+    ## Use instead
+    ```python
+    import httpx
+
+    limits = httpx.Limits(keepalive_expiry=60)
+    ```
+
+    ## Options
+    - `max-pool-idle-timeout` (default 90 s)
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - [httpx: Resource limits](https://www.python-httpx.org/advanced/resource-limits/)
+    """
+
+    code = "LL102"
+    name = "pool-idle-too-long"
+    check_family = Check.POOL_IDLE
+    summary = "Pool idle expiry is longer than the maximum"
+
+    VALID = (
+        Valid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=90))"),
+        Valid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=300))",
+              {"max_pool_idle_timeout": 400}),
+    )
+    INVALID = (
+        Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=300))",
+                "pool idle expiry 300 s exceeds the maximum of 90 s"),
+        Invalid("import httpx as hx\nEXPIRY = 5 * 60\nhx.AsyncClient(limits=hx.Limits(keepalive_expiry=EXPIRY))",
+                "300 s"),
+        Invalid("import os, httpx\n"
+                "httpx.Client(limits=httpx.Limits(keepalive_expiry=float(os.getenv('EXPIRY', '120'))))",
+                "environment default of EXPIRY"),
+    )
+
+    def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
+        setting = spec.pool_idle
+        if not spec.pooled or setting is None or not setting.finite or setting.seconds is None:
+            return
+        if setting.seconds > policy.max_pool_idle_timeout:
+            yield Finding(setting.node,
+                          f"{spec.label} pool idle expiry {setting.describe()} exceeds the maximum of "
+                          f"{fmt_seconds(policy.max_pool_idle_timeout)}: connections idle that long may "
+                          "already be dropped by a load balancer or NAT and hang when reused")

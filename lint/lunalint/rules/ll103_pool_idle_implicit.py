@@ -1,0 +1,72 @@
+"""LL103 pool-idle-implicit: pool idle expiry left to the library default (explicit mode)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lunalint.report import Check
+from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.spec import State
+
+if TYPE_CHECKING:
+    from lunalint.config import Policy
+    from lunalint.spec import ClientSpec
+
+
+class PoolIdleImplicit(Rule):
+    """
+    ## What it does
+    With `require-explicit = true`, checks for pooled clients whose idle expiry is left to the
+    library default.
+
+    ## Why is this bad?
+    Library defaults differ (httpx 5 s, aiohttp 15 s, requests/urllib3 never) and change between
+    versions. Teams that want every connection setting visible in code can require it.
+
+    ## Example
+    ```python
+    import httpx
+
+    client = httpx.Client()
+    ```
+
+    ## Use instead
+    ```python
+    import httpx
+
+    client = httpx.Client(limits=httpx.Limits(keepalive_expiry=60))
+    ```
+
+    ## Options
+    - `require-explicit` (default false)
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - [httpx: Resource limits](https://www.python-httpx.org/advanced/resource-limits/)
+    """
+
+    code = "LL103"
+    name = "pool-idle-implicit"
+    check_family = Check.POOL_IDLE
+    summary = "Pool idle expiry is left to the library default (explicit mode)"
+    explicit_only = True
+
+    VALID = (
+        Valid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=30))", {"require_explicit": True}),
+        Valid("import httpx\nhttpx.get('https://example.com', timeout=10)", {"require_explicit": True}),
+    )
+    INVALID = (
+        Invalid("import httpx\nhttpx.Client()", "left to the httpx default (5 s)", {"require_explicit": True}),
+        Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(max_connections=10))", "Limits() default",
+                {"require_explicit": True}),
+    )
+
+    def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
+        setting = spec.pool_idle
+        if spec.pooled and setting is not None and setting.is_default and setting.state is not State.UNKNOWN:
+            yield Finding(setting.node,
+                          f"{spec.label} pool idle expiry is left to the {setting.note or 'library default'} "
+                          f"({setting.describe().split(' (')[0]}); set it explicitly")

@@ -1,0 +1,93 @@
+"""LL201 tcp-keepalive-missing: a pooled client whose sockets have no TCP keepalive."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lunalint.report import Check
+from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.spec import KeepaliveState
+
+if TYPE_CHECKING:
+    from lunalint.config import Policy
+    from lunalint.spec import ClientSpec
+
+GOOD_OPTIONS = ("[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1), (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 30),"
+                " (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10), (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)]")
+
+
+class TcpKeepaliveMissing(Rule):
+    """
+    ## What it does
+    Checks for pooled HTTP clients whose sockets do not enable TCP keepalive (`SO_KEEPALIVE`).
+
+    ## Why is this bad?
+    When a NAT gateway, firewall or load balancer silently forgets a connection, neither end is
+    told. Without keepalive probes the client only finds out when a request on that connection
+    times out, after the full read timeout. Keepalive probes keep middlebox idle timers fresh
+    during long silent waits (extended thinking) and make the kernel fail a dead connection, so
+    the pool discards it before reuse.
+
+    ## Example
+    ```python
+    import httpx
+
+    client = httpx.Client(timeout=httpx.Timeout(600, connect=10))
+    ```
+
+    ## Use instead
+    ```python
+    import socket
+    import httpx
+
+    transport = httpx.HTTPTransport(
+        limits=httpx.Limits(keepalive_expiry=60),
+        socket_options=[
+            (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
+            (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 30),
+            (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10),
+            (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3),
+        ],
+    )
+    client = httpx.Client(transport=transport, timeout=httpx.Timeout(600, connect=10))
+    ```
+    Passing `transport=` turns off httpx's environment proxies; add them back with `mounts=` if
+    you rely on `HTTPS_PROXY`.
+
+    ## Options
+    - `max-keepalive-idle` (default 60 s)
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - [httpx: Transports, socket_options](https://www.python-httpx.org/advanced/transports/)
+    - [tcp(7): TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT](https://man7.org/linux/man-pages/man7/tcp.7.html)
+    """
+
+    code = "LL201"
+    name = "tcp-keepalive-missing"
+    check_family = Check.TCP_KEEPALIVE
+    summary = "Pooled connections have no TCP keepalive"
+
+    VALID = (
+        Valid(f"import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options={GOOD_OPTIONS}))"),
+        Valid("import httpx\nhttpx.get('https://example.com', timeout=httpx.Timeout(600, connect=5))"),
+        Valid("import httpx\ndef make(t):\n    return httpx.Client(transport=t)"),
+    )
+    INVALID = (
+        Invalid("import httpx\nhttpx.Client()", "has no TCP keepalive"),
+        Invalid("import httpx\nhttpx.AsyncClient(transport=httpx.AsyncHTTPTransport(retries=2))",
+                "without socket_options"),
+        Invalid("import httpx, socket\nOPTS = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]\n"
+                "httpx.Client(transport=httpx.HTTPTransport(socket_options=OPTS))", "do not include SO_KEEPALIVE"),
+    )
+
+    def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
+        keepalive = spec.keepalive
+        if spec.pooled and keepalive is not None and keepalive.state is KeepaliveState.OFF:
+            detail = f" ({keepalive.note})" if keepalive.note else ""
+            yield Finding(keepalive.node,
+                          f"{spec.label} has no TCP keepalive{detail}: a connection silently dropped by a "
+                          "NAT or load balancer hangs until the read timeout")

@@ -1,0 +1,85 @@
+"""LL202 tcp-keepalive-idle-missing: SO_KEEPALIVE without an idle time (kernel default 7200 s)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lunalint.report import Check
+from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.spec import KeepaliveState
+
+if TYPE_CHECKING:
+    from lunalint.config import Policy
+    from lunalint.spec import ClientSpec
+
+KERNEL_DEFAULT_IDLE = 7200
+
+
+class TcpKeepaliveIdleMissing(Rule):
+    """
+    ## What it does
+    Checks for sockets that set `SO_KEEPALIVE` without an idle time (`TCP_KEEPIDLE` on Linux and
+    Windows, `TCP_KEEPALIVE` on macOS).
+
+    ## Why is this bad?
+    Without an idle time the kernel waits its default before the first probe: 7200 s (2 hours) on
+    Linux, macOS and Windows. NAT gateways and load balancers forget idle flows after 60-350 s, so
+    the probes come far too late to help.
+
+    ## Example
+    ```python
+    import socket
+
+    options = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
+    ```
+
+    ## Use instead
+    ```python
+    import socket
+    import sys
+
+    options = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]
+    if hasattr(socket, "TCP_KEEPIDLE"):
+        options.append((socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 30))
+    elif sys.platform == "darwin":
+        options.append((socket.IPPROTO_TCP, getattr(socket, "TCP_KEEPALIVE", 0x10), 30))
+    ```
+
+    ## Options
+    - `max-keepalive-idle` (default 60 s)
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - [tcp(7): tcp_keepalive_time](https://man7.org/linux/man-pages/man7/tcp.7.html)
+    """
+
+    code = "LL202"
+    name = "tcp-keepalive-idle-missing"
+    check_family = Check.TCP_KEEPALIVE
+    summary = "SO_KEEPALIVE without an idle time waits the 2-hour kernel default"
+
+    VALID = (
+        Valid("import httpx, socket\nopts = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]\n"
+              "if hasattr(socket, 'TCP_KEEPIDLE'):\n    opts.append((socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 30))\n"
+              "httpx.Client(transport=httpx.HTTPTransport(socket_options=opts))"),
+        Valid("import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options="
+              "[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1), *extra]))"),
+    )
+    INVALID = (
+        Invalid("import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options="
+                "[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]))", "kernel default of 7200 s"),
+        Invalid("import httpx2\nfrom socket import SOL_SOCKET, SO_KEEPALIVE\n"
+                "t = httpx2.HTTPTransport(socket_options=[(SOL_SOCKET, SO_KEEPALIVE, True)])\n"
+                "httpx2.Client(transport=t)", "without an idle time"),
+    )
+
+    def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
+        keepalive = spec.keepalive
+        if spec.pooled and keepalive is not None and keepalive.state is KeepaliveState.ON and keepalive.idle is None:
+            yield Finding(keepalive.node,
+                          f"{spec.label} sets SO_KEEPALIVE without an idle time (TCP_KEEPIDLE, or "
+                          f"TCP_KEEPALIVE on macOS): the first probe waits for the kernel default of "
+                          f"{KERNEL_DEFAULT_IDLE} s")

@@ -1,0 +1,84 @@
+"""LL301 timeout-unbounded: nothing limits how long a response may stall."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lunalint.report import Check
+from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.spec import State
+
+if TYPE_CHECKING:
+    from lunalint.config import Policy
+    from lunalint.spec import ClientSpec
+
+
+class TimeoutUnbounded(Rule):
+    """
+    ## What it does
+    Checks for clients and requests with no read timeout and no whole-request deadline, such as
+    `httpx.Client(timeout=None)`, `requests.get(url)` or `OpenAI(timeout=None)`.
+
+    ## Why is this bad?
+    A response that stops arriving (a stuck upstream, a connection silently dropped by a NAT)
+    then blocks the caller forever: the worker, the request slot and the pooled connection are
+    never freed. A long limit (600 s or more) keeps long streams alive and still ends a hang.
+
+    ## Example
+    ```python
+    import httpx
+
+    client = httpx.Client(timeout=None)
+    ```
+
+    ## Use instead
+    ```python
+    import httpx
+
+    client = httpx.Client(timeout=httpx.Timeout(600, connect=10))
+    ```
+
+    ## Options
+    - `streaming-min-timeout` (default 600 s)
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - [httpx: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
+    - [requests: Timeouts](https://requests.readthedocs.io/en/latest/user/advanced/#timeouts)
+    """
+
+    code = "LL301"
+    name = "timeout-unbounded"
+    check_family = Check.TIMEOUT
+    summary = "No read timeout and no deadline: a stalled response hangs forever"
+
+    VALID = (
+        Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))"),
+        Valid("import httpx\nhttpx.Client(timeout=get_timeout())"),
+    )
+    INVALID = (
+        Invalid("import httpx\nhttpx.AsyncClient(timeout=None)", "read timeout is disabled"),
+        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(None, connect=5))", "hangs forever"),
+        Invalid("import httpx\nhttpx.stream('GET', 'https://example.com', timeout=None)", "httpx.stream()"),
+        Invalid("import httpx\nwith httpx.Client(timeout=httpx.Timeout(600, connect=5)) as c:\n"
+                "    c.get('https://example.com', timeout=None)", "Client.get()"),
+    )
+
+    def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
+        read, total = spec.read_timeout, spec.total_timeout
+        if read is None and total is None:
+            return
+        read_open = read is None or read.state is State.DISABLED
+        total_open = total is None or total.state is State.DISABLED
+        if read_open and total_open:
+            setting = read if read is not None else total
+            assert setting is not None
+            note = f" ({setting.note})" if setting.note else ""
+            what = "read timeout is disabled" if read is not None else "timeout is disabled"
+            if total is not None and read is not None:
+                what = "read timeout and total timeout are disabled"
+            yield Finding(setting.node,
+                          f"{spec.label} {what}{note}: a stalled response hangs forever")

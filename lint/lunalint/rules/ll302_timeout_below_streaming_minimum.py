@@ -1,0 +1,100 @@
+"""LL302 timeout-below-streaming-minimum: a timeout written in code kills long streams."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lunalint.report import Check
+from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.spec import Setting, fmt_seconds
+
+if TYPE_CHECKING:
+    from lunalint.config import Policy
+    from lunalint.spec import ClientSpec
+
+
+def short_timeouts(spec: ClientSpec, policy: Policy, *, explicit: bool) -> Iterator[Finding]:
+    """Findings for a read timeout or total deadline below the streaming minimum."""
+    minimum = fmt_seconds(policy.streaming_min_timeout)
+    parts: tuple[tuple[str, Setting | None, str], ...] = (
+        ("read timeout", spec.read_timeout,
+         "a pause longer than that between two chunks (extended thinking, a slow first token) ends the request"),
+        ("total timeout", spec.total_timeout,
+         "it is a whole-request deadline that includes the streamed body, so it ends every longer stream"),
+    )
+    for label, setting, consequence in parts:
+        if setting is None or setting.explicit != explicit or not setting.finite or setting.seconds is None:
+            continue
+        if setting.seconds < policy.streaming_min_timeout:
+            value = fmt_seconds(setting.seconds)
+            if explicit:
+                note = f" ({setting.note})" if setting.note else ""
+                text = f"{spec.label} {label} {value}{note} is below the streaming minimum of {minimum}"
+            else:
+                source = setting.note or "library default"
+                text = f"{spec.label} uses the {source} {label} of {value}, below the streaming minimum of {minimum}"
+            yield Finding(setting.node, f"{text}: {consequence}")
+
+
+class TimeoutBelowStreamingMinimum(Rule):
+    """
+    ## What it does
+    Checks for read timeouts and whole-request deadlines, set in code, that are shorter than
+    `streaming-min-timeout`.
+
+    ## Why is this bad?
+    LLM responses with extended thinking or long generations stream for 3-10 minutes or more and
+    can pause for long stretches before the first token. A read timeout shorter than that pause,
+    or a total deadline shorter than the whole stream, kills the response midway: the tokens are
+    paid for and lost. In httpx the read timeout is per read (the clock restarts on every chunk);
+    in aiohttp `total` covers the whole body.
+
+    ## Example
+    ```python
+    import httpx
+
+    client = httpx.Client(timeout=httpx.Timeout(60))
+    ```
+
+    ## Use instead
+    ```python
+    import httpx
+
+    client = httpx.Client(timeout=httpx.Timeout(600, connect=10))
+    ```
+
+    ## Options
+    - `streaming-min-timeout` (default 600 s)
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - [httpx: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
+    - [Anthropic: Long requests](https://docs.anthropic.com/en/api/errors#long-requests)
+    """
+
+    code = "LL302"
+    name = "timeout-below-streaming-minimum"
+    check_family = Check.TIMEOUT
+    summary = "Timeout is shorter than the streaming minimum and kills long streams"
+
+    VALID = (
+        Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))"),
+        Valid("import httpx\nhttpx.Client(timeout=60)", {"streaming_min_timeout": 60}),
+        Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(10, read=900))"),
+    )
+    INVALID = (
+        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(60))",
+                "read timeout 60 s is below the streaming minimum of 600 s"),
+        Invalid("import httpx\nT = 30\nhttpx.AsyncClient(timeout=T)", "read timeout 30 s"),
+        Invalid("import httpx\nhttpx.Client(timeout=(5, 120))", "read timeout 120 s"),
+        Invalid("import os, httpx\nhttpx.Client(timeout=float(os.getenv('HTTP_TIMEOUT', '60')))",
+                "environment default of HTTP_TIMEOUT"),
+        Invalid("import httpx\nhttpx.post('https://example.com', timeout=httpx.Timeout(600, read=59.5))",
+                "59.5 s"),
+    )
+
+    def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
+        yield from short_timeouts(spec, policy, explicit=True)

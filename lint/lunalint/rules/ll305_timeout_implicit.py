@@ -1,0 +1,71 @@
+"""LL305 timeout-implicit: the timeout is left to the library default (explicit mode)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lunalint.report import Check
+from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.spec import State
+
+if TYPE_CHECKING:
+    from lunalint.config import Policy
+    from lunalint.spec import ClientSpec
+
+
+class TimeoutImplicit(Rule):
+    """
+    ## What it does
+    With `require-explicit = true`, checks for clients and requests whose timeout is left to the
+    library default, even where that default is long enough (the OpenAI and Anthropic SDKs' 600 s).
+
+    ## Why is this bad?
+    Defaults change between versions and differ between libraries that look alike (httpx 5 s,
+    the SDKs 600 s, requests none at all). Teams that want every setting visible in code can
+    require it.
+
+    ## Example
+    ```python
+    import httpx
+
+    httpx.get("https://example.com")
+    ```
+
+    ## Use instead
+    ```python
+    import httpx
+
+    httpx.get("https://example.com", timeout=httpx.Timeout(600, connect=10))
+    ```
+
+    ## Options
+    - `require-explicit` (default false)
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - [httpx: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
+    """
+
+    code = "LL305"
+    name = "timeout-implicit"
+    check_family = Check.TIMEOUT
+    summary = "The timeout is left to the library default (explicit mode)"
+    explicit_only = True
+
+    VALID = (
+        Valid("import httpx\nhttpx.get('https://example.com', timeout=httpx.Timeout(600, connect=10))",
+              {"require_explicit": True}),
+    )
+    INVALID = (
+        Invalid("import httpx\nhttpx.get('https://example.com')", "timeout is left to the httpx default",
+                {"require_explicit": True}),
+    )
+
+    def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
+        setting = spec.read_timeout or spec.total_timeout
+        if setting is not None and setting.is_default and setting.state is not State.UNKNOWN:
+            yield Finding(setting.node, f"{spec.label} timeout is left to the {setting.note or 'library default'} "
+                                        f"({setting.describe().split(' (')[0]}); set it explicitly")

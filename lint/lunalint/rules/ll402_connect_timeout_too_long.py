@@ -1,0 +1,77 @@
+"""LL402 connect-timeout-too-long: failing to connect takes longer than the maximum."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lunalint.report import Check
+from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.spec import fmt_seconds
+
+if TYPE_CHECKING:
+    from lunalint.config import Policy
+    from lunalint.spec import ClientSpec
+
+
+class ConnectTimeoutTooLong(Rule):
+    """
+    ## What it does
+    Checks for connect timeouts longer than `max-connect-timeout`. The most common cause is a
+    single number, `timeout=600`, which in httpx and the SDKs sets every phase, connect included.
+
+    ## Why is this bad?
+    A healthy upstream accepts a connection in milliseconds. A connect that takes more than a few
+    seconds means the host is down or unreachable, and waiting 600 s for it holds the caller (and
+    its retries) far longer than failing fast and retrying.
+
+    ## Example
+    ```python
+    import httpx
+
+    client = httpx.Client(timeout=600)
+    ```
+
+    ## Use instead
+    ```python
+    import httpx
+
+    client = httpx.Client(timeout=httpx.Timeout(600, connect=10))
+    ```
+
+    ## Options
+    - `max-connect-timeout` (default 30 s)
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - [httpx: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
+    """
+
+    code = "LL402"
+    name = "connect-timeout-too-long"
+    check_family = Check.CONNECT_TIMEOUT
+    summary = "Connect timeout is longer than the maximum"
+
+    VALID = (
+        Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=30))"),
+        Valid("import httpx\nhttpx.Client(timeout=600)", {"max_connect_timeout": 600}),
+    )
+    INVALID = (
+        Invalid("import httpx\nhttpx.Client(timeout=600)",
+                "connect timeout 600 s (a single timeout value sets every phase, connect included) exceeds"),
+        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=60))",
+                "connect timeout 60 s exceeds the maximum of 30 s"),
+        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600))", "set by the Timeout default"),
+    )
+
+    def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
+        setting = spec.connect_timeout
+        if setting is None or not setting.finite or setting.seconds is None:
+            return
+        if setting.seconds > policy.max_connect_timeout:
+            yield Finding(setting.node,
+                          f"{spec.label} connect timeout {setting.describe()} exceeds the maximum of "
+                          f"{fmt_seconds(policy.max_connect_timeout)}: an unreachable host holds the request "
+                          "that long before it can fail over")

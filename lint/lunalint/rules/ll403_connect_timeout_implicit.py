@@ -1,0 +1,71 @@
+"""LL403 connect-timeout-implicit: the connect timeout is left to the library default (explicit mode)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lunalint.report import Check
+from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.spec import State
+
+if TYPE_CHECKING:
+    from lunalint.config import Policy
+    from lunalint.spec import ClientSpec
+
+
+class ConnectTimeoutImplicit(Rule):
+    """
+    ## What it does
+    With `require-explicit = true`, checks for clients and requests whose connect timeout is left
+    to the library default.
+
+    ## Why is this bad?
+    Defaults differ (httpx 5 s, aiohttp 30 s per socket connect, requests none) and a single
+    `timeout=` value silently changes them. Teams that want every setting visible in code can
+    require it.
+
+    ## Example
+    ```python
+    import httpx
+
+    client = httpx.Client()
+    ```
+
+    ## Use instead
+    ```python
+    import httpx
+
+    client = httpx.Client(timeout=httpx.Timeout(600, connect=10))
+    ```
+
+    ## Options
+    - `require-explicit` (default false)
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - [httpx: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
+    """
+
+    code = "LL403"
+    name = "connect-timeout-implicit"
+    check_family = Check.CONNECT_TIMEOUT
+    summary = "The connect timeout is left to the library default (explicit mode)"
+    explicit_only = True
+
+    VALID = (
+        Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))", {"require_explicit": True}),
+    )
+    INVALID = (
+        Invalid("import httpx\nhttpx.Client()", "connect timeout is left to the httpx default (5 s)",
+                {"require_explicit": True}),
+    )
+
+    def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
+        setting = spec.connect_timeout
+        if setting is not None and setting.is_default and setting.state is not State.UNKNOWN:
+            yield Finding(setting.node, f"{spec.label} connect timeout is left to the "
+                                        f"{setting.note or 'library default'} ({setting.describe().split(' (')[0]}); "
+                                        "set it explicitly")

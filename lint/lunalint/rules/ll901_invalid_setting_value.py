@@ -1,0 +1,82 @@
+"""LL901 invalid-setting-value: a timeout or pool setting that is not a sensible number of seconds."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+from lunalint.report import Check
+from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.spec import Setting, State
+
+if TYPE_CHECKING:
+    from lunalint.config import Policy
+    from lunalint.spec import ClientSpec
+
+
+def _settings(spec: ClientSpec) -> Iterator[tuple[str, Setting]]:
+    named = (("pool idle expiry", spec.pool_idle), ("read timeout", spec.read_timeout),
+             ("total timeout", spec.total_timeout), ("connect timeout", spec.connect_timeout),
+             ("TCP keepalive idle time", spec.keepalive.idle if spec.keepalive else None))
+    for label, setting in named:
+        if setting is not None:
+            yield label, setting
+    for phase, setting in spec.other_timeouts:
+        yield f"{phase} timeout", setting
+
+
+class InvalidSettingValue(Rule):
+    """
+    ## What it does
+    Checks for timeouts, idle expiries and keepalive times that are not a sensible number of
+    seconds: strings, booleans, negative numbers, NaN.
+
+    ## Why is this bad?
+    Depending on the library such a value raises at run time, silently disables the limit, or
+    makes every request time out at once. None of these is what the code means.
+
+    ## Example
+    ```python
+    import httpx
+
+    client = httpx.Client(timeout="600")
+    ```
+
+    ## Use instead
+    ```python
+    import httpx
+
+    client = httpx.Client(timeout=httpx.Timeout(600, connect=10))
+    ```
+
+    ## Options
+    None.
+
+    ## Fix safety
+    No automatic fix.
+
+    ## References
+    - [httpx: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
+    """
+
+    code = "LL901"
+    name = "invalid-setting-value"
+    check_family = Check.OTHER
+    summary = "A timeout or idle setting is not a sensible number of seconds"
+
+    VALID = (
+        Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))"),
+    )
+    INVALID = (
+        Invalid("import httpx\nhttpx.Client(timeout='600')", "'600' is not a valid number of seconds"),
+        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(-1))", "-1"),
+        Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=float('nan')))", "nan"),
+        Invalid("import httpx\nhttpx.Client(timeout=True)", "True"),
+    )
+
+    def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
+        seen: set[int] = set()
+        for label, setting in _settings(spec):
+            if setting.state is State.INVALID and id(setting.node) not in seen:
+                seen.add(id(setting.node))
+                yield Finding(setting.node, f"{spec.label} {label} {setting.raw} is not a valid number of seconds")

@@ -1,0 +1,110 @@
+"""ClientSpec: the four settings of one client construction or call, as library-agnostic data.
+
+Libraries build ClientSpecs from resolved values; rules judge them against the policy. A
+``Setting`` says what a setting is (seconds, disabled, unknown, ...), whether the code wrote it or
+left it to the library default, where to report it, and a note for the message ("environment
+default of OPENAI_TIMEOUT", "httpx default", ...).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+__all__ = [
+    "ClientSpec", "IgnoredSetting", "Keepalive", "KeepaliveState", "Setting", "State", "fmt_seconds",
+]
+
+
+class State(str, Enum):
+    SECONDS = "seconds"      # a finite (or infinite) number of seconds
+    DISABLED = "disabled"    # no limit at all (None, or a value the library treats as "off")
+    UNKNOWN = "unknown"      # not statically known: never a finding
+    INVALID = "invalid"      # a value that makes no sense here (string, bool, negative, nan)
+    UNSUPPORTED = "unsupported"  # the library cannot express this setting at all
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One resolved setting."""
+
+    state: State
+    node: cst.CSTNode = field(repr=False, compare=False)
+    seconds: float | None = None
+    explicit: bool = True   # False: the library default applies
+    note: str = ""          # extra context for messages
+    raw: str = ""           # how the value was written, for INVALID values
+
+    @property
+    def is_default(self) -> bool:
+        return not self.explicit
+
+    @property
+    def finite(self) -> bool:
+        return self.state is State.SECONDS and self.seconds is not None and math.isfinite(self.seconds)
+
+    def describe(self) -> str:
+        """``60 s``, ``60 s (environment default of X)``, ``None`` ..."""
+        if self.state is State.SECONDS and self.seconds is not None:
+            text = fmt_seconds(self.seconds)
+        elif self.state is State.DISABLED:
+            text = "no limit"
+        else:
+            text = self.raw or self.state.value
+        return f"{text} ({self.note})" if self.note else text
+
+
+def fmt_seconds(seconds: float) -> str:
+    if math.isinf(seconds):
+        return "infinite"
+    return f"{seconds:g} s"
+
+
+class KeepaliveState(str, Enum):
+    ON = "on"
+    OFF = "off"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Keepalive:
+    """TCP keepalive on the client's sockets: on/off and the idle time before the first probe."""
+
+    state: KeepaliveState
+    node: cst.CSTNode = field(repr=False, compare=False)
+    idle: Setting | None = None  # None while ON: SO_KEEPALIVE without an idle time
+    explicit: bool = True
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class IgnoredSetting:
+    """An argument that the library silently ignores (e.g. ``limits=`` beside ``transport=``)."""
+
+    node: cst.CSTNode = field(repr=False, compare=False)
+    argument: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    """What one client construction (or one request call) ends up with."""
+
+    library: str
+    label: str               # "httpx.AsyncClient", "httpx.stream()", used in messages
+    node: cst.CSTNode = field(repr=False, compare=False)
+    pooled: bool = True      # a long-lived connection pool (False: a one-shot request)
+    pool_idle: Setting | None = None       # None: not applicable
+    keepalive: Keepalive | None = None
+    read_timeout: Setting | None = None    # per-read timeout
+    total_timeout: Setting | None = None   # whole-request deadline (includes the streamed body)
+    connect_timeout: Setting | None = None
+    other_timeouts: tuple[tuple[str, Setting], ...] = ()  # e.g. ("write", ...), ("pool", ...)
+    ignored: tuple[IgnoredSetting, ...] = ()
+    # Calls this spec stands for (e.g. an SDK's inner ``http_client``): not judged on their own.
+    absorbs: tuple[cst.CSTNode, ...] = field(default=(), repr=False, compare=False)

@@ -1,0 +1,47 @@
+"""Suppression comments: ``# noqa``, ``# noqa: LL301``, ``# lunalint: ignore[LL301]``."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Suppressions", "parse_suppressions"]
+
+_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?", re.IGNORECASE)
+_IGNORE = re.compile(r"#\s*lunalint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
+_SPLIT = re.compile(r"[\s,]+")
+ALL = frozenset({"*"})
+
+
+@dataclass(frozen=True)
+class Suppressions:
+    """Per line: the suppressed codes (``{"*"}`` for all)."""
+
+    by_line: dict[int, frozenset[str]]
+
+    def suppresses(self, code: str, lines: tuple[int, ...]) -> bool:
+        for line in lines:
+            codes = self.by_line.get(line)
+            if codes is not None and ("*" in codes or code in codes):
+                return True
+        return False
+
+
+def parse_suppressions(text: str) -> Suppressions:
+    by_line: dict[int, frozenset[str]] = {}
+    if "noqa" not in text.lower() and "lunalint" not in text.lower():
+        return Suppressions(by_line)
+    for number, line in enumerate(text.splitlines(), start=1):
+        if "#" not in line:
+            continue
+        codes: set[str] = set()
+        for pattern in (_NOQA, _IGNORE):
+            for match in pattern.finditer(line):
+                listed = match.group("codes")
+                if listed is None or not listed.strip():
+                    codes.add("*")
+                else:
+                    codes.update(code.upper() for code in _SPLIT.split(listed.strip()) if code)
+        if codes:
+            by_line[number] = frozenset(codes)
+    return Suppressions(by_line)

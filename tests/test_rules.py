@@ -1,0 +1,78 @@
+"""Every rule's embedded VALID and INVALID examples, run as tests; plus rule metadata checks."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from helpers import lint
+
+from lunalint.report import Check
+from lunalint.rules import all_rules, known_selectors, select_rules
+from lunalint.rules.base import Invalid, Rule, Valid
+
+HEADINGS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Options",
+            "## Fix safety", "## References")
+
+
+def _cases(kind: str) -> list[object]:
+    cases = []
+    for rule in all_rules():
+        examples: tuple[Valid, ...] | tuple[Invalid, ...] = rule.VALID if kind == "valid" else rule.INVALID
+        for index, example in enumerate(examples):
+            cases.append(pytest.param(rule, example, id=f"{rule.code}-{kind}-{index}"))
+    return cases
+
+
+@pytest.mark.parametrize(("rule", "example"), _cases("valid"))
+def test_valid_examples_are_not_reported(rule: type[Rule], example: Valid) -> None:
+    found = [v for v in lint(example.code, select=(rule.code,), **example.options) if v.code == rule.code]
+    assert found == []
+
+
+@pytest.mark.parametrize(("rule", "example"), _cases("invalid"))
+def test_invalid_examples_are_reported(rule: type[Rule], example: Invalid) -> None:
+    found = [v for v in lint(example.code, select=(rule.code,), **example.options) if v.code == rule.code]
+    assert found, f"{rule.code} did not report:\n{example.code}"
+    assert any(example.message in v.message for v in found), [v.message for v in found]
+    assert all(v.check is rule.check_family for v in found)
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda rule: rule.code)
+def test_rule_metadata(rule: type[Rule]) -> None:
+    assert re.fullmatch(r"LL[1-9]\d\d", rule.code)
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.name)
+    family = {"1": Check.POOL_IDLE, "2": Check.TCP_KEEPALIVE, "3": Check.TIMEOUT,
+              "4": Check.CONNECT_TIMEOUT}.get(rule.code[2], Check.OTHER)
+    assert rule.check_family is family
+    doc = rule.documentation()
+    positions = [doc.find(heading) for heading in HEADINGS]
+    assert all(p >= 0 for p in positions), f"missing headings in {rule.code}"
+    assert positions == sorted(positions)
+    assert rule.VALID, "every rule needs VALID examples"
+
+
+def test_every_rule_with_a_default_trigger_has_invalid_examples() -> None:
+    # LL204 needs a library with built-in keepalive (the Anthropic SDK), added with the SDKs.
+    missing = [rule.code for rule in all_rules() if not rule.INVALID]
+    assert set(missing) <= {"LL204"}
+
+
+def test_codes_and_names_are_unique() -> None:
+    rules = all_rules()
+    assert len({r.code for r in rules}) == len(rules)
+    assert len({r.name for r in rules}) == len(rules)
+
+
+def test_selection_follows_ruff() -> None:
+    def chosen(select: tuple[str, ...] = (), ignore: tuple[str, ...] = (), explicit: bool = False) -> set[str]:
+        return {r.code for r in select_rules(select, (), ignore, require_explicit=explicit)}
+
+    default = chosen()
+    assert "LL301" in default and "LL103" not in default
+    assert "LL103" in chosen(explicit=True)
+    assert chosen(("LL3",)) == {"LL301", "LL302", "LL303", "LL304"}
+    assert chosen(("LL305",)) == {"LL305"}  # naming an explicit-mode rule selects it
+    assert "LL301" not in chosen(ignore=("timeout-unbounded",))
+    assert chosen(ignore=("LL",)) == set()
+    assert "LL3" in known_selectors() and "timeout-unbounded" in known_selectors()
