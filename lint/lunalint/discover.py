@@ -23,7 +23,7 @@ DEFAULT_EXCLUDES = (
 PYTHON_SUFFIXES = (".py", ".pyi")
 
 _PREFILTER = re.compile(
-    rb"^[ \t]*(?:from|import)[ \t]+[^\n#]*?\b(?:" + b"|".join(re.escape(m.encode()) for m in CLIENT_MODULES) + rb")\b",
+    rb"(?:^|(?<=\r))(?:\xef\xbb\xbf)?[ \t]*(?:from|import)[ \t]+[^\r\n#]*?\b(?:" + b"|".join(re.escape(m.encode()) for m in CLIENT_MODULES) + rb")\b",
     re.MULTILINE,
 )
 

@@ -1,0 +1,176 @@
+"""The engine end to end on files: discovery, prefilter, suppression, per-file ignores, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from helpers import lint
+
+from lunalint.config import Settings
+from lunalint.discover import imports_client_module
+from lunalint.engine import check_paths
+
+BAD = "import httpx\nclient = httpx.Client(timeout=None)\n"
+
+
+def codes_in(report_violations: list[object]) -> list[str]:
+    return [getattr(v, "code") for v in report_violations]
+
+
+def test_discovery_skips_the_usual_directories(tmp_path: Path) -> None:
+    for directory in (".git", ".venv", "venv", "build", "dist", "node_modules", "__pycache__", ".tox", "src"):
+        (tmp_path / directory).mkdir()
+        (tmp_path / directory / "client.py").write_text(BAD, encoding="utf-8")
+    report = check_paths([tmp_path], Settings(root=tmp_path))
+    assert {Path(v.path).parent.name for v in report.violations} == {"src"}
+    assert report.files_checked == 1
+
+
+def test_configured_exclude_and_explicit_files(tmp_path: Path) -> None:
+    (tmp_path / "generated").mkdir()
+    target = tmp_path / "generated" / "client.py"
+    target.write_text(BAD, encoding="utf-8")
+    (tmp_path / "keep.py").write_text(BAD, encoding="utf-8")
+    settings = Settings(root=tmp_path, exclude=("generated/",))
+    walked = check_paths([tmp_path], settings)
+    assert {Path(v.path).name for v in walked.violations} == {"keep.py"}
+    explicit = check_paths([target], settings)  # a file named on the command line is always checked
+    assert {Path(v.path).name for v in explicit.violations} == {"client.py"}
+
+
+def test_per_file_ignores(tmp_path: Path) -> None:
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "test_x.py").write_text(BAD, encoding="utf-8")
+    (tmp_path / "app.py").write_text(BAD, encoding="utf-8")
+    settings = Settings(root=tmp_path, per_file_ignores=(("tests/*", ("LL3",)),))
+    report = check_paths([tmp_path], settings)
+    by_file = {(Path(v.path).name, v.code) for v in report.violations}
+    assert ("app.py", "LL301") in by_file
+    assert ("test_x.py", "LL301") not in by_file
+    assert ("test_x.py", "LL401") in by_file
+
+
+def test_missing_path_is_an_error_and_others_are_still_checked(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(BAD, encoding="utf-8")
+    report = check_paths([tmp_path / "nope.py", tmp_path / "a.py"], Settings(root=tmp_path))
+    assert [e.message for e in report.errors] == ["no such file or directory"]
+    assert report.violations
+    assert report.exit_code() == 2
+
+
+def test_broken_symlink_and_symlink_loop(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text(BAD, encoding="utf-8")
+    (tmp_path / "dangling.py").symlink_to(tmp_path / "missing.py")
+    (tmp_path / "loop").mkdir()
+    (tmp_path / "loop" / "back").symlink_to(tmp_path, target_is_directory=True)
+    report = check_paths([tmp_path], Settings(root=tmp_path))
+    assert {Path(v.path).name for v in report.violations} == {"a.py"}
+    broken = check_paths([tmp_path / "dangling.py"], Settings(root=tmp_path))
+    assert [e.message for e in broken.errors] == ["broken symbolic link"]
+
+
+def test_syntax_error_is_reported_per_file(tmp_path: Path) -> None:
+    (tmp_path / "bad.py").write_text("import httpx\nprint 'python 2'\n", encoding="utf-8")
+    (tmp_path / "good.py").write_text(BAD, encoding="utf-8")
+    report = check_paths([tmp_path], Settings(root=tmp_path))
+    [error] = report.errors
+    assert error.path.endswith("bad.py") and "syntax error at line 2" in error.message
+    assert "\n" not in error.message
+    assert {Path(v.path).name for v in report.violations} == {"good.py"}
+
+
+@pytest.mark.parametrize(("data", "expected"), [
+    (b"# -*- coding: latin-1 -*-\nimport httpx\nname = '\xe9'\nhttpx.Client(timeout=None)\n", "LL301"),
+    (b"\xef\xbb\xbfimport httpx\r\nhttpx.Client(timeout=None)\r\n", "LL301"),
+    (b"import httpx\rhttpx.Client(timeout=None)\r", "LL301"),
+    (b"import httpx\nif True:\n\thttpx.Client(timeout=None)\n", "LL301"),
+])
+def test_encodings_and_line_endings(data: bytes, expected: str) -> None:
+    from lunalint.engine import check_source
+
+    result = check_source(data, "x.py")
+    assert not result.errors, result.errors
+    assert expected in [v.code for v in result.violations]
+
+
+@pytest.mark.parametrize(("data", "fragment"), [
+    (b"import httpx\nx = '\xff\xfe'\n", "cannot decode"),
+    (b"import httpx\n\x00\x01\x02", "NUL bytes"),
+    (b"import httpx\ndef f(:\n", "syntax error"),
+])
+def test_unreadable_sources_are_file_errors(data: bytes, fragment: str) -> None:
+    from lunalint.engine import check_source
+
+    result = check_source(data, "x.py")
+    assert len(result.errors) == 1 and fragment in result.errors[0].message
+    assert "\n" not in result.errors[0].message
+
+
+def test_prefilter() -> None:
+    assert imports_client_module(b"import os, httpx\n")
+    assert imports_client_module(b"    from httpx2 import Client\n")
+    assert imports_client_module(b"from httpx._client import Client\n")
+    assert not imports_client_module(b"# we make httpx requests\nimport os\n")
+    assert not imports_client_module(b"import httpxyz\n")
+
+
+@pytest.mark.parametrize("comment", ["# noqa: LL301", "# noqa:LL301,LL401", "# lunalint: ignore[LL301]",
+                                     "# NOQA: ll301", "# noqa"])
+def test_suppression_on_the_reported_line(comment: str) -> None:
+    found = [v.code for v in lint(f"import httpx\nhttpx.Client(timeout=None)  {comment}\n")]
+    assert "LL301" not in found
+
+
+def test_suppression_on_the_first_line_of_the_statement() -> None:
+    source = "import httpx\nclient = httpx.Client(  # noqa: LL301\n    timeout=None,\n)\n"
+    found = [v.code for v in lint(source)]
+    assert "LL301" not in found and "LL401" in found
+
+
+def test_suppression_of_another_code_does_not_hide() -> None:
+    found = [v.code for v in lint("import httpx\nhttpx.Client(timeout=None)  # noqa: E501\n")]
+    assert "LL301" in found
+
+
+def test_suppression_inside_a_compound_statement_body() -> None:
+    source = ("import httpx\nwith httpx.Client(  # noqa: LL401\n        timeout=None) as c:\n"
+              "    c.get('u', timeout=None)\n")
+    found = [(v.code, v.line) for v in lint(source)]
+    assert ("LL401", 3) not in found
+    assert ("LL401", 4) in found  # the body's statement is not covered by the header's comment
+
+
+def test_output_order_is_by_path_then_position(tmp_path: Path) -> None:
+    for name in ("b.py", "a.py"):
+        (tmp_path / name).write_text(BAD + BAD, encoding="utf-8")
+    report = check_paths([tmp_path], Settings(root=tmp_path))
+    keys = [(v.path, v.line, v.column, v.code) for v in report.violations]
+    assert keys == sorted(keys)
+
+
+def test_file_without_client_imports_is_skipped_before_parsing(tmp_path: Path) -> None:
+    # Not valid Python, but it never reaches the parser: the prefilter skips it.
+    (tmp_path / "other.py").write_text("def f(:\n", encoding="utf-8")
+    report = check_paths([tmp_path], Settings(root=tmp_path))
+    assert report.errors == [] and report.violations == []
+
+
+def test_file_that_disappears(tmp_path: Path) -> None:
+    from lunalint.discover import Discovered
+    from lunalint.engine import check_file
+
+    result = check_file(Discovered(tmp_path / "gone.py", "gone.py", True), Settings(), [])
+    assert [e.message for e in result.errors] == ["file disappeared before it could be read"]
+
+
+def test_unreadable_path_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    from lunalint.discover import Discovered
+    from lunalint.engine import check_file
+
+    result = check_file(Discovered(tmp_path, "somedir.py", True), Settings(), [])
+    assert [e.message for e in result.errors] == ["is a directory"]
+
+
+def test_prefilter_with_old_mac_line_endings() -> None:
+    assert imports_client_module(b"x = 1\rimport httpx\rhttpx.Client()\r")
