@@ -54,57 +54,63 @@ def _display(path: Path) -> str:
     return str(path) if relative.startswith(".." + os.sep + "..") else relative
 
 
+class _Excludes:
+    """Exclude patterns compiled once: plain names as a set, globs as one regular expression."""
+
+    def __init__(self, patterns: Sequence[str], root: Path) -> None:
+        self.root = str(root)
+        self.names = frozenset(p for p in patterns if not any(ch in p for ch in "*?[/"))
+        globs = [p.rstrip("/") for p in patterns if p not in self.names]
+        parts = [fnmatch.translate(p) for p in globs]
+        parts += [fnmatch.translate(p + "/*") for p in globs if "/" in p]
+        self.regex = re.compile("|".join(parts)) if parts else None
+
+    def __call__(self, path: str, name: str) -> bool:
+        if name in self.names:
+            return True
+        if self.regex is None:
+            return False
+        relative = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
+        return bool(self.regex.match(name) or self.regex.match(relative))
+
+
 def is_excluded(path: Path, patterns: Sequence[str], root: Path) -> bool:
     """Ruff-style matching: a pattern matches the base name, the path relative to ``root``, or a prefix."""
-    name = path.name
-    try:
-        relative = path.resolve().relative_to(root).as_posix()
-    except ValueError:
-        relative = path.as_posix()
-    for pattern in patterns:
-        stripped = pattern.rstrip("/")
-        if fnmatch.fnmatchcase(name, stripped) or fnmatch.fnmatchcase(relative, stripped):
-            return True
-        if "/" in stripped and (relative.startswith(stripped + "/") or fnmatch.fnmatchcase(relative, stripped + "/*")):
-            return True
-    return False
+    return _Excludes(patterns, root)(str(path), path.name)
 
 
 def discover(paths: Iterable[Path], excludes: Sequence[str], root: Path) -> Iterator[Discovered | PathError]:
     """Yield the files to check, in a stable order, and errors for paths that do not exist."""
-    patterns = (*DEFAULT_EXCLUDES, *excludes)
-    seen: set[Path] = set()
+    excluded = _Excludes((*DEFAULT_EXCLUDES, *excludes), root)
+    seen: set[str] = set()
     for path in paths:
         if path.is_file():
-            key = path.resolve()
+            key = os.path.abspath(path)
             if key not in seen:
                 seen.add(key)
                 yield Discovered(path, _display(path), explicit=True)
         elif path.is_dir():
-            yield from _walk(path, patterns, root, seen)
+            yield from _walk(path, excluded, seen)
         elif path.is_symlink():
             yield PathError(_display(path), "broken symbolic link")
-        elif os.path.lexists(path) or path.exists():
+        elif os.path.lexists(path):
             yield PathError(_display(path), "not a regular file or directory")
         else:
             yield PathError(_display(path), "no such file or directory")
 
 
-def _walk(top: Path, patterns: Sequence[str], root: Path, seen: set[Path]) -> Iterator[Discovered]:
-    found: list[Path] = []
+def _walk(top: Path, excluded: _Excludes, seen: set[str]) -> Iterator[Discovered]:
+    found: list[str] = []
     for directory, dirnames, filenames in os.walk(top, followlinks=False):
-        base = Path(directory)
-        dirnames[:] = sorted(d for d in dirnames if not is_excluded(base / d, patterns, root))
+        dirnames[:] = sorted(d for d in dirnames if not excluded(os.path.join(directory, d), d))
         for filename in filenames:
             if filename.endswith(PYTHON_SUFFIXES):
-                candidate = base / filename
-                if not is_excluded(candidate, patterns, root):
+                candidate = os.path.join(directory, filename)
+                if not excluded(candidate, filename):
                     found.append(candidate)
     for candidate in sorted(found):
-        try:
-            key = candidate.resolve()
-        except OSError:
-            key = candidate
+        key = os.path.abspath(candidate)
         if key not in seen:
             seen.add(key)
-            yield Discovered(candidate, _display(candidate), explicit=False)
+            path = Path(candidate)
+            yield Discovered(path, _display(path), explicit=False)

@@ -11,13 +11,13 @@ import fnmatch
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from lunalint.config import Settings
 from lunalint.discover import Discovered, PathError, discover, imports_client_module
 from lunalint.report import FileError, Report, Violation
 from lunalint.rules import select_rules
-from lunalint.rules.base import Rule
+from lunalint.rules.base import Finding, Rule
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -97,6 +97,11 @@ def check_source(source: bytes | str, display: str, settings: Settings | None = 
     data = source.encode("utf-8") if isinstance(source, str) else source
     if not rules or not imports_client_module(data):
         return FileResult()
+    from lunalint.candidates import may_construct_client
+    from lunalint.libraries import load
+
+    if not may_construct_client(data, load().entry_points):
+        return FileResult()
     try:
         return _check_parsed(data, display, settings, rules)
     except _UserError as error:
@@ -157,39 +162,44 @@ def extract_specs(module: cst.Module, scan: ModuleScan | None = None) -> list[Cl
 
 
 def _check_parsed(data: bytes, display: str, settings: Settings, rules: Sequence[type[Rule]]) -> FileResult:
-    from libcst.metadata import MetadataWrapper, PositionProvider
-
     from lunalint.scope import scan_module
-    from lunalint.suppress import parse_suppressions
 
     module = _parse(data)
     scan = scan_module(module)
-    specs = extract_specs(module, scan)
-    if not specs:
+    instances = [rule() for rule in rules]
+    findings = [(rule, finding, spec) for spec in extract_specs(module, scan) for rule in instances
+                for finding in rule.check(spec, settings.policy)]
+    if not findings:
         return FileResult()
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    return FileResult(violations=_place(findings, module, scan, display))
+
+
+def _place(findings: list[tuple[Rule, Finding, ClientSpec]], module: cst.Module, scan: ModuleScan,
+           display: str) -> list[Violation]:
+    """Positions, suppression comments and de-duplication, for a file that has findings."""
+    from libcst.metadata import PositionProvider
+
+    from lunalint.suppress import parse_suppressions
+
+    provider = PositionProvider()
+    provider._gen_impl(module)  # one codegen pass; no MetadataWrapper copy or dependency solving
+    positions = cast("Mapping[cst.CSTNode, CodeRange]", provider._computed)
     statement_starts = _statement_index(scan.statements, positions)
     suppressions = parse_suppressions(module.code)
-    instances = [rule() for rule in rules]
     found: dict[tuple[object, ...], Violation] = {}
-    for spec in specs:
-        for rule in instances:
-            for finding in rule.check(spec, settings.policy):
-                where = positions.get(finding.node)
-                if where is None:
-                    where = positions[spec.node]
-                line = where.start.line
-                lines = (line, statement_starts(line))
-                if suppressions.suppresses(rule.code, lines):
-                    continue
-                violation = Violation(
-                    path=display, line=line, column=where.start.column + 1,
-                    end_line=where.end.line, end_column=where.end.column + 1,
-                    code=rule.code, name=rule.name, check=rule.check_family, library=spec.library,
-                    message=finding.message,
-                )
-                found.setdefault((violation.line, violation.column, violation.code, violation.message), violation)
-    return FileResult(violations=sorted(found.values()))
+    for rule, finding, spec in findings:
+        where = positions.get(finding.node) or positions[spec.node]
+        line = where.start.line
+        if suppressions.suppresses(rule.code, (line, statement_starts(line))):
+            continue
+        violation = Violation(
+            path=display, line=line, column=where.start.column + 1,
+            end_line=where.end.line, end_column=where.end.column + 1,
+            code=rule.code, name=rule.name, check=rule.check_family, library=spec.library,
+            message=finding.message,
+        )
+        found.setdefault((violation.line, violation.column, violation.code, violation.message), violation)
+    return sorted(found.values())
 
 
 def _statement_index(statements: Iterable[cst.CSTNode],

@@ -33,6 +33,11 @@ class Registry:
     methods: dict[str, tuple[Library, MethodHandler]] = field(default_factory=dict)
     method_names: frozenset[str] = frozenset()  # every method name some library follows
 
+    @property
+    def entry_points(self) -> frozenset[str]:
+        """Every qualified name a finding can start from (for the ``ast`` candidate filter)."""
+        return frozenset(self.constructors) | frozenset(self.methods)
+
 
 @lru_cache(maxsize=1)
 def load() -> Registry:

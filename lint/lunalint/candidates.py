@@ -1,0 +1,123 @@
+"""Second-stage filter: does a file call anything that could build a client? (``ast``, no libcst)
+
+The text prefilter passes every file that imports a client module; in SDK and library trees that
+is most files, yet only a handful construct a client. Python's C parser plus one walk answers
+"could any call here resolve to a registered constructor?" about 15x faster than libcst parses the
+file. The answer over-approximates the engine (it ignores scopes and shadowing), so a file it
+rejects has no finding; a file it accepts goes through the full libcst analysis.
+"""
+
+from __future__ import annotations
+
+import ast
+import gc
+from collections.abc import Collection
+
+__all__ = ["may_construct_client"]
+
+_MAX_ALIAS_ROUNDS = 4
+
+
+def _dotted(node: ast.expr) -> str | None:
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _parse(source: bytes) -> ast.Module | None:
+    enabled = gc.isenabled()
+    gc.disable()  # the parser allocates many objects at once; collecting them meanwhile is wasted work
+    try:
+        return ast.parse(source)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None  # let libcst report the problem in its own words
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _walk(tree: ast.AST) -> list[ast.AST]:
+    """Every node, in no particular order (about 3x faster than ``ast.walk``)."""
+    nodes: list[ast.AST] = []
+    stack: list[ast.AST] = [tree]
+    node_type = ast.AST
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                stack.extend(item for item in value if isinstance(item, node_type))
+            elif isinstance(value, node_type):
+                stack.append(value)
+    return nodes
+
+
+def may_construct_client(source: bytes, constructors: Collection[str]) -> bool:
+    """False only when no call in ``source`` can resolve to one of ``constructors``.
+
+    ``constructors`` holds every qualified name the engine acts on: constructions, module-level
+    request functions, and the receivers of followed method calls (a method call on a client
+    needs that client to be built in the same file, by a call this test finds).
+    """
+    tree = _parse(source)
+    if tree is None:
+        return True
+    nodes = _walk(tree)
+    aliases: dict[str, str] = {}
+    star_modules: list[str] = []
+    assignments: list[tuple[str, ast.expr]] = []
+    calls: list[ast.expr] = []
+    for node in nodes:
+        kind = type(node)
+        if kind is ast.Call:
+            calls.append(node.func)  # type: ignore[attr-defined]
+        elif kind is ast.Import:
+            for alias in node.names:  # type: ignore[attr-defined]
+                top = alias.name.split(".", 1)[0]
+                aliases[alias.asname or top] = alias.name if alias.asname else top
+        elif kind is ast.ImportFrom and node.module and not node.level:  # type: ignore[attr-defined]
+            for alias in node.names:  # type: ignore[attr-defined]
+                if alias.name == "*":
+                    star_modules.append(node.module)  # type: ignore[attr-defined]
+                else:
+                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"  # type: ignore[attr-defined]
+        elif kind is ast.Assign or kind is ast.AnnAssign or kind is ast.NamedExpr:
+            value = node.value  # type: ignore[attr-defined]
+            targets = node.targets if kind is ast.Assign else [node.target]  # type: ignore[attr-defined]
+            if isinstance(value, (ast.Name, ast.Attribute)):
+                assignments.extend((t.id, value) for t in targets if isinstance(t, ast.Name))
+
+    def resolve(expr: ast.expr) -> str | None:
+        dotted = _dotted(expr)
+        if dotted is None:
+            return None
+        head, _, rest = dotted.partition(".")
+        base = aliases.get(head)
+        if base is None:
+            return None
+        return f"{base}.{rest}" if rest else base
+
+    prefixes = {name.rsplit(".", 1)[0] for name in constructors} | set(constructors)
+    for _ in range(_MAX_ALIAS_ROUNDS):  # ``hx = httpx`` / ``Client = httpx.Client`` aliases
+        changed = False
+        for target, value in assignments:
+            resolved = resolve(value)
+            if resolved in prefixes and aliases.get(target) != resolved:
+                aliases[target] = resolved
+                changed = True
+        if not changed:
+            break
+    suffixes = {name.rsplit(".", 1)[-1] for name in constructors} if star_modules else set()
+    for func in calls:
+        resolved = resolve(func)
+        if resolved is not None and resolved in constructors:
+            return True
+        if suffixes and isinstance(func, ast.Name) and func.id in suffixes:
+            return True
+    return False
