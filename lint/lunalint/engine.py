@@ -23,8 +23,9 @@ if TYPE_CHECKING:
     import libcst as cst
     from libcst.metadata import CodeRange
 
-    from lunalint.scope import ModuleScan
+    from lunalint.scope import ModuleScan, Scope
     from lunalint.spec import ClientSpec
+    from lunalint.values import Obj, Resolver
 
 __all__ = ["FileResult", "check_paths", "check_source", "extract_specs"]
 
@@ -152,13 +153,44 @@ def extract_specs(module: cst.Module, scan: ModuleScan | None = None) -> list[Cl
                 specs.extend(registry.constructors[qualname][1](value))
             continue
         if isinstance(func, cst.Attribute) and func.attr.value in registry.method_names:
-            receiver = resolver.resolve(func.value, scope)
-            if isinstance(receiver, Obj) and receiver.qualname in registry.methods:
-                value = resolver.call(call, scope, qualname=f"{receiver.qualname}.{func.attr.value}")
+            found = _receiver(func, scope, resolver, registry.methods)
+            if found is not None:
+                receiver, method = found
+                value = resolver.call(call, scope, qualname=f"{receiver.qualname}.{method}")
                 assert isinstance(value, Obj)
-                specs.extend(registry.methods[receiver.qualname][1](receiver, value, func.attr.value))
+                specs.extend(registry.methods[receiver.qualname][1](receiver, value, method))
+    for target, assigned, scope in scan.attribute_assignments:
+        if target.attr.value in registry.attribute_names:
+            owner = resolver.resolve_receiver(target.value, scope)
+            if isinstance(owner, Obj) and owner.qualname in registry.assignments:
+                handler = registry.assignments[owner.qualname][1]
+                specs.extend(handler(owner, target.attr.value, resolver.resolve(assigned, scope), target))
     absorbed = {id(node) for spec in specs for node in spec.absorbs}
     return [spec for spec in specs if id(spec.node) not in absorbed]
+
+
+def _receiver(func: cst.Attribute, scope: Scope, resolver: Resolver,
+              methods: Mapping[str, object]) -> tuple[Obj, str] | None:
+    """The object a method call is made on, and the (dotted) method name.
+
+    ``client.get(...)`` is ``(client, "get")``; ``client.chat.completions.create(...)`` is
+    ``(client, "chat.completions.create")`` when ``client.chat.completions`` itself is not followed.
+    """
+    import libcst as cst
+
+    from lunalint.values import Obj
+
+    path = [func.attr.value]
+    node: cst.BaseExpression = func.value
+    for _ in range(6):
+        receiver = resolver.resolve_receiver(node, scope)
+        if isinstance(receiver, Obj) and receiver.qualname in methods:
+            return receiver, ".".join(reversed(path))
+        if not isinstance(node, cst.Attribute):
+            return None
+        path.append(node.attr.value)
+        node = node.value
+    return None
 
 
 def _check_parsed(data: bytes, display: str, settings: Settings, rules: Sequence[type[Rule]]) -> FileResult:

@@ -8,6 +8,7 @@ exist, each with the scope it appears in.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
@@ -36,6 +37,9 @@ class Opaque:
     """The name is bound in a way lunalint does not follow (parameter, loop target, def, ...)."""
 
     reason: str
+    # For ``def`` and ``class`` statements: the scope of the body, so that a library can look inside
+    # a local socket factory or adapter subclass.
+    definition: Scope | None = field(default=None, compare=False, repr=False)
 
 
 Binding = Union[ImportOf, ValueOf, Opaque]
@@ -47,6 +51,7 @@ class Scope:
 
     kind: str
     parent: Scope | None
+    node: cst.CSTNode | None = field(default=None, compare=False, repr=False)  # the def/class/lambda
     names: dict[str, list[Binding]] = field(default_factory=dict)
     # ``name.append(x)`` / ``name.extend(xs)`` / ``name += xs`` calls, in source order.
     mutations: dict[str, list[tuple[str, cst.BaseExpression]]] = field(default_factory=dict)
@@ -88,6 +93,25 @@ class ModuleScan:
     module_scope: Scope
     calls: list[tuple[cst.Call, Scope]] = field(default_factory=list)
     statements: list[cst.CSTNode] = field(default_factory=list)
+    # ``obj.attr = value`` for any ``obj`` (``session.timeout = 10``), in source order.
+    attribute_assignments: list[tuple[cst.Attribute, cst.BaseExpression, Scope]] = field(default_factory=list)
+    # ``obj["key"] = value`` with a string key (``kwargs["socket_options"] = [...]``).
+    item_assignments: list[tuple[str, cst.BaseExpression, Scope]] = field(default_factory=list)
+
+    def calls_within(self, scope: Scope) -> list[tuple[cst.Call, Scope]]:
+        """The calls made in ``scope`` or in any scope nested inside it."""
+        return [(call, where) for call, where in self.calls if _inside(where, scope)]
+
+    def items_within(self, scope: Scope) -> list[tuple[str, cst.BaseExpression, Scope]]:
+        return [item for item in self.item_assignments if _inside(item[2], scope)]
+
+
+def _inside(scope: Scope | None, outer: Scope) -> bool:
+    while scope is not None:
+        if scope is outer:
+            return True
+        scope = scope.parent
+    return False
 
 
 _MUTATORS = frozenset({"append", "extend", "insert"})
@@ -102,9 +126,29 @@ def _dotted(node: cst.BaseExpression) -> str | None:
     return None
 
 
-class _Scanner(cst.CSTVisitor):
+# Fields that never hold a statement, call, import or binding: whitespace, brackets, punctuation.
+_SKIPPED_FIELD_PREFIXES = (
+    "whitespace", "lpar", "rpar", "lbracket", "rbracket", "lbrace", "rbrace", "comma", "dot", "equal",
+    "colon", "semicolon", "leading_lines", "lines_after_decorators", "trailing_whitespace", "newline",
+    "header", "footer", "operator", "star", "asynchronous", "prefix", "quote", "first_line", "empty_lines",
+    "indent", "keyword", "evaluated",
+)
+_CHILD_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+
+
+def _child_fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
+    names = _CHILD_FIELDS.get(kind)
+    if names is None:
+        names = tuple(f.name for f in dataclasses.fields(kind)
+                      if not f.name.startswith(_SKIPPED_FIELD_PREFIXES))
+        _CHILD_FIELDS[kind] = names
+    return names
+
+
+class _Scanner:
+    """Walks the tree with an explicit stack (libcst's visitor rebuilds every node it visits)."""
+
     def __init__(self) -> None:
-        super().__init__()
         self.scope = Scope("module", None)
         self.result = ModuleScan(self.scope)
         self._visit: dict[type[cst.CSTNode], Callable[[cst.CSTNode], None]] = {
@@ -133,23 +177,38 @@ class _Scanner(cst.CSTVisitor):
                         cst.DictComp, cst.GeneratorExp)
         self._statement_types = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 
-    # Dispatch -----------------------------------------------------------------------------------
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        handler = self._visit.get(type(node))
-        if handler is not None:
-            handler(node)
-        if isinstance(node, self._statement_types):
-            self.result.statements.append(node)
-        return True
-
-    def on_leave(self, original_node: cst.CSTNode) -> None:
-        if isinstance(original_node, self._scoped):
-            assert self.scope.parent is not None
-            self.scope = self.scope.parent
+    def walk(self, module: cst.Module) -> None:
+        leave = object()  # marker: the next stack item is a scope to leave
+        stack: list[object] = [module]
+        handlers = self._visit
+        statements = self.result.statements
+        while stack:
+            node = stack.pop()
+            if node is leave:
+                assert self.scope.parent is not None
+                self.scope = self.scope.parent
+                continue
+            assert isinstance(node, cst.CSTNode)
+            kind = type(node)
+            handler = handlers.get(kind)
+            if handler is not None:
+                handler(node)
+            if isinstance(node, self._statement_types):
+                statements.append(node)
+            if isinstance(node, self._scoped):
+                stack.append(leave)
+            children: list[cst.CSTNode] = []
+            for name in _child_fields(kind):
+                value = getattr(node, name)
+                if isinstance(value, cst.CSTNode):
+                    children.append(value)
+                elif isinstance(value, (list, tuple)):
+                    children.extend(item for item in value if isinstance(item, cst.CSTNode))
+            stack.extend(reversed(children))
 
     # Helpers ------------------------------------------------------------------------------------
-    def _push(self, kind: str) -> Scope:
-        self.scope = Scope(kind, self.scope)
+    def _push(self, kind: str, node: cst.CSTNode | None = None) -> Scope:
+        self.scope = Scope(kind, self.scope, node)
         return self.scope
 
     def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression | None,
@@ -169,11 +228,19 @@ class _Scanner(cst.CSTVisitor):
         elif isinstance(target, cst.StarredElement):
             self._bind_target(target.value, None, "starred target", scope)
         elif isinstance(target, cst.Attribute):
+            if value is not None:
+                self.result.attribute_assignments.append((target, value, self.scope))
             owner = self.scope.enclosing_class()
             if (owner is not None and isinstance(target.value, cst.Name)
                     and target.value.value == self.scope.self_name):
                 binding: Binding = ValueOf(value, self.scope) if value is not None else Opaque(reason)
                 owner.self_attrs.setdefault(target.attr.value, []).append(binding)
+        elif isinstance(target, cst.Subscript) and value is not None and len(target.slice) == 1:
+            subscript = target.slice[0].slice
+            if isinstance(subscript, cst.Index) and isinstance(subscript.value, cst.SimpleString):
+                key = subscript.value.evaluated_value
+                if isinstance(key, str):
+                    self.result.item_assignments.append((key, value, self.scope))
 
     # Handlers -----------------------------------------------------------------------------------
     def _import(self, node: cst.Import) -> None:
@@ -229,9 +296,10 @@ class _Scanner(cst.CSTVisitor):
             self.scope.mutations.setdefault(func.value.value, []).append((kind, arg))
 
     def _function(self, node: cst.FunctionDef) -> None:
-        self.scope.bind(node.name.value, Opaque("function definition"))
-        in_class = self.scope.kind == "class"
-        scope = self._push("function")
+        outer = self.scope
+        in_class = outer.kind == "class"
+        scope = self._push("function", node)
+        outer.bind(node.name.value, Opaque("function definition", scope))
         self._bind_params(node.params, scope)
         if in_class:
             params = node.params.posonly_params or node.params.params
@@ -239,7 +307,7 @@ class _Scanner(cst.CSTVisitor):
                 scope.self_name = params[0].name.value
 
     def _lambda(self, node: cst.Lambda) -> None:
-        self._bind_params(node.params, self._push("function"))
+        self._bind_params(node.params, self._push("function", node))
 
     @staticmethod
     def _bind_params(params: cst.Parameters, scope: Scope) -> None:
@@ -251,8 +319,9 @@ class _Scanner(cst.CSTVisitor):
             scope.bind(param.name.value, Opaque("function parameter"))
 
     def _class(self, node: cst.ClassDef) -> None:
-        self.scope.bind(node.name.value, Opaque("class definition"))
-        self._push("class")
+        outer = self.scope
+        scope = self._push("class", node)
+        outer.bind(node.name.value, Opaque("class definition", scope))
 
     def _for(self, node: cst.For) -> None:
         self._bind_target(node.target, None, "loop variable")
@@ -287,5 +356,5 @@ class _Scanner(cst.CSTVisitor):
 def scan_module(module: cst.Module) -> ModuleScan:
     """Record imports, bindings, calls and statements of ``module`` in one traversal."""
     scanner = _Scanner()
-    module.visit(scanner)
+    scanner.walk(module)
     return scanner.result

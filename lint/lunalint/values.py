@@ -14,11 +14,11 @@ from typing import Union
 
 import libcst as cst
 
-from lunalint.scope import ImportOf, ModuleScan, Opaque, Scope, ValueOf
+from lunalint.scope import ImportOf, ModuleScan, Opaque, Scope, ValueOf, _inside
 
 __all__ = [
-    "Bool", "Mapping", "Missing", "NoneValue", "Num", "Obj", "Resolver", "Seq", "Str", "Symbol",
-    "Unknown", "Value", "describe",
+    "Bool", "Defined", "Mapping", "Members", "Missing", "NoneValue", "Num", "Obj", "Resolver", "Seq", "Str",
+    "Symbol", "Unknown", "Value", "describe",
 ]
 
 _MAX_DEPTH = 40
@@ -87,6 +87,8 @@ class Obj(_Base):
     complete: bool = True  # False when ``*args``/``**kwargs`` could not be resolved
     # The keyword argument nodes, for reporting on the argument rather than its value.
     arg_nodes: dict[str, cst.CSTNode] = field(default_factory=dict, compare=False, repr=False)
+    # An instance of a class defined in this file (``qualname`` is then ``<local>.Name``).
+    cls: Defined | None = field(default=None, compare=False, repr=False)
 
     def get(self, name: str, position: int | None = None) -> Value | None:
         """The argument passed as ``name=`` or at ``position``; ``None`` when not passed."""
@@ -103,6 +105,65 @@ class Obj(_Base):
         return self.arg_nodes.get(name, self.node)
 
 
+class Members:
+    """What the body of a local ``def`` or ``class`` does with a name, resolved on demand."""
+
+    def __init__(self, resolver: Resolver, scope: Scope) -> None:
+        self._resolver = resolver
+        self._scope = scope
+
+    def values_of(self, name: str) -> tuple[Value, ...]:
+        """Every value the body gives to ``name``: ``name=`` keyword arguments, ``x["name"] = v``,
+        ``x.setdefault("name", v)``, ``self.name = v`` and plain ``name = v`` assignments."""
+        resolver = self._resolver
+        found: list[Value] = []
+        for call, scope in resolver.scan.calls_within(self._scope):
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value == name:
+                    found.append(resolver.resolve(arg.value, scope))
+            func = call.func
+            if (isinstance(func, cst.Attribute) and func.attr.value == "setdefault" and len(call.args) == 2
+                    and isinstance(call.args[0].value, cst.SimpleString)
+                    and call.args[0].value.evaluated_value == name):
+                found.append(resolver.resolve(call.args[1].value, scope))
+        for key, node, scope in resolver.scan.items_within(self._scope):
+            if key == name:
+                found.append(resolver.resolve(node, scope))
+        for target, node, scope in resolver.scan.attribute_assignments:
+            if target.attr.value == name and _inside(scope, self._scope):
+                found.append(resolver.resolve(node, scope))
+        return tuple(found)
+
+    def method_calls(self, method: str) -> tuple[tuple[Value, ...], ...]:
+        """The positional arguments of every ``<something>.method(...)`` call in the body."""
+        resolver = self._resolver
+        found: list[tuple[Value, ...]] = []
+        for call, scope in resolver.scan.calls_within(self._scope):
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value == method:
+                found.append(tuple(resolver.resolve(arg.value, scope) if not arg.star
+                                   else Unknown(arg.value, reason="starred argument") for arg in call.args))
+        return tuple(found)
+
+    def mentions(self, text: str) -> bool:
+        """Whether the source of the body contains ``text`` (a cheap guard before concluding "absent")."""
+        node = self._scope.node
+        return node is not None and text in cst.Module([]).code_for_node(node)
+
+
+@dataclass(frozen=True)
+class Defined(_Base):
+    """A function or class defined in this file (``def``/``class``), with access to its body."""
+
+    name: str = ""
+    kind: str = "function"  # "function" or "class"
+    bases: tuple[str, ...] = ()  # classes: the qualified names of the bases that resolve
+    members: Members | None = field(default=None, compare=False, repr=False)
+
+    def subclass_of(self, qualnames: tuple[str, ...] | frozenset[str]) -> bool:
+        return any(base in qualnames for base in self.bases)
+
+
 @dataclass(frozen=True)
 class Unknown(_Base):
     reason: str = "not statically known"
@@ -113,7 +174,7 @@ class Missing(_Base):
     """An argument that was not passed: the library default applies."""
 
 
-Value = Union[Num, NoneValue, Bool, Str, Symbol, Seq, Mapping, Obj, Unknown, Missing]
+Value = Union[Num, NoneValue, Bool, Str, Symbol, Seq, Mapping, Obj, Defined, Unknown, Missing]
 
 
 def describe(value: Value) -> str:
@@ -130,6 +191,8 @@ def describe(value: Value) -> str:
         return value.qualname
     if isinstance(value, Obj):
         return f"{value.qualname.rsplit('.', 1)[-1]}(...)"
+    if isinstance(value, Defined):
+        return value.name
     if isinstance(value, Seq):
         return "(...)" if value.is_tuple else "[...]"
     return "an unknown value"
@@ -220,6 +283,8 @@ class Resolver:
         if isinstance(binding, ImportOf):
             return Symbol(node, qualname=binding.qualname)
         if isinstance(binding, Opaque):
+            if binding.definition is not None and isinstance(node, cst.Name):
+                return self._definition(node, binding.definition)
             return Unknown(node, reason=f"{label!r} is a {binding.reason}")
         value = self.resolve(binding.node, binding.scope, depth)
         if isinstance(value, Seq) and isinstance(node, cst.Name):
@@ -335,11 +400,54 @@ class Resolver:
             return Unknown(node, reason="environment variable without a default")
         return Unknown(node, reason="subscript expression")
 
+    def _definition(self, node: cst.Name, scope: Scope) -> Defined:
+        definition = scope.node
+        kind = "class" if isinstance(definition, cst.ClassDef) else "function"
+        bases: list[str] = []
+        if isinstance(definition, cst.ClassDef) and scope.parent is not None:
+            for base in definition.bases:
+                if base.keyword is None and not base.star:
+                    name = self.qualname(base.value, scope.parent)
+                    if name is not None:
+                        bases.append(name)
+        return Defined(node, name=node.value, kind=kind, bases=tuple(bases), members=Members(self, scope))
+
+    def resolve_receiver(self, node: cst.BaseExpression, scope: Scope) -> Value:
+        """The object a method is called on.
+
+        Like ``resolve``, but a name or ``self.attr`` bound several times where all bindings but one
+        are ``None`` (``self.session = None`` in ``__init__``, the session built later) is the one
+        object: a method call can only happen on that one.
+        """
+        value = self.resolve(node, scope)
+        if not isinstance(value, Unknown):
+            return value
+        bindings: list[ImportOf | ValueOf | Opaque] | None = None
+        if isinstance(node, cst.Name):
+            bindings = scope.lookup(node.value)
+        elif isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
+            owner = scope.enclosing_class() if node.value.value == scope.self_name else None
+            if owner is not None:
+                bindings = owner.self_attrs.get(node.attr.value)
+        if not bindings or len(bindings) < 2:
+            return value
+        rest = [b for b in bindings
+                if not (isinstance(b, ValueOf) and isinstance(b.node, cst.Name) and b.node.value == "None")]
+        if len(rest) == 1 and isinstance(rest[0], ValueOf):
+            return replace(self.resolve(rest[0].node, rest[0].scope), ref=node)
+        return value
+
     # Calls --------------------------------------------------------------------------------------
     def call(self, node: cst.Call, scope: Scope, depth: int = 0, *, qualname: str | None = None) -> Value:
         """The value of a call; ``qualname`` names the callee when the caller already knows it."""
         qualname = qualname or self.qualname(node.func, scope)
         if qualname is None:
+            if isinstance(node.func, cst.Name):
+                callee = self.resolve(node.func, scope, depth)
+                if isinstance(callee, Defined) and callee.kind == "class":
+                    args, kwargs, arg_nodes, complete = self._arguments(node, scope, depth)
+                    return Obj(node, qualname=f"<local>.{callee.name}", args=tuple(args), kwargs=kwargs,
+                               complete=complete, arg_nodes=arg_nodes, cls=callee)
             return Unknown(node, reason="result of a call lunalint does not follow")
         args, kwargs, arg_nodes, complete = self._arguments(node, scope, depth)
         if qualname in _NUMBER_CASTS and len(args) == 1 and not kwargs:

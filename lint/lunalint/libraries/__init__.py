@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lunalint.libraries.base import ConstructorHandler, Library, MethodHandler
+    from lunalint.libraries.base import AssignmentHandler, ConstructorHandler, Library, MethodHandler
 
 __all__ = ["CLIENT_MODULES", "ENTRIES", "Registry", "load"]
 
@@ -32,6 +32,8 @@ class Registry:
     constructors: dict[str, tuple[Library, ConstructorHandler]] = field(default_factory=dict)
     methods: dict[str, tuple[Library, MethodHandler]] = field(default_factory=dict)
     method_names: frozenset[str] = frozenset()  # every method name some library follows
+    assignments: dict[str, tuple[Library, AssignmentHandler]] = field(default_factory=dict)
+    attribute_names: frozenset[str] = frozenset()  # every attribute name some library follows
 
     @property
     def entry_points(self) -> frozenset[str]:
@@ -50,5 +52,9 @@ def load() -> Registry:
             registry.constructors[qualname] = (library, handler)
         for qualname, method_handler in library.methods.items():
             registry.methods[qualname] = (library, method_handler)
+        for qualname, assignment_handler in library.assignments.items():
+            registry.assignments[qualname] = (library, assignment_handler)
     names = frozenset(name for library in libraries for name in library.method_names)
-    return Registry(tuple(libraries), registry.constructors, registry.methods, names)
+    attributes = frozenset(name for library in libraries for name in library.attribute_names)
+    return Registry(tuple(libraries), registry.constructors, registry.methods, names,
+                    registry.assignments, attributes)

@@ -12,13 +12,16 @@ from lunalint.spec import ClientSpec, Setting, State
 from lunalint.values import Bool, Missing, NoneValue, Num, Obj, Str, Unknown, Value, describe
 
 __all__ = [
-    "ConstructorHandler", "Library", "MethodHandler", "default", "seconds_setting", "unknown",
+    "AssignmentHandler", "ConstructorHandler", "Library", "MethodHandler", "default", "seconds_setting", "unknown",
 ]
 
 # ``handler(call)`` for a construction or module-level call with a known qualified name.
 ConstructorHandler = Callable[[Obj], "list[ClientSpec]"]
-# ``handler(receiver, call, method)`` for a method called on an object the library built.
+# ``handler(receiver, call, method)`` for a method called on an object the library built. ``method``
+# is dotted when the call goes through attributes of the object (``chat.completions.create``).
 MethodHandler = Callable[[Obj, Obj, str], "list[ClientSpec]"]
+# ``handler(receiver, attribute, value, target)`` for ``receiver.attribute = value``.
+AssignmentHandler = Callable[[Obj, str, Value, cst.CSTNode], "list[ClientSpec]"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,9 @@ class Library:
     # receiver qualname -> handler for calls on objects built by that qualname
     methods: Mapping[str, MethodHandler] = field(default_factory=dict)
     method_names: frozenset[str] = frozenset()  # the method names ``methods`` handlers handle
+    # receiver qualname -> handler for attribute assignments on objects built by that qualname
+    assignments: Mapping[str, AssignmentHandler] = field(default_factory=dict)
+    attribute_names: frozenset[str] = frozenset()  # the attribute names ``assignments`` handle
 
 
 def default(seconds: float | None, node: cst.CSTNode, note: str) -> Setting:
