@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import bisect
 import fnmatch
+import os
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
+from lunalint.cache import content_digest
 from lunalint.config import Settings
 from lunalint.discover import Discovered, PathError, discover, imports_client_module
 from lunalint.report import FileError, Report, Violation
@@ -21,6 +24,8 @@ from lunalint.rules.base import Finding, Rule
 
 if TYPE_CHECKING:
     import libcst as cst
+
+    from lunalint.cache import Cache
     from libcst.metadata import CodeRange
 
     from lunalint.scope import ModuleScan, Scope
@@ -38,20 +43,106 @@ class FileResult:
     errors: list[FileError] = field(default_factory=list)
 
 
-def check_paths(paths: Sequence[Path], settings: Settings) -> Report:
-    """Discover, check and collect every file under ``paths``."""
+def check_paths(paths: Sequence[Path], settings: Settings, *, jobs: int | None = None,
+                cache_dir: Path | None = None) -> Report:
+    """Discover, check and collect every file under ``paths``.
+
+    The main process walks, stats, reads and prefilters (cheap); files that pass go to ``jobs``
+    worker processes (default: one per core) for parsing and analysis. With ``cache_dir``,
+    results are reused for files whose content and configuration are unchanged.
+    """
     rules = _active_rules(settings)
     report = Report()
-    for item in discover(paths, settings.exclude + settings.extend_exclude, settings.root):
+    cache = _open_cache(cache_dir, settings, rules)
+    pending: list[tuple[int, str, bytes, Sequence[type[Rule]]]] = []
+    keys: dict[int, tuple[str, str, os.stat_result]] = {}
+    results: dict[int, FileResult] = {}
+    for index, item in enumerate(discover(paths, settings.exclude + settings.extend_exclude, settings.root)):
         if isinstance(item, PathError):
-            report.errors.append(FileError(item.display, item.message, code="E002"))
+            results[index] = FileResult(errors=[FileError(item.display, item.message, code="E002")])
             continue
-        result = check_file(item, settings, rules)
+        report.files_checked += 1
+        read = _read(item, cache)
+        if isinstance(read, FileResult):
+            results[index] = read
+            continue
+        data, key, stat = read
+        file_rules = _rules_for_file(item.path, settings, rules)
+        digest = content_digest(data) if cache is not None else ""
+        if cache is not None:
+            keys[index] = (key, digest, stat)
+            hit = cache.lookup_digest(key, digest, stat, item.display)
+            if hit is not None:
+                results[index] = FileResult(*hit)
+                continue
+        if not file_rules or not imports_client_module(data):
+            results[index] = FileResult()
+        else:
+            pending.append((index, item.display, data, tuple(file_rules)))
+    for index, result in _analyse_all(pending, settings, jobs):
+        results[index] = result
+    for index, result in sorted(results.items()):
         report.violations.extend(result.violations)
         report.errors.extend(result.errors)
-        report.files_checked += 1
+        if cache is not None and index in keys and not any(e.code == "E002" for e in result.errors):
+            key, digest, stat = keys[index]
+            cache.store(key, digest, stat, result.violations, result.errors)
+    if cache is not None:
+        cache.save()
     report.sort()
     return report
+
+
+def _open_cache(cache_dir: Path | None, settings: Settings, rules: Sequence[type[Rule]]) -> Cache | None:
+    if cache_dir is None:
+        return None
+    from lunalint.cache import Cache
+
+    configuration = repr((settings.policy, settings.per_file_ignores, str(settings.root),
+                          [rule.code for rule in rules]))
+    return Cache(cache_dir, configuration)
+
+
+def _read(item: Discovered, cache: Cache | None) -> FileResult | tuple[bytes, str, os.stat_result]:
+    """The file's bytes (or a cached result when its stat is unchanged, or a read error)."""
+    key = os.path.abspath(item.path)
+    try:
+        stat = os.stat(item.path)
+        if cache is not None:
+            hit = cache.lookup_stat(key, stat, item.display)
+            if hit is not None:
+                return FileResult(*hit)
+        return item.path.read_bytes(), key, stat
+    except FileNotFoundError:
+        return FileResult(errors=[FileError(item.display, "file disappeared before it could be read", "E002")])
+    except IsADirectoryError:
+        return FileResult(errors=[FileError(item.display, "is a directory", "E002")])
+    except OSError as error:
+        return FileResult(errors=[FileError(item.display, f"cannot read: {error.strerror or error}", "E002")])
+
+
+PARALLEL_THRESHOLD = 8  # fewer candidate files than this are checked in-process
+
+
+def _analyse_one(job: tuple[int, str, bytes, Sequence[type[Rule]], Settings]) -> tuple[int, FileResult]:
+    index, display, data, rules, settings = job
+    return index, check_source(data, display, settings, rules)
+
+
+def _analyse_all(pending: list[tuple[int, str, bytes, Sequence[type[Rule]]]], settings: Settings,
+                 jobs: int | None) -> Iterable[tuple[int, FileResult]]:
+    workers = min(jobs or os.cpu_count() or 1, len(pending))
+    jobs_list = [(index, display, data, rules, settings) for index, display, data, rules in pending]
+    if workers <= 1 or len(pending) < PARALLEL_THRESHOLD:
+        return [_analyse_one(job) for job in jobs_list]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform == "linux" else None
+    context = multiprocessing.get_context(method)
+    chunk = max(1, len(jobs_list) // (workers * 8))
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as executor:
+        return list(executor.map(_analyse_one, jobs_list, chunksize=chunk))
 
 
 def _active_rules(settings: Settings) -> tuple[type[Rule], ...]:
@@ -60,16 +151,10 @@ def _active_rules(settings: Settings) -> tuple[type[Rule], ...]:
 
 
 def check_file(item: Discovered, settings: Settings, rules: Sequence[type[Rule]]) -> FileResult:
-    try:
-        source = item.path.read_bytes()
-    except FileNotFoundError:
-        return FileResult(errors=[FileError(item.display, "file disappeared before it could be read", "E002")])
-    except IsADirectoryError:
-        return FileResult(errors=[FileError(item.display, "is a directory", "E002")])
-    except OSError as error:
-        return FileResult(errors=[FileError(item.display, f"cannot read: {error.strerror or error}", "E002")])
-    file_rules = _rules_for_file(item.path, settings, rules)
-    return check_source(source, item.display, settings, file_rules)
+    read = _read(item, None)
+    if isinstance(read, FileResult):
+        return read
+    return check_source(read[0], item.display, settings, _rules_for_file(item.path, settings, rules))
 
 
 def _rules_for_file(path: Path, settings: Settings, rules: Sequence[type[Rule]]) -> Sequence[type[Rule]]:

@@ -1,0 +1,127 @@
+"""The result cache: per file, keyed on its content, the configuration and the lunalint build.
+
+Like Ruff's: one JSON file per configuration under ``.lunalint_cache/`` (with a ``CACHEDIR.TAG``
+and a ``.gitignore``), written atomically (temporary file + ``os.replace``), so concurrent runs
+never see a half-written cache; the last writer wins and nothing worse happens. A file whose
+modification time and size are unchanged is not even read; one whose content hash matches an
+entry reuses it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from lunalint import __version__
+from lunalint.report import Check, FileError, Violation
+
+__all__ = ["Cache", "CachedResult", "content_digest"]
+
+FORMAT = 1
+PRUNE_AFTER_SECONDS = 30 * 24 * 3600
+CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
+                "# This file is a cache directory tag created by lunalint.\n")
+
+CachedResult = tuple[list[Violation], list[FileError]]
+
+
+def content_digest(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def _build_fingerprint() -> str:
+    """The lunalint build: its version plus the state of its own sources (for editable installs)."""
+    package = Path(__file__).resolve().parent
+    parts = [__version__]
+    for path in sorted(package.rglob("*.py")):
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        parts.append(f"{path.relative_to(package)}:{stat.st_mtime_ns}:{stat.st_size}")
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
+
+
+class Cache:
+    """Results of earlier runs with the same configuration."""
+
+    def __init__(self, directory: Path, configuration: str) -> None:
+        key = hashlib.blake2b(f"{FORMAT}\n{_build_fingerprint()}\n{configuration}".encode(),
+                              digest_size=16).hexdigest()
+        self.directory = directory
+        self.path = directory / f"{key}.json"
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.by_digest: dict[str, dict[str, Any]] = {}
+        self.dirty = False
+        self.now = int(time.time())
+        self._load()
+
+    def _load(self) -> None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return  # no cache yet, or unreadable: start empty
+        entries = data.get("files") if isinstance(data, dict) else None
+        if isinstance(entries, dict):
+            self.entries = {k: v for k, v in entries.items() if isinstance(v, dict)}
+            self.by_digest = {v.get("digest", ""): v for v in self.entries.values()}
+
+    def lookup_stat(self, key: str, stat: os.stat_result, display: str) -> CachedResult | None:
+        entry = self.entries.get(key)
+        if entry and entry.get("mtime") == stat.st_mtime_ns and entry.get("size") == stat.st_size:
+            entry["seen"] = self.now
+            return self._decode(entry, display)
+        return None
+
+    def lookup_digest(self, key: str, digest: str, stat: os.stat_result, display: str) -> CachedResult | None:
+        entry = self.by_digest.get(digest)
+        if entry is None:
+            return None
+        self.store(key, digest, stat, *self._decode(entry, display))
+        return self._decode(entry, display)
+
+    def store(self, key: str, digest: str, stat: os.stat_result, violations: list[Violation],
+              errors: list[FileError]) -> None:
+        entry = {
+            "mtime": stat.st_mtime_ns, "size": stat.st_size, "digest": digest, "seen": self.now,
+            "violations": [{k: v for k, v in asdict(item).items() if k != "path"} for item in violations],
+            "errors": [{"message": e.message, "code": e.code} for e in errors],
+        }
+        self.entries[key] = entry
+        self.by_digest[digest] = entry
+        self.dirty = True
+
+    @staticmethod
+    def _decode(entry: dict[str, Any], display: str) -> CachedResult:
+        violations = [Violation(path=display, **{**item, "check": Check(item["check"])})
+                      for item in entry.get("violations", [])]
+        errors = [FileError(display, item["message"], item["code"]) for item in entry.get("errors", [])]
+        return violations, errors
+
+    def save(self) -> None:
+        if not self.dirty:
+            return
+        cutoff = self.now - PRUNE_AFTER_SECONDS
+        files = {k: v for k, v in self.entries.items() if v.get("seen", 0) >= cutoff}
+        try:
+            self.directory.mkdir(parents=True, exist_ok=True)
+            for name, text in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", "# Automatically created by lunalint.\n*\n")):
+                marker = self.directory / name
+                if not marker.exists():
+                    marker.write_text(text, encoding="utf-8")
+            handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
+            try:
+                with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                    json.dump({"version": __version__, "files": files}, stream, separators=(",", ":"))
+                os.replace(temporary, self.path)
+            except BaseException:
+                os.unlink(temporary)
+                raise
+        except OSError:
+            pass  # a read-only checkout still gets correct results, only slower next time

@@ -1,0 +1,112 @@
+"""Findings do not depend on --jobs or on the cache; the cache follows content and configuration."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from lunalint.config import Policy, Settings
+from lunalint.engine import PARALLEL_THRESHOLD, check_paths
+from lunalint.report import Report
+
+SNIPPETS = [
+    "import httpx\nclient = httpx.Client(timeout={t})\n",
+    "import httpx2 as h\nc = h.AsyncClient(limits=h.Limits(keepalive_expiry={t}))\n",
+    "import httpx\nhttpx.get('https://example.com', timeout=httpx.Timeout({t}, connect=None))\n",
+    "import os\nprint('no client here')\n",
+    "import httpx\ndef f(:\n",  # syntax error
+]
+
+
+def make_tree(root: Path, count: int = 3 * PARALLEL_THRESHOLD) -> None:
+    for index in range(count):
+        package = root / f"pkg{index % 4}"
+        package.mkdir(parents=True, exist_ok=True)
+        snippet = SNIPPETS[index % len(SNIPPETS)]
+        (package / f"mod{index}.py").write_text(snippet.format(t=10 * (index + 1)), encoding="utf-8")
+
+
+def summary(report: Report) -> list[tuple[object, ...]]:
+    return ([(v.path, v.line, v.column, v.end_line, v.end_column, v.code, v.message) for v in report.violations]
+            + [(e.path, e.code, e.message) for e in report.errors])
+
+
+def test_jobs_and_cache_do_not_change_findings(tmp_path: Path) -> None:
+    make_tree(tmp_path / "src")
+    settings = Settings(root=tmp_path)
+    serial = check_paths([tmp_path / "src"], settings, jobs=1)
+    assert serial.violations and serial.errors
+    parallel = check_paths([tmp_path / "src"], settings, jobs=2)
+    cold = check_paths([tmp_path / "src"], settings, jobs=2, cache_dir=tmp_path / "cache")
+    warm = check_paths([tmp_path / "src"], settings, jobs=2, cache_dir=tmp_path / "cache")
+    assert summary(serial) == summary(parallel) == summary(cold) == summary(warm)
+    assert serial.files_checked == warm.files_checked
+
+
+def test_cache_follows_content_changes(tmp_path: Path) -> None:
+    make_tree(tmp_path / "src", count=5)
+    settings = Settings(root=tmp_path)
+    cache = tmp_path / "cache"
+    first = check_paths([tmp_path / "src"], settings, cache_dir=cache)
+    target = next(p for p in (tmp_path / "src").rglob("mod0.py"))
+    target.write_text("import httpx\nclient = httpx.Client(timeout=httpx.Timeout(600, connect=5), "
+                      "limits=None)\n", encoding="utf-8")
+    second = check_paths([tmp_path / "src"], settings, cache_dir=cache)
+    fresh = check_paths([tmp_path / "src"], settings)
+    assert summary(second) == summary(fresh) != summary(first)
+
+
+def test_cache_follows_configuration(tmp_path: Path) -> None:
+    make_tree(tmp_path / "src", count=5)
+    cache = tmp_path / "cache"
+    loose = Settings(root=tmp_path, policy=Policy(streaming_min_timeout=5))
+    strict = Settings(root=tmp_path)
+    check_paths([tmp_path / "src"], loose, cache_dir=cache)
+    assert summary(check_paths([tmp_path / "src"], strict, cache_dir=cache)) == summary(
+        check_paths([tmp_path / "src"], strict))
+    ignored = replace(strict, ignore=("LL3",))
+    assert summary(check_paths([tmp_path / "src"], ignored, cache_dir=cache)) == summary(
+        check_paths([tmp_path / "src"], ignored))
+
+
+def test_corrupt_cache_is_ignored_and_rewritten(tmp_path: Path) -> None:
+    make_tree(tmp_path / "src", count=5)
+    cache = tmp_path / "cache"
+    settings = Settings(root=tmp_path)
+    expected = summary(check_paths([tmp_path / "src"], settings, cache_dir=cache))
+    [cache_file] = [p for p in cache.glob("*.json")]
+    cache_file.write_text("{not json", encoding="utf-8")
+    assert summary(check_paths([tmp_path / "src"], settings, cache_dir=cache)) == expected
+    assert json.loads(cache_file.read_text(encoding="utf-8"))["files"]
+    assert (cache / "CACHEDIR.TAG").is_file() and (cache / ".gitignore").read_text().strip().endswith("*")
+
+
+def test_concurrent_runs_share_a_cache_safely(tmp_path: Path) -> None:
+    make_tree(tmp_path / "src")
+    script = (
+        "import sys\nfrom pathlib import Path\nfrom lunalint.config import Settings\n"
+        "from lunalint.engine import check_paths\n"
+        "r = check_paths([Path(sys.argv[1])], Settings(root=Path(sys.argv[1]).parent), jobs=1,"
+        " cache_dir=Path(sys.argv[2]))\nprint(len(r.violations), len(r.errors))\n"
+    )
+    args = [sys.executable, "-c", script, str(tmp_path / "src"), str(tmp_path / "cache")]
+    processes = [subprocess.Popen(args, stdout=subprocess.PIPE, text=True) for _ in range(4)]
+    outputs = {p.communicate(timeout=120)[0] for p in processes}
+    assert all(p.returncode == 0 for p in processes)
+    assert len(outputs) == 1
+    leftovers = [p.name for p in (tmp_path / "cache").iterdir() if p.name.startswith(".tmp-")]
+    assert leftovers == []
+    again = check_paths([tmp_path / "src"], Settings(root=tmp_path), cache_dir=tmp_path / "cache")
+    assert f"{len(again.violations)} {len(again.errors)}\n" in outputs
+
+
+def test_unwritable_cache_location_still_gives_results(tmp_path: Path) -> None:
+    make_tree(tmp_path / "src", count=5)
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the cache directory should be", encoding="utf-8")
+    report = check_paths([tmp_path / "src"], Settings(root=tmp_path), cache_dir=blocker)
+    assert summary(report) == summary(check_paths([tmp_path / "src"], Settings(root=tmp_path)))
+    assert blocker.read_text(encoding="utf-8").startswith("a file")
