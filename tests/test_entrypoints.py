@@ -1,0 +1,55 @@
+"""Entry points: ``python -m lunalint``, the console script, and lazy heavy imports."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from lunalint import __version__
+
+PROBE = """
+import sys
+from lunalint.cli import main
+code = main(sys.argv[1:])
+print("libcst-imported" if "libcst" in sys.modules else "libcst-not-imported", code)
+"""
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True, timeout=120, cwd=cwd)
+
+
+def test_python_dash_m() -> None:
+    result = run("-m", "lunalint", "--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"lunalint {__version__}"
+
+
+def test_python_dash_m_check_exit_codes(tmp_path: Path) -> None:
+    (tmp_path / "bad.py").write_text("import httpx\nhttpx.Client(timeout=None)\n", encoding="utf-8")
+    (tmp_path / "good.py").write_text("import os\n", encoding="utf-8")
+    bad = run("-m", "lunalint", "check", "bad.py", cwd=tmp_path)
+    assert bad.returncode == 1 and "bad.py:2:" in bad.stdout and "LL301" in bad.stdout
+    good = run("-m", "lunalint", "check", "good.py", cwd=tmp_path)
+    assert good.returncode == 0
+    missing = run("-m", "lunalint", "check", "nope.py", cwd=tmp_path)
+    assert missing.returncode == 2 and "nope.py" in missing.stderr and "Traceback" not in missing.stderr
+
+
+def test_version_does_not_import_libcst() -> None:
+    result = run("-c", PROBE, "--version")
+    assert "libcst-not-imported" in result.stdout
+
+
+def test_run_without_client_imports_does_not_import_libcst(tmp_path: Path) -> None:
+    for index in range(20):
+        (tmp_path / f"m{index}.py").write_text("import os\nprint(os.sep)\n", encoding="utf-8")
+    result = run("-c", PROBE, "check", str(tmp_path))
+    assert "libcst-not-imported 0" in result.stdout, result.stdout + result.stderr
+
+
+def test_run_with_a_client_imports_libcst(tmp_path: Path) -> None:
+    (tmp_path / "c.py").write_text("import httpx\nhttpx.Client(timeout=None)\n", encoding="utf-8")
+    result = run("-c", PROBE, "check", str(tmp_path))
+    assert "libcst-imported 1" in result.stdout, result.stdout + result.stderr
