@@ -146,9 +146,10 @@ class Members:
         return tuple(found)
 
     def mentions(self, text: str) -> bool:
-        """Whether the source of the body contains ``text`` (a cheap guard before concluding "absent")."""
+        """Whether the source of the body contains ``text``, ignoring case (a guard before concluding
+        that something is absent)."""
         node = self._scope.node
-        return node is not None and text in cst.Module([]).code_for_node(node)
+        return node is not None and text.lower() in cst.Module([]).code_for_node(node).lower()
 
 
 @dataclass(frozen=True)

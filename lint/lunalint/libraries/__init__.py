@@ -19,6 +19,7 @@ __all__ = ["CLIENT_MODULES", "ENTRIES", "Registry", "load"]
 # entry module -> the top-level import names it covers
 ENTRIES: dict[str, tuple[str, ...]] = {
     "lunalint.libraries.httpx": ("httpx", "httpx2"),
+    "lunalint.libraries.aiohttp": ("aiohttp",),
 }
 
 CLIENT_MODULES: tuple[str, ...] = tuple(sorted({m for modules in ENTRIES.values() for m in modules}))

@@ -58,11 +58,14 @@ class PoolIdleUnbounded(Rule):
     summary = "Idle pooled connections never expire"
 
     VALID = (
+        Valid("import aiohttp\naiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True))"),
         Valid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=60))"),
         Valid("import httpx\nhttpx.Client()"),
         Valid("import httpx\ndef make(expiry):\n    return httpx.Client(limits=httpx.Limits(keepalive_expiry=expiry))"),
     )
     INVALID = (
+        Invalid("import aiohttp\naiohttp.ClientSession(connector=aiohttp.TCPConnector(keepalive_timeout=None))",
+                "keepalive_timeout=None"),
         Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=None))", "never expire"),
         Invalid("import httpx2 as h\nL = h.Limits(keepalive_expiry=None)\nh.AsyncClient(limits=L)", "httpx2.AsyncClient"),
         Invalid("from httpx import HTTPTransport, Limits, Client\n"

@@ -72,11 +72,16 @@ class TcpKeepaliveMissing(Rule):
     summary = "Pooled connections have no TCP keepalive"
 
     VALID = (
+        Valid("import aiohttp, socket\ndef sock(addr):\n    s = socket.socket()\n"
+              "    s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)\n"
+              "    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 30)\n    return s\n"
+              "aiohttp.ClientSession(connector=aiohttp.TCPConnector(socket_factory=sock))"),
         Valid(f"import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options={GOOD_OPTIONS}))"),
         Valid("import httpx\nhttpx.get('https://example.com', timeout=httpx.Timeout(600, connect=5))"),
         Valid("import httpx\ndef make(t):\n    return httpx.Client(transport=t)"),
     )
     INVALID = (
+        Invalid("import aiohttp\naiohttp.ClientSession()", "without TCPConnector(socket_factory=...)"),
         Invalid("import httpx\nhttpx.Client()", "has no TCP keepalive"),
         Invalid("import httpx\nhttpx.AsyncClient(transport=httpx.AsyncHTTPTransport(retries=2))",
                 "without socket_options"),

@@ -56,10 +56,15 @@ class TimeoutUnbounded(Rule):
     summary = "No read timeout and no deadline: a stalled response hangs forever"
 
     VALID = (
+        Valid("import aiohttp\nasync def f(s: aiohttp.ClientSession):\n    await s.get('u', timeout=None)"),
         Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))"),
         Valid("import httpx\nhttpx.Client(timeout=get_timeout())"),
     )
     INVALID = (
+        Invalid("import aiohttp\nasync def f():\n    async with aiohttp.ClientSession() as s:\n"
+                "        await s.get('u', timeout=None)", "disables every timeout"),
+        Invalid("import aiohttp\naiohttp.ClientSession(timeout=aiohttp.ClientTimeout(sock_connect=5))",
+                "ClientTimeout() leaves sock_read unset"),
         Invalid("import httpx\nhttpx.AsyncClient(timeout=None)", "read timeout is disabled"),
         Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(None, connect=5))", "hangs forever"),
         Invalid("import httpx\nhttpx.stream('GET', 'https://example.com', timeout=None)", "httpx.stream()"),
@@ -76,7 +81,8 @@ class TimeoutUnbounded(Rule):
         if read_open and total_open:
             setting = read if read is not None else total
             assert setting is not None
-            note = f" ({setting.note})" if setting.note else ""
+            notes = dict.fromkeys(s.note for s in (read, total) if s is not None and s.note)
+            note = f" ({'; '.join(notes)})" if notes else ""
             what = "read timeout is disabled" if read is not None else "timeout is disabled"
             if total is not None and read is not None:
                 what = "read timeout and total timeout are disabled"

@@ -56,11 +56,14 @@ class DefaultTimeoutTooShort(Rule):
     summary = "The library's default timeout is shorter than the streaming minimum"
 
     VALID = (
+        Valid("import aiohttp\naiohttp.ClientSession(timeout=aiohttp.ClientTimeout(sock_read=600, sock_connect=10))"),
         Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=5))"),
         Valid("import httpx\nhttpx.Client()", {"streaming_min_timeout": 5}),
         Valid("import httpx\nhttpx.Client(**options)"),
     )
     INVALID = (
+        Invalid("import aiohttp\naiohttp.ClientSession()", "uses the aiohttp default total timeout of 300 s"),
+        Invalid("from aiohttp import ClientSession as S\nS(timeout=None)", "timeout=None selects it"),
         Invalid("import httpx\nhttpx.Client()", "uses the httpx default read timeout of 5 s"),
         Invalid("from httpx2 import AsyncClient as AC\nAC(base_url='https://api.example.com')", "httpx2 default"),
         Invalid("import httpx\nhttpx.get('https://example.com')", "httpx.get()"),

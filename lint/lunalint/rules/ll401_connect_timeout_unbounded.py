@@ -61,6 +61,8 @@ class ConnectTimeoutUnbounded(Rule):
         Valid("import httpx\nhttpx.Client()"),
     )
     INVALID = (
+        Invalid("import aiohttp\naiohttp.ClientSession(timeout=aiohttp.ClientTimeout(sock_read=600))",
+                "neither sock_connect, connect nor total is set"),
         Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(900, connect=None))", "connect timeout is disabled"),
         Invalid("import httpx\nhttpx.AsyncClient(**{'timeout': None})", "connect timeout is disabled"),
         Invalid("import httpx2\nhttpx2.Client(**dict(timeout=httpx2.Timeout(None)))", "httpx2.Client"),
