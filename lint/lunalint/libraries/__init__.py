@@ -20,6 +20,7 @@ __all__ = ["CLIENT_MODULES", "ENTRIES", "Registry", "load"]
 ENTRIES: dict[str, tuple[str, ...]] = {
     "lunalint.libraries.httpx": ("httpx", "httpx2"),
     "lunalint.libraries.aiohttp": ("aiohttp",),
+    "lunalint.libraries.requests": ("requests", "urllib3"),
 }
 
 CLIENT_MODULES: tuple[str, ...] = tuple(sorted({m for modules in ENTRIES.values() for m in modules}))

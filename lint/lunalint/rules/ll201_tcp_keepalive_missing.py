@@ -72,6 +72,8 @@ class TcpKeepaliveMissing(Rule):
     summary = "Pooled connections have no TCP keepalive"
 
     VALID = (
+        Valid("import requests\nfrom requests_toolbelt.adapters.socket_options import TCPKeepAliveAdapter\n"
+              "s = requests.Session()\ns.mount('https://', TCPKeepAliveAdapter(idle=30))"),
         Valid("import aiohttp, socket\ndef sock(addr):\n    s = socket.socket()\n"
               "    s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)\n"
               "    s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 30)\n    return s\n"
@@ -81,6 +83,7 @@ class TcpKeepaliveMissing(Rule):
         Valid("import httpx\ndef make(t):\n    return httpx.Client(transport=t)"),
     )
     INVALID = (
+        Invalid("import requests\nrequests.Session()", "urllib3 pools cannot expire idle connections"),
         Invalid("import aiohttp\naiohttp.ClientSession()", "without TCPConnector(socket_factory=...)"),
         Invalid("import httpx\nhttpx.Client()", "has no TCP keepalive"),
         Invalid("import httpx\nhttpx.AsyncClient(transport=httpx.AsyncHTTPTransport(retries=2))",

@@ -56,11 +56,16 @@ class TimeoutUnbounded(Rule):
     summary = "No read timeout and no deadline: a stalled response hangs forever"
 
     VALID = (
+        Valid("import requests\nrequests.get('https://example.com', timeout=(10, 600))"),
         Valid("import aiohttp\nasync def f(s: aiohttp.ClientSession):\n    await s.get('u', timeout=None)"),
         Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))"),
         Valid("import httpx\nhttpx.Client(timeout=get_timeout())"),
     )
     INVALID = (
+        Invalid("import requests\nrequests.get('https://example.com')", "requests waits forever"),
+        Invalid("import requests\nwith requests.Session() as s:\n    s.post('https://example.com')",
+                "requests.Session has no timeout setting"),
+        Invalid("import requests\ns = requests.Session()\ns.timeout = 30", "session.timeout = 30 is ignored"),
         Invalid("import aiohttp\nasync def f():\n    async with aiohttp.ClientSession() as s:\n"
                 "        await s.get('u', timeout=None)", "disables every timeout"),
         Invalid("import aiohttp\naiohttp.ClientSession(timeout=aiohttp.ClientTimeout(sock_connect=5))",

@@ -86,6 +86,7 @@ class TimeoutBelowStreamingMinimum(Rule):
         Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(10, read=900))"),
     )
     INVALID = (
+        Invalid("import requests\nrequests.post('https://example.com', timeout=(3.05, 27))", "read timeout 27 s"),
         Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(60))",
                 "read timeout 60 s is below the streaming minimum of 600 s"),
         Invalid("import httpx\nT = 30\nhttpx.AsyncClient(timeout=T)", "read timeout 30 s"),
