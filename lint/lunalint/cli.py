@@ -10,8 +10,11 @@ from typing import Any
 import click
 
 from lunalint import __version__
+from lunalint.formats import FORMATS, STATISTICS_FORMATS  # plain data: imports neither libcst nor a renderer
 
 __all__ = ["main"]
+
+RULES_FORMATS = ("text", "json", "markdown")
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -48,13 +51,14 @@ def _codes(value: str | None) -> list[str] | None:
 @click.option("--max-connect-timeout", type=float, help="Longest allowed connect timeout (s).")
 @click.option("--require-explicit/--no-require-explicit", default=None,
               help="Also report settings left to a library default.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
-              show_default=True, help="Output format.")
+@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
+              show_default=True, help="Output format: text, json, github (Actions annotations) or sarif.")
 @click.option("--output-file", "-o", type=click.Path(path_type=Path), help="Write the report to this file.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary line.")
-@click.option("--no-color", is_flag=True, help="Never colour the output.")
+@click.option("--no-color", is_flag=True,
+              help="Never colour the output (colour is used only on a terminal; NO_COLOR and FORCE_COLOR are honoured).")
 def check(paths: tuple[Path, ...], config_path: Path | None, isolated: bool, select: str | None,
           extend_select: str | None, ignore: str | None, exclude: str | None,
           streaming_min_timeout: float | None, max_pool_idle_timeout: float | None,
@@ -67,6 +71,8 @@ def check(paths: tuple[Path, ...], config_path: Path | None, isolated: bool, sel
     from lunalint.output import render
     from lunalint.rules import known_selectors
 
+    if statistics and output_format not in STATISTICS_FORMATS:
+        _fail(f"--statistics works with --format {' or '.join(STATISTICS_FORMATS)}, not {output_format}")
     targets = list(paths) or [Path(".")]
     overrides: dict[str, Any] = {}
     for key, value in (("select", _codes(select)), ("extend-select", _codes(extend_select)),
@@ -90,11 +96,13 @@ def check(paths: tuple[Path, ...], config_path: Path | None, isolated: bool, sel
         _fail(str(error))
         return
     report = check_paths(targets, settings)
-    color = not no_color and output_file is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    color = output_format == "text" and output_file is None and _use_color(no_color)
     text = render(report, output_format, color=color, statistics=statistics)
     if quiet and output_format == "text":
+        from lunalint.formats.text import SUMMARY_PREFIXES
+
         text = "".join(line + "\n" for line in text.splitlines()
-                       if not line.startswith(("Found ", "All checks passed")))
+                       if not click.unstyle(line).startswith(SUMMARY_PREFIXES))
     if output_file is not None:
         _write_atomically(output_file, text)
     else:
@@ -102,6 +110,15 @@ def check(paths: tuple[Path, ...], config_path: Path | None, isolated: bool, sel
     for file_error in report.errors:
         click.echo(f"lunalint: error: {file_error.path}: {file_error.message}", err=True)
     raise SystemExit(report.exit_code(exit_zero=exit_zero))
+
+
+def _use_color(no_color: bool) -> bool:
+    """Colour on a terminal only; ``--no-color`` and ``NO_COLOR`` win over ``FORCE_COLOR``."""
+    if no_color or os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR", "") not in ("", "0", "false"):
+        return True
+    return sys.stdout.isatty()
 
 
 def _common_parent(paths: list[Path]) -> Path:
@@ -124,10 +141,24 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 @cli.command("rules")
-def rules_command() -> None:
-    """List every rule: code, name, family, fix, summary."""
+@click.option("--format", "output_format", type=click.Choice(RULES_FORMATS), default="text", show_default=True,
+              help="text (a table), json, or markdown (the README's rule table).")
+def rules_command(output_format: str) -> None:
+    """List every rule: code, name, check family, whether it has a fix, summary."""
     from lunalint.rules import all_rules
 
+    if output_format == "markdown":
+        from lunalint.docs import rules_markdown
+
+        click.echo(rules_markdown(), nl=False)
+        return
+    if output_format == "json":
+        import json
+
+        click.echo(json.dumps([{"code": rule.code, "name": rule.name, "check": rule.check_family.value,
+                                "has_fix": rule.has_fix, "explicit_only": rule.explicit_only,
+                                "summary": rule.summary} for rule in all_rules()], indent=2))
+        return
     rows = [(rule.code, rule.name, rule.check_family.value, "yes" if rule.has_fix else "no", rule.summary)
             for rule in all_rules()]
     headers = ("code", "name", "check", "fix", "summary")
@@ -151,16 +182,21 @@ def explain_command(rule: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the CLI and return its exit code (``SystemExit`` never escapes)."""
+    """Run the CLI and return its exit code (``SystemExit`` and tracebacks never escape)."""
     try:
         cli.main(args=argv, prog_name="lunalint", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("Aborted!", err=True)
+        click.echo("lunalint: error: aborted", err=True)
         return EXIT_ERROR
     except click.exceptions.ClickException as error:
-        error.show()
+        hint = " (see `lunalint --help`)" if isinstance(error, click.UsageError) else ""
+        click.echo(f"lunalint: error: {error.format_message()}{hint}", err=True)
         return EXIT_ERROR
     except SystemExit as exit_:
         code = exit_.code
         return code if isinstance(code, int) else (0 if code is None else EXIT_ERROR)
+    except Exception as error:  # noqa: BLE001 - a bug must still end in one line and exit 2
+        click.echo(f"lunalint: error: internal error ({type(error).__name__}: {error}); "
+                   "this is a bug in lunalint, please report it", err=True)
+        return EXIT_ERROR
     return EXIT_CLEAN
