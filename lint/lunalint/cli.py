@@ -106,7 +106,7 @@ def check(paths: tuple[Path, ...], config_path: Path | None, isolated: bool, sel
     if output_file is not None:
         _write_atomically(output_file, text)
     else:
-        click.echo(text, nl=False)
+        click.echo(text, nl=False, color=color)  # click would strip the colour FORCE_COLOR asked for
     for file_error in report.errors:
         click.echo(f"lunalint: error: {file_error.path}: {file_error.message}", err=True)
     raise SystemExit(report.exit_code(exit_zero=exit_zero))
