@@ -21,6 +21,7 @@ ENTRIES: dict[str, tuple[str, ...]] = {
     "lunalint.libraries.httpx": ("httpx", "httpx2"),
     "lunalint.libraries.aiohttp": ("aiohttp",),
     "lunalint.libraries.requests": ("requests", "urllib3"),
+    "lunalint.libraries.sdks": ("openai", "anthropic"),
 }
 
 CLIENT_MODULES: tuple[str, ...] = tuple(sorted({m for modules in ENTRIES.values() for m in modules}))

@@ -72,6 +72,7 @@ class TcpKeepaliveMissing(Rule):
     summary = "Pooled connections have no TCP keepalive"
 
     VALID = (
+        Valid("import anthropic\nanthropic.Anthropic()"),
         Valid("import requests\nfrom requests_toolbelt.adapters.socket_options import TCPKeepAliveAdapter\n"
               "s = requests.Session()\ns.mount('https://', TCPKeepAliveAdapter(idle=30))"),
         Valid("import aiohttp, socket\ndef sock(addr):\n    s = socket.socket()\n"
@@ -83,6 +84,9 @@ class TcpKeepaliveMissing(Rule):
         Valid("import httpx\ndef make(t):\n    return httpx.Client(transport=t)"),
     )
     INVALID = (
+        Invalid("import openai\nopenai.OpenAI()", "the openai SDK's default client sets no socket options"),
+        Invalid("import anthropic, httpx2\nanthropic.Anthropic(http_client=httpx2.Client())",
+                "drops anthropic's default TCP keepalive"),
         Invalid("import requests\nrequests.Session()", "urllib3 pools cannot expire idle connections"),
         Invalid("import aiohttp\naiohttp.ClientSession()", "without TCPConnector(socket_factory=...)"),
         Invalid("import httpx\nhttpx.Client()", "has no TCP keepalive"),

@@ -70,7 +70,15 @@ class TcpKeepaliveImplicit(Rule):
               {"require_explicit": True}),
         Valid("import httpx\nhttpx.Client()", {"require_explicit": True}),  # no keepalive at all: LL201
     )
-    INVALID = ()
+    INVALID = (
+        Invalid("import anthropic\nanthropic.Anthropic()", "anthropic's default client sets SO_KEEPALIVE",
+                {"require_explicit": True}),
+        Invalid("from anthropic import AsyncAnthropicVertex as V\nV(region='us-east5')", "TCP_KEEPIDLE 60 s",
+                {"require_explicit": True}),
+        Invalid("import anthropic, httpx2\nanthropic.Anthropic(http_client=anthropic.DefaultHttpxClient("
+                "timeout=httpx2.Timeout(600, connect=5)))", "relies on the library's default TCP keepalive",
+                {"require_explicit": True}),
+    )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         keepalive = spec.keepalive

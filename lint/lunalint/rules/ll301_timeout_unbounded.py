@@ -56,12 +56,17 @@ class TimeoutUnbounded(Rule):
     summary = "No read timeout and no deadline: a stalled response hangs forever"
 
     VALID = (
+        Valid("import openai\nopenai.OpenAI()"),
         Valid("import requests\nrequests.get('https://example.com', timeout=(10, 600))"),
         Valid("import aiohttp\nasync def f(s: aiohttp.ClientSession):\n    await s.get('u', timeout=None)"),
         Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))"),
         Valid("import httpx\nhttpx.Client(timeout=get_timeout())"),
     )
     INVALID = (
+        Invalid("import openai\nopenai.OpenAI(timeout=None)", "timeout=None removes every openai timeout"),
+        Invalid("import anthropic\nc = anthropic.Anthropic()\n"
+                "c.messages.create(model='m', max_tokens=1, messages=[], timeout=None)",
+                "Anthropic.messages.create()"),
         Invalid("import requests\nrequests.get('https://example.com')", "requests waits forever"),
         Invalid("import requests\nwith requests.Session() as s:\n    s.post('https://example.com')",
                 "requests.Session has no timeout setting"),

@@ -81,11 +81,15 @@ class TimeoutBelowStreamingMinimum(Rule):
     summary = "Timeout is shorter than the streaming minimum and kills long streams"
 
     VALID = (
+        Valid("import openai, httpx2\nopenai.OpenAI(http_client=httpx2.Client(timeout=5))"),
         Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))"),
         Valid("import httpx\nhttpx.Client(timeout=60)", {"streaming_min_timeout": 60}),
         Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(10, read=900))"),
     )
     INVALID = (
+        Invalid("import openai, httpx2\nopenai.OpenAI(http_client=httpx2.Client(timeout=30))",
+                "adopted from http_client"),
+        Invalid("import openai\nc = openai.AsyncOpenAI()\nc.with_options(timeout=60)", "with_options()"),
         Invalid("import requests\nrequests.post('https://example.com', timeout=(3.05, 27))", "read timeout 27 s"),
         Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(60))",
                 "read timeout 60 s is below the streaming minimum of 600 s"),

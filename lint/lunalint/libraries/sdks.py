@@ -1,0 +1,247 @@
+"""The openai (>= 3) and anthropic (>= 1) SDK clients, which are built on httpx2.
+
+Semantics from openai 3.57.0 and anthropic 2.14.0 (``_constants.py``, ``_base_client.py``):
+
+- ``DEFAULT_TIMEOUT = httpx2.Timeout(600, connect=5.0)``, ``DEFAULT_CONNECTION_LIMITS =
+  httpx2.Limits(max_connections=1000, max_keepalive_connections=100)`` (so ``keepalive_expiry`` 5 s).
+- ``timeout=`` on the client, on ``with_options()`` and per request takes a number (every phase,
+  connect included), an ``httpx2.Timeout`` or ``None`` (no timeout at all, connect included).
+- When the client's ``timeout`` is not given and ``http_client=`` has a timeout other than httpx's
+  5 s default, the SDK adopts the ``http_client``'s timeout.
+- anthropic's own default client sets ``SO_KEEPALIVE`` with ``TCP_KEEPIDLE`` 60 s; openai's sets
+  no socket options. Any ``http_client=`` replaces the default client, keepalive included, unless
+  it is a ``DefaultHttpxClient()`` without ``transport=`` (anthropic's adds the options itself).
+- ``DefaultHttpxClient``/``DefaultAsyncHttpxClient`` are httpx2 clients whose ``timeout`` and
+  ``limits`` default to the SDK's. ``DefaultAioHttpClient`` accepts ``socket_options`` and never
+  applies them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import libcst as cst
+
+from lunalint.libraries.base import ConstructorHandler, Library, MethodHandler, default, unknown
+from lunalint.libraries.httpx import LIBRARY as HTTPX
+from lunalint.libraries.httpx import httpx_timeout
+from lunalint.spec import ClientSpec, IgnoredSetting, Keepalive, KeepaliveState, Setting, State
+from lunalint.values import Missing, NoneValue, Num, Obj, Unknown, Value, describe
+
+__all__ = ["LIBRARY"]
+
+DEFAULT_READ = 600.0
+DEFAULT_CONNECT = 5.0
+DEFAULT_KEEPALIVE_EXPIRY = 5.0
+HTTPX_DEFAULT_TIMEOUT = 5.0
+ANTHROPIC_KEEPALIVE_IDLE = 60.0
+
+CLIENTS = {
+    "openai": ("OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI", "Client", "AsyncClient"),
+    "anthropic": ("Anthropic", "AsyncAnthropic", "Client", "AsyncClient", "AnthropicBedrock",
+                  "AsyncAnthropicBedrock", "AnthropicVertex", "AsyncAnthropicVertex", "AnthropicFoundry",
+                  "AsyncAnthropicFoundry"),
+}
+EXTRA_PATHS = {
+    "openai.lib.azure.AzureOpenAI": "openai", "openai.lib.azure.AsyncAzureOpenAI": "openai",
+    "anthropic.lib.bedrock.AnthropicBedrock": "anthropic", "anthropic.lib.bedrock.AsyncAnthropicBedrock": "anthropic",
+    "anthropic.lib.vertex.AnthropicVertex": "anthropic", "anthropic.lib.vertex.AsyncAnthropicVertex": "anthropic",
+}
+DEFAULT_CLIENTS = {
+    "openai": ("DefaultHttpxClient", "DefaultAsyncHttpxClient", "DefaultHttpx2Client", "DefaultAsyncHttpx2Client"),
+    "anthropic": ("DefaultHttpxClient", "DefaultAsyncHttpxClient"),
+}
+AIOHTTP_CLIENTS = frozenset({"openai.DefaultAioHttpClient", "anthropic.DefaultAioHttpClient"})
+TIMEOUT_ALIASES = frozenset({"openai.Timeout", "anthropic.Timeout"})
+HTTPX_CLIENTS = frozenset({f"{m}.{c}" for m in ("httpx", "httpx2") for c in ("Client", "AsyncClient")})
+REQUEST_METHODS = frozenset({"create", "stream", "parse"})
+COPY_METHODS = frozenset({"with_options", "copy"})
+
+
+def _sdk_of(qualname: str) -> str:
+    return qualname.split(".", 1)[0]
+
+
+def _short(qualname: str) -> str:
+    return qualname.rsplit(".", 1)[-1]
+
+
+def _normalise(value: Value | None) -> Value | None:
+    """``openai.Timeout`` and ``anthropic.Timeout`` are ``httpx2.Timeout``."""
+    if isinstance(value, Obj) and value.qualname in TIMEOUT_ALIASES:
+        return replace(value, qualname="httpx2.Timeout")
+    return value
+
+
+def _noted(setting: Setting | None, note: str) -> Setting | None:
+    if setting is None:
+        return None
+    full = f"{setting.note}, {note}" if setting.note else note
+    return Setting(setting.state, setting.node, setting.seconds, setting.explicit, full, setting.raw)
+
+
+def _phases_spec(sdk: str, label: str, node: cst.CSTNode, value: Value | None, site: cst.CSTNode, *,
+                 pooled: bool, default_note: str) -> ClientSpec:
+    phases = httpx_timeout(_normalise(value), site, default_note=default_note, default_seconds=DEFAULT_READ,
+                           default_connect=DEFAULT_CONNECT)
+    if isinstance(value, NoneValue):
+        none_note = f"timeout=None removes every {sdk} timeout, the 5 s connect timeout included"
+        phases = {phase: _noted(setting, none_note) or setting for phase, setting in phases.items()}
+    return ClientSpec(library=sdk, label=label, node=node, pooled=pooled,
+                      read_timeout=phases["read"], connect_timeout=phases["connect"],
+                      other_timeouts=(("write", phases["write"]), ("pool", phases["pool"])))
+
+
+# The inner http_client ----------------------------------------------------------------------------
+def _inner_spec(inner: Obj) -> ClientSpec | None:
+    """The spec the inner ``http_client`` would have on its own (its pool, keepalive and timeout)."""
+    if inner.qualname in HTTPX_CLIENTS:
+        return HTTPX.constructors[inner.qualname](inner)[0]
+    if inner.qualname in _DEFAULT_CLIENT_QUALNAMES:
+        return _default_client(inner)[0]
+    return None
+
+
+def _inner_timeout_given(inner: Obj) -> bool | None:
+    """Whether the inner client sets a timeout the SDK adopts (``None``: not known)."""
+    timeout = inner.get("timeout")
+    if timeout is None:
+        return None if not inner.complete else False
+    if isinstance(timeout, Num) and timeout.value == HTTPX_DEFAULT_TIMEOUT and inner.qualname in HTTPX_CLIENTS:
+        return False  # equal to httpx's default: the SDK cannot tell it apart and uses its own
+    return True
+
+
+# SDK clients --------------------------------------------------------------------------------------
+def _sdk_client(call: Obj) -> list[ClientSpec]:
+    sdk = _sdk_of(call.qualname) if call.qualname not in EXTRA_PATHS else EXTRA_PATHS[call.qualname]
+    label = f"{sdk}.{_short(call.qualname)}"
+    note = f"{sdk} default"
+    timeout = call.get("timeout")
+    http_client = call.get("http_client")
+    if isinstance(http_client, (Missing, NoneValue)):
+        http_client = None  # ``http_client=None``: the SDK builds its default client
+    if not call.complete and (timeout is None or http_client is None):
+        reason = "arguments not fully known"
+        setting = unknown(call.node, reason)
+        return [ClientSpec(library=sdk, label=label, node=call.node, pool_idle=setting,
+                           keepalive=Keepalive(KeepaliveState.UNKNOWN, call.node, note=reason),
+                           read_timeout=setting, connect_timeout=setting)]
+    inner = http_client if isinstance(http_client, Obj) else None
+    inner_spec = _inner_spec(inner) if inner is not None else None
+    absorbs: tuple[cst.CSTNode, ...] = (inner.node,) if inner_spec is not None and inner is not None else ()
+
+    # Timeout: the SDK's own, else one adopted from the http_client, else the SDK default.
+    if timeout is not None:
+        spec = _phases_spec(sdk, label, call.node, timeout, call.site_of("timeout"), pooled=True, default_note=note)
+    elif http_client is None:
+        spec = _phases_spec(sdk, label, call.node, None, call.node, pooled=True, default_note=note)
+    elif inner_spec is not None and inner is not None:
+        adopted = _inner_timeout_given(inner)
+        if adopted is None:
+            spec = _phases_spec(sdk, label, call.node, Unknown(call.node, reason="http_client arguments not fully known"),
+                                call.node, pooled=True, default_note=note)
+        elif adopted:
+            adopted_note = "adopted from http_client, since the SDK's timeout is not set"
+            spec = ClientSpec(library=sdk, label=label, node=call.node,
+                              read_timeout=_noted(inner_spec.read_timeout, adopted_note),
+                              connect_timeout=_noted(inner_spec.connect_timeout, adopted_note),
+                              other_timeouts=tuple((p, s) for p, s in inner_spec.other_timeouts))
+        else:
+            spec = _phases_spec(sdk, label, call.node, None, call.node, pooled=True, default_note=note)
+    else:
+        reason = http_client.reason if isinstance(http_client, Unknown) else "http_client not followed"
+        spec = _phases_spec(sdk, label, call.node, Unknown(call.node, reason=reason), call.node,
+                            pooled=True, default_note=note)
+
+    # Pool and keepalive: the SDK's default client, or whatever the http_client has.
+    ignored: tuple[IgnoredSetting, ...] = ()
+    if http_client is None:
+        pool = default(DEFAULT_KEEPALIVE_EXPIRY, call.node, note)
+        keepalive = _default_keepalive(sdk, call.node)
+    elif inner_spec is not None:
+        pool = inner_spec.pool_idle or unknown(call.node)
+        keepalive = inner_spec.keepalive or Keepalive(KeepaliveState.UNKNOWN, call.node)
+        if sdk == "anthropic" and keepalive.state is KeepaliveState.OFF:
+            keepalive = Keepalive(keepalive.state, keepalive.node, keepalive.idle, keepalive.explicit,
+                                  f"{keepalive.note}; passing http_client= drops anthropic's default TCP keepalive"
+                                  if keepalive.note else "passing http_client= drops anthropic's default TCP keepalive")
+        ignored = inner_spec.ignored
+    elif isinstance(http_client, Obj) and http_client.qualname in AIOHTTP_CLIENTS:
+        site = call.site_of("http_client")
+        pool = unknown(site, "DefaultAioHttpClient pool not followed")
+        keepalive = Keepalive(KeepaliveState.OFF, site,
+                              note="DefaultAioHttpClient accepts socket_options and never applies them")
+    else:
+        reason = http_client.reason if isinstance(http_client, Unknown) else f"{describe(http_client)} is not followed"
+        pool = unknown(call.site_of("http_client"), reason)
+        keepalive = Keepalive(KeepaliveState.UNKNOWN, call.site_of("http_client"), note=reason)
+    return [replace(spec, pooled=True, pool_idle=pool, keepalive=keepalive, absorbs=absorbs, ignored=ignored)]
+
+
+def _default_keepalive(sdk: str, node: cst.CSTNode) -> Keepalive:
+    if sdk == "anthropic":
+        idle = Setting(State.SECONDS, node, seconds=ANTHROPIC_KEEPALIVE_IDLE, explicit=False, note="anthropic default")
+        return Keepalive(KeepaliveState.ON, node, idle=idle, explicit=False,
+                         note="anthropic's default client sets SO_KEEPALIVE and TCP_KEEPIDLE 60 s")
+    return Keepalive(KeepaliveState.OFF, node, explicit=False,
+                     note="the openai SDK's default client sets no socket options")
+
+
+def _default_client(call: Obj) -> list[ClientSpec]:
+    """``DefaultHttpxClient(**kw)``: an httpx2 client whose timeout and limits default to the SDK's."""
+    sdk = _sdk_of(call.qualname)
+    async_client = "Async" in _short(call.qualname)
+    base = replace(call, qualname="httpx2.AsyncClient" if async_client else "httpx2.Client")
+    spec = HTTPX.constructors[base.qualname](base)[0]
+    label = f"{sdk}.{_short(call.qualname)}"
+    note = f"{sdk} {_short(call.qualname)} default"
+    if call.get("timeout") is None and call.complete:
+        timed = _phases_spec(sdk, label, call.node, None, call.node, pooled=True, default_note=note)
+        spec = replace(spec, read_timeout=timed.read_timeout, connect_timeout=timed.connect_timeout,
+                       other_timeouts=timed.other_timeouts)
+    keepalive = spec.keepalive
+    pool = spec.pool_idle
+    if call.get("transport") is None and call.complete:
+        if call.get("limits") is None:
+            pool = default(DEFAULT_KEEPALIVE_EXPIRY, call.node, note)
+        if sdk == "anthropic":
+            keepalive = _default_keepalive(sdk, call.node)
+        else:
+            keepalive = Keepalive(KeepaliveState.OFF, call.node, explicit=False,
+                                  note=f"{label} without transport= sets no socket options")
+    return [replace(spec, library=sdk, label=label, pool_idle=pool, keepalive=keepalive)]
+
+
+# Methods ------------------------------------------------------------------------------------------
+def _client_method(receiver: Obj, call: Obj, method: str) -> list[ClientSpec]:
+    """``with_options(timeout=...)`` and per-request ``timeout=`` on ``create``/``stream``/``parse``."""
+    last = method.rsplit(".", 1)[-1]
+    if method not in COPY_METHODS and not ("." in method and last in REQUEST_METHODS):
+        return []
+    timeout = call.get("timeout")
+    if timeout is None:
+        return []  # the client's timeout applies, judged at the client
+    sdk = _sdk_of(receiver.qualname) if receiver.qualname not in EXTRA_PATHS else EXTRA_PATHS[receiver.qualname]
+    label = f"{_short(receiver.qualname)}.{method}()"
+    return [_phases_spec(sdk, label, call.node, timeout, call.site_of("timeout"), pooled=False,
+                         default_note=f"{sdk} default")]
+
+
+_DEFAULT_CLIENT_QUALNAMES = frozenset(f"{sdk}.{name}" for sdk, names in DEFAULT_CLIENTS.items() for name in names)
+
+
+def _build() -> Library:
+    constructors: dict[str, ConstructorHandler] = {}
+    methods: dict[str, MethodHandler] = {}
+    qualnames = [f"{sdk}.{name}" for sdk, names in CLIENTS.items() for name in names] + list(EXTRA_PATHS)
+    for qualname in qualnames:
+        constructors[qualname] = _sdk_client
+        methods[qualname] = _client_method
+    for qualname in _DEFAULT_CLIENT_QUALNAMES:
+        constructors[qualname] = _default_client
+    return Library(name="sdks", modules=("openai", "anthropic"), constructors=constructors, methods=methods,
+                   method_names=frozenset(REQUEST_METHODS | COPY_METHODS))
+
+
+LIBRARY = _build()
