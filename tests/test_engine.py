@@ -174,3 +174,37 @@ def test_unreadable_path_is_an_error_not_a_crash(tmp_path: Path) -> None:
 
 def test_prefilter_with_old_mac_line_endings() -> None:
     assert imports_client_module(b"x = 1\rimport httpx\rhttpx.Client()\r")
+
+
+@pytest.mark.parametrize("source", [
+    b"import httpx\nx = " + b"(" * 3000 + b"1" + b")" * 3000 + b"\nhttpx.Client(timeout=None)\n",
+    b"import httpx\nx = " + b"[" * 3000 + b"]" * 3000 + b"\nhttpx.Client(timeout=None)\n",
+    b"import httpx\nx = " + b"f(" * 3000 + b")" * 3000 + b"\nhttpx.Client(timeout=None)\n",
+    b"import httpx\nx = " + b"+".join([b"1"] * 3000) + b"\nhttpx.Client(timeout=None)\n",
+    b"import httpx\nhttpx.Client(timeout=" + b"-" * 3000 + b"1)\n",
+    b"import httpx\nx = a" + b".b" * 3000 + b"\nhttpx.Client(timeout=None)\n",
+    b"import httpx\nx = " + b"(" * 250 + b"\n",
+], ids=["parens", "lists", "calls", "sum", "unary", "attributes", "unclosed"])
+def test_deeply_nested_expressions_are_a_clear_error_not_a_crash(source: bytes) -> None:
+    # libcst's native parser overflows the C stack (killing the process) on a few thousand
+    # nested brackets, so such files must be refused before they reach it.
+    from lunalint.engine import check_source
+
+    result = check_source(source, "deep.py")
+    assert len(result.errors) == 1
+    assert "too deeply nested" in result.errors[0].message or "syntax error" in result.errors[0].message
+
+
+def test_empty_file() -> None:
+    from lunalint.engine import check_source
+
+    assert check_source(b"", "empty.py").violations == []
+    assert check_source(b"", "empty.py").errors == []
+
+
+def test_large_file_without_client_construction_is_fast_path(tmp_path: Path) -> None:
+    path = tmp_path / "big.py"
+    path.write_bytes(b"import httpx\n" + b"VALUES = [\n" + b"    1234567890,\n" * 700_000 + b"]\n")
+    assert path.stat().st_size > 10_000_000
+    report = check_paths([path], Settings(root=tmp_path))
+    assert report.errors == [] and report.violations == []

@@ -13,9 +13,31 @@ import ast
 import gc
 from collections.abc import Collection
 
-__all__ = ["may_construct_client"]
+__all__ = ["TooDeeplyNested", "may_construct_client"]
 
 _MAX_ALIAS_ROUNDS = 4
+# CPython refuses more than 200 nested brackets; libcst's native parser crashes the whole process
+# (a stack overflow, not an exception) on a few thousand, so such files never reach it.
+MAX_BRACKET_DEPTH = 200
+
+
+class TooDeeplyNested(Exception):
+    """The file nests deeper than any parser here can safely handle."""
+
+
+def _bracket_depth(source: bytes) -> int:
+    """Maximum bracket nesting, counted crudely (brackets inside strings count too)."""
+    depth = deepest = 0
+    for byte in source.translate(None, delete=_NOT_BRACKETS):
+        if byte in b"([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth = max(depth - 1, 0)
+    return deepest
+
+
+_NOT_BRACKETS = bytes(set(range(256)) - set(b"()[]{}"))
 
 
 def _dotted(node: ast.expr) -> str | None:
@@ -30,12 +52,20 @@ def _dotted(node: ast.expr) -> str | None:
 
 
 def _parse(source: bytes) -> ast.Module | None:
+    """The ``ast`` tree, or None when the file does not parse (libcst then reports why)."""
     enabled = gc.isenabled()
     gc.disable()  # the parser allocates many objects at once; collecting them meanwhile is wasted work
     try:
         return ast.parse(source)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None  # let libcst report the problem in its own words
+    except (RecursionError, MemoryError):
+        raise TooDeeplyNested("too deeply nested to analyse") from None
+    except SyntaxError as error:
+        if "too many nested parentheses" in str(error) or _bracket_depth(source) > MAX_BRACKET_DEPTH:
+            raise TooDeeplyNested(f"too deeply nested to analyse (more than {MAX_BRACKET_DEPTH} "
+                                  "levels of brackets)") from None
+        return None
+    except ValueError:
+        return None
     finally:
         if enabled:
             gc.enable()

@@ -183,11 +183,14 @@ def check_source(source: bytes | str, display: str, settings: Settings | None = 
     data = source.encode("utf-8") if isinstance(source, str) else source
     if not rules or not imports_client_module(data):
         return FileResult()
-    from lunalint.candidates import may_construct_client
+    from lunalint.candidates import TooDeeplyNested, may_construct_client
     from lunalint.libraries import load
 
-    if not may_construct_client(data, load().entry_points):
-        return FileResult()
+    try:
+        if not may_construct_client(data, load().entry_points):
+            return FileResult()
+    except TooDeeplyNested as error:
+        return FileResult(errors=[FileError(display, str(error), "E001")])
     try:
         return _check_parsed(data, display, settings, rules)
     except _UserError as error:
