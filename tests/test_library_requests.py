@@ -96,6 +96,8 @@ GOOD = [
      "pm.request('GET', 'https://x')"),
     ("look-alike", "class Session:\n    def get(self, url):\n        return url\nSession().get('https://x')"),
     ("dict-get", "d = {{}}\nd.get('timeout')"),
+    ("positional-session-request-timeout", "s = {r}.Session()\ns.mount('https://', KeepAliveAdapter())\n"
+     "s.request('GET', 'u', None, None, None, None, None, None, (5, 600))"),
 ]
 
 

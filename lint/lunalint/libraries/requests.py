@@ -47,6 +47,7 @@ CONNECTION_POOLS = frozenset({"urllib3.HTTPConnectionPool", "urllib3.HTTPSConnec
                               "urllib3.connectionpool.HTTPSConnectionPool"})
 URLLIB3_FUNCTIONS = frozenset({"urllib3.request"})
 URLLIB3_FUNCTION_DEFAULT = 3.0
+SESSION_REQUEST_TIMEOUT = 8
 POOL_METHODS = ("request", "urlopen", "request_encode_url", "request_encode_body")
 
 NO_IDLE_EXPIRY = ("urllib3 pools cannot expire idle connections; TCP keepalive is the only protection against "
@@ -115,8 +116,8 @@ def _timeout(value: Value | None, site: cst.CSTNode, *, missing: Setting | None,
 
 
 def _call_spec(label: str, call: Obj, *, missing: Setting | None, missing_connect: Setting | None = None,
-               library: str = "requests") -> list[ClientSpec]:
-    timeout = call.get("timeout")
+               library: str = "requests", position: int | None = None) -> list[ClientSpec]:
+    timeout = call.get("timeout", position)
     if timeout is None and not call.complete:
         return []  # ``**kwargs`` may well carry the timeout
     connect, read = _timeout(timeout, call.site_of("timeout"), missing=missing, missing_connect=missing_connect)
@@ -146,7 +147,8 @@ def _session(call: Obj) -> list[ClientSpec]:
 
 def _session_method(receiver: Obj, call: Obj, method: str) -> list[ClientSpec]:
     if method in VERBS:
-        return _call_spec(f"Session.{method}()", call,
+        # ``Session.request(method, url, params, data, headers, cookies, files, auth, timeout, ...)``
+        return _call_spec(f"Session.{method}()", call, position=SESSION_REQUEST_TIMEOUT if method == "request" else None,
                           missing=_forever(call.node, "requests.Session has no timeout setting, so the call"))
     if method == "mount":
         adapter = call.get("adapter", 1)
