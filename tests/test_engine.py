@@ -208,3 +208,66 @@ def test_large_file_without_client_construction_is_fast_path(tmp_path: Path) -> 
     assert path.stat().st_size > 10_000_000
     report = check_paths([path], Settings(root=tmp_path))
     assert report.errors == [] and report.violations == []
+
+
+POSITION_SOURCE = '''\
+"""Module docstring
+spanning lines."""
+# a comment
+import httpx; import os
+
+x = 1; y = """a
+multi-line
+string"""
+
+
+@decorator(
+    1,
+)
+# comment between decorator and def
+@other
+def make():
+    s = "\\x0c"  # form feed in a string; \\u2028 too: \u2028
+    return httpx.Client(
+        timeout=None,
+    )
+
+
+class Holder:
+    client = httpx.AsyncClient(limits=httpx.Limits(keepalive_expiry=None))
+
+if os.environ:
+    pass
+else:
+    httpx.get("u", timeout=httpx.Timeout(600, connect=None))
+'''
+
+
+def test_positions_from_per_statement_codegen_match_the_whole_module() -> None:
+    import libcst as cst
+    from libcst.metadata import PositionProvider
+
+    from lunalint.candidates import parse
+    from lunalint.engine import _positions, extract_specs
+    from lunalint.scope import scan_module
+
+    data = POSITION_SOURCE.encode()
+    module = cst.parse_module(data)
+    scan = scan_module(module)
+    specs = extract_specs(module, scan)
+    wanted = [(spec.node, spec.node) for spec in specs]
+    wanted += [(setting.node, spec.node) for spec in specs
+               for setting in (spec.read_timeout, spec.connect_timeout, spec.pool_idle) if setting is not None]
+    fast = _positions(module, parse(data), scan, wanted)
+    full = PositionProvider()
+    full._gen_impl(module)
+    assert len(specs) == 3
+    for node, _ in wanted:
+        assert fast[node] == full._computed[node]
+
+
+def test_reported_lines_with_decorators_semicolons_and_strings() -> None:
+    found = {(v.code, v.line, v.column) for v in lint(POSITION_SOURCE.replace("\\u2028", ""))}
+    assert ("LL301", 19, 9) in found
+    assert ("LL101", 24, 52) in found
+    assert ("LL401", 29, 47) in found

@@ -13,7 +13,7 @@ import ast
 import gc
 from collections.abc import Collection
 
-__all__ = ["TooDeeplyNested", "may_construct_client"]
+__all__ = ["TooDeeplyNested", "may_construct_client", "parse"]
 
 _MAX_ALIAS_ROUNDS = 4
 # CPython refuses more than 200 nested brackets; libcst's native parser crashes the whole process
@@ -51,7 +51,7 @@ def _dotted(node: ast.expr) -> str | None:
     return None
 
 
-def _parse(source: bytes) -> ast.Module | None:
+def parse(source: bytes) -> ast.Module | None:
     """The ``ast`` tree, or None when the file does not parse (libcst then reports why)."""
     enabled = gc.isenabled()
     gc.disable()  # the parser allocates many objects at once; collecting them meanwhile is wasted work
@@ -88,14 +88,16 @@ def _walk(tree: ast.AST) -> list[ast.AST]:
     return nodes
 
 
-def may_construct_client(source: bytes, constructors: Collection[str]) -> bool:
-    """False only when no call in ``source`` can resolve to one of ``constructors``.
+def may_construct_client(tree: ast.Module | None, constructors: Collection[str]) -> bool:
+    """False only when no call in ``tree`` can resolve to one of ``constructors``.
+
+    ``tree`` is ``parse(source)``; ``None`` (the file does not parse) answers True, so that the
+    full analysis reports the problem.
 
     ``constructors`` holds every qualified name the engine acts on: constructions, module-level
     request functions, and the receivers of followed method calls (a method call on a client
     needs that client to be built in the same file, by a call this test finds).
     """
-    tree = _parse(source)
     if tree is None:
         return True
     nodes = _walk(tree)

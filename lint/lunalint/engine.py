@@ -23,6 +23,8 @@ from lunalint.rules import select_rules
 from lunalint.rules.base import Finding, Rule
 
 if TYPE_CHECKING:
+    import ast
+
     import libcst as cst
 
     from lunalint.cache import Cache
@@ -183,16 +185,17 @@ def check_source(source: bytes | str, display: str, settings: Settings | None = 
     data = source.encode("utf-8") if isinstance(source, str) else source
     if not rules or not imports_client_module(data):
         return FileResult()
-    from lunalint.candidates import TooDeeplyNested, may_construct_client
+    from lunalint.candidates import TooDeeplyNested, may_construct_client, parse
     from lunalint.libraries import load
 
     try:
-        if not may_construct_client(data, load().entry_points):
-            return FileResult()
+        tree = parse(data)
     except TooDeeplyNested as error:
         return FileResult(errors=[FileError(display, str(error), "E001")])
+    if not may_construct_client(tree, load().entry_points):
+        return FileResult()
     try:
-        return _check_parsed(data, display, settings, rules)
+        return _check_parsed(data, tree, display, settings, rules)
     except _UserError as error:
         return FileResult(errors=[FileError(display, str(error), "E001")])
     except RecursionError:
@@ -281,7 +284,8 @@ def _receiver(func: cst.Attribute, scope: Scope, resolver: Resolver,
     return None
 
 
-def _check_parsed(data: bytes, display: str, settings: Settings, rules: Sequence[type[Rule]]) -> FileResult:
+def _check_parsed(data: bytes, tree: ast.Module | None, display: str, settings: Settings,
+                  rules: Sequence[type[Rule]]) -> FileResult:
     from lunalint.scope import scan_module
 
     module = _parse(data)
@@ -291,21 +295,17 @@ def _check_parsed(data: bytes, display: str, settings: Settings, rules: Sequence
                 for finding in rule.check(spec, settings.policy)]
     if not findings:
         return FileResult()
-    return FileResult(violations=_place(findings, module, scan, display))
+    return FileResult(violations=_place(findings, module, tree, scan, data, display))
 
 
-def _place(findings: list[tuple[Rule, Finding, ClientSpec]], module: cst.Module, scan: ModuleScan,
-           display: str) -> list[Violation]:
+def _place(findings: list[tuple[Rule, Finding, ClientSpec]], module: cst.Module, tree: ast.Module | None,
+           scan: ModuleScan, data: bytes, display: str) -> list[Violation]:
     """Positions, suppression comments and de-duplication, for a file that has findings."""
-    from libcst.metadata import PositionProvider
-
     from lunalint.suppress import parse_suppressions
 
-    provider = PositionProvider()
-    provider._gen_impl(module)  # one codegen pass; no MetadataWrapper copy or dependency solving
-    positions = cast("Mapping[cst.CSTNode, CodeRange]", provider._computed)
+    positions = _positions(module, tree, scan, [(finding.node, spec.node) for _, finding, spec in findings])
     statement_starts = _statement_index(scan.statements, positions)
-    suppressions = parse_suppressions(module.code)
+    suppressions = parse_suppressions(data.decode(module.encoding, errors="replace"))
     found: dict[tuple[object, ...], Violation] = {}
     for rule, finding, spec in findings:
         where = positions.get(finding.node) or positions[spec.node]
@@ -320,6 +320,54 @@ def _place(findings: list[tuple[Rule, Finding, ClientSpec]], module: cst.Module,
         )
         found.setdefault((violation.line, violation.column, violation.code, violation.message), violation)
     return sorted(found.values())
+
+
+def _positions(module: cst.Module, tree: ast.Module | None, scan: ModuleScan,
+               wanted: list[tuple[cst.CSTNode, cst.CSTNode]]) -> Mapping[cst.CSTNode, CodeRange]:
+    """Positions of (at least) the ``wanted`` nodes: (reported node, its spec's call).
+
+    libcst computes positions by generating code for the whole module, which costs more than
+    parsing it. The ``ast`` tree already knows where each top-level statement starts, so only the
+    top-level statements that hold findings are generated, each from its own first line.
+    """
+    from libcst.metadata import PositionProvider
+    from libcst.metadata.position_provider import PositionProvidingCodegenState
+
+    provider = PositionProvider()
+    tops = {scan.call_statement.get(id(call)) for _, call in wanted}
+    starts = _top_level_lines(module, tree) if None not in tops else None
+    if starts is not None:
+        for index in sorted(t for t in tops if t is not None):
+            statement = module.body[index]
+            state = PositionProvidingCodegenState(default_indent=module.default_indent,
+                                                  default_newline=module.default_newline, provider=provider)
+            state.line = starts[index] - len(statement.leading_lines)
+            statement._codegen(state)
+    computed = cast("Mapping[cst.CSTNode, CodeRange]", provider._computed)
+    if starts is None or not all(node in computed and call in computed for node, call in wanted):
+        provider = PositionProvider()
+        provider._gen_impl(module)  # the whole module, as libcst's metadata wrapper would
+        computed = cast("Mapping[cst.CSTNode, CodeRange]", provider._computed)
+    return computed
+
+
+def _top_level_lines(module: cst.Module, tree: ast.Module | None) -> list[int] | None:
+    """The first line of each statement in ``module.body`` (decorators included), from ``tree``."""
+    import libcst as cst
+
+    if tree is None:
+        return None
+    lines: list[int] = []
+    index = 0
+    body = tree.body
+    for statement in module.body:
+        if index >= len(body):
+            return None
+        node = body[index]
+        index += len(statement.body) if isinstance(statement, cst.SimpleStatementLine) else 1
+        decorators = getattr(node, "decorator_list", None) or []
+        lines.append(min([node.lineno, *(d.lineno for d in decorators)]))
+    return lines if index == len(body) else None
 
 
 def _statement_index(statements: Iterable[cst.CSTNode],

@@ -93,6 +93,8 @@ class ModuleScan:
     module_scope: Scope
     calls: list[tuple[cst.Call, Scope]] = field(default_factory=list)
     statements: list[cst.CSTNode] = field(default_factory=list)
+    # id(call) -> index in ``module.body`` of the top-level statement that contains it.
+    call_statement: dict[int, int] = field(default_factory=dict)
     # ``obj.attr = value`` for any ``obj`` (``session.timeout = 10``), in source order.
     attribute_assignments: list[tuple[cst.Attribute, cst.BaseExpression, Scope]] = field(default_factory=list)
     # ``obj["key"] = value`` with a string key (``kwargs["socket_options"] = [...]``).
@@ -151,6 +153,7 @@ class _Scanner:
     def __init__(self) -> None:
         self.scope = Scope("module", None)
         self.result = ModuleScan(self.scope)
+        self.top = 0
         self._visit: dict[type[cst.CSTNode], Callable[[cst.CSTNode], None]] = {
             cst.Import: self._import,  # type: ignore[dict-item]
             cst.ImportFrom: self._import_from,  # type: ignore[dict-item]
@@ -178,8 +181,13 @@ class _Scanner:
         self._statement_types = (cst.SimpleStatementLine, cst.BaseCompoundStatement)
 
     def walk(self, module: cst.Module) -> None:
+        for index, statement in enumerate(module.body):
+            self.top = index
+            self._walk(statement)
+
+    def _walk(self, root: cst.CSTNode) -> None:
         leave = object()  # marker: the next stack item is a scope to leave
-        stack: list[object] = [module]
+        stack: list[object] = [root]
         handlers = self._visit
         statements = self.result.statements
         while stack:
@@ -288,6 +296,7 @@ class _Scanner:
 
     def _call(self, node: cst.Call) -> None:
         self.result.calls.append((node, self.scope))
+        self.result.call_statement[id(node)] = self.top
         func = node.func
         if (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
                 and func.attr.value in _MUTATORS and node.args):

@@ -10,6 +10,7 @@ __all__ = ["Suppressions", "parse_suppressions"]
 _NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?", re.IGNORECASE)
 _IGNORE = re.compile(r"#\s*lunalint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
 _SPLIT = re.compile(r"[\s,]+")
+_LINES = re.compile(r"\r\n|\r|\n")  # Python's own line breaks (str.splitlines knows more)
 ALL = frozenset({"*"})
 
 
@@ -31,7 +32,7 @@ def parse_suppressions(text: str) -> Suppressions:
     by_line: dict[int, frozenset[str]] = {}
     if "noqa" not in text.lower() and "lunalint" not in text.lower():
         return Suppressions(by_line)
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_LINES.split(text), start=1):
         if "#" not in line:
             continue
         codes: set[str] = set()

@@ -53,10 +53,11 @@ def httpx_timeout(value: Value | None, site: cst.CSTNode, *, default_note: str,
     if isinstance(value, Unknown) or (isinstance(value, Obj) and not _is(value, "Timeout")):
         reason = value.reason if isinstance(value, Unknown) else f"{describe(value)} is not followed"
         return {phase: unknown(value.site, reason) for phase in PHASES}
-    every = seconds_setting(value, value.site)
+    node = value.ref or site  # an inline value is reported on its ``timeout=`` argument
+    every = seconds_setting(value, node)
     connect_note = "a single timeout value sets every phase, connect included"
     if isinstance(value, Num):
-        connect = seconds_setting(value, value.site, note=connect_note)
+        connect = seconds_setting(value, node, note=connect_note)
         return {"connect": connect, "read": every, "write": every, "pool": every}
     return {phase: every for phase in PHASES}
 
