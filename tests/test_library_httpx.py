@@ -236,3 +236,29 @@ def test_star_import_resolves() -> None:
 def test_value_arithmetic_and_unary_minus() -> None:
     assert "LL901" in codes("import httpx\nhttpx.Client(timeout=-(2 * 30))")
     assert lint("import httpx, socket\nhttpx.get('u', timeout=httpx.Timeout(2 ** 10 - 24, connect=60 / 4))") == []
+
+
+def test_transport_wrapped_by_another_transport_is_followed() -> None:
+    source = """
+        import httpx
+        from mypkg.transports import RetryTransport
+
+        client = httpx.AsyncClient(
+            timeout=httpx.Timeout(600, connect=5),
+            transport=RetryTransport(httpx.AsyncHTTPTransport(limits=httpx.Limits(keepalive_expiry=None)), retries=3),
+        )
+    """
+    assert sorted(v.code for v in lint(source)) == ["LL101", "LL201"]
+
+
+def test_wrapper_with_two_transports_is_not_guessed() -> None:
+    source = """
+        import httpx
+        from mypkg.transports import Fallback
+
+        client = httpx.Client(
+            timeout=httpx.Timeout(600, connect=5),
+            transport=Fallback(httpx.HTTPTransport(), httpx.HTTPTransport(http2=True)),
+        )
+    """
+    assert lint(source) == []

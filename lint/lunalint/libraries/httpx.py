@@ -9,6 +9,8 @@ keepalive is only possible through a transport's ``socket_options``.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 
 from lunalint.libraries.base import ConstructorHandler, Library, MethodHandler, default, seconds_setting, unknown
@@ -151,11 +153,29 @@ def _client_pool(call: Obj, module: str) -> tuple[Setting, Keepalive, tuple[Igno
     if limits is not None:
         ignored = (IgnoredSetting(call.site_of("limits"), "limits",
                                   "transport= is also passed, so the transport's own limits apply"),)
-    if isinstance(transport, Obj) and (_is(transport, "HTTPTransport") or _is(transport, "AsyncHTTPTransport")):
+    transport = _unwrap_transport(transport)
+    if isinstance(transport, Obj) and _is_transport(transport):
         return (*_transport_pool(transport, module, call.site_of("transport")), ignored)
     reason = transport.reason if isinstance(transport, Unknown) else f"{describe(transport)} is not followed"
     return (unknown(transport.site, reason),
             Keepalive(KeepaliveState.UNKNOWN, transport.site, note=reason), ignored)
+
+
+def _is_transport(value: Value) -> bool:
+    return _is(value, "HTTPTransport") or _is(value, "AsyncHTTPTransport")
+
+
+def _unwrap_transport(transport: Value) -> Value:
+    """``transport=Wrapper(httpx.HTTPTransport(...))``: a wrapper (retries, metrics, deadlines)
+    built around exactly one httpx transport sends its connections through that transport."""
+    if not isinstance(transport, Obj) or _is_transport(transport):
+        return transport
+    inner = [value for value in (*transport.args, *transport.kwargs.values()) if _is_transport(value)]
+    if len(inner) != 1:
+        return transport
+    (found,) = inner
+    assert isinstance(found, Obj)
+    return found if transport.ref is None else replace(found, ref=transport.ref)
 
 
 def _transport_pool(transport: Obj, module: str, site: cst.CSTNode) -> tuple[Setting, Keepalive]:
