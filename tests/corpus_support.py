@@ -27,3 +27,8 @@ def copy_corpus(destination: Path) -> Path:
     target = destination / "corpus"
     shutil.copytree(CORPUS, target)
     return target
+
+
+def finding(path: str, line: int, code: str, output: str) -> bool:
+    """Does ``output`` (text format) report ``code`` for ``path`` on ``line``, at whatever column?"""
+    return re.search(rf"^{re.escape(path)}:{line}:\d+: {code} ", output, flags=re.MULTILINE) is not None

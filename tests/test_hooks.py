@@ -10,11 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from corpus_support import CORPUS
+from corpus_support import CORPUS, finding
 from repo_support import ROOT, git, git_env, init_repo
 
 HOOK = ROOT / "hooks" / "pre-commit"
-BAD = (CORPUS / "bad" / "httpx_unbounded.py").read_text(encoding="utf-8")  # LL301 at 7:13
+BAD = (CORPUS / "bad" / "httpx_unbounded.py").read_text(encoding="utf-8")  # LL301 on line 7
 GOOD = (CORPUS / "good" / "httpx_good.py").read_text(encoding="utf-8")
 
 
@@ -61,7 +61,7 @@ def test_hook_is_an_executable_posix_shell_script() -> None:
 def test_bad_staged_file_blocks_the_commit(repo: Path, name: str) -> None:
     result = commit(repo, write(repo, name, BAD))
     assert result.returncode != 0
-    assert f"{name}:7:13: LL301" in result.stdout
+    assert finding(name, 7, "LL301", result.stdout)
     assert "commit blocked" in result.stdout
     assert commits(repo) == 1
 
@@ -91,7 +91,7 @@ def test_deleted_and_renamed_files(repo: Path) -> None:
     git(repo, "commit", "-q", "--no-verify", "-m", "again")
     git(repo, "mv", "second.py", "renamed file.py")
     result = commit(repo)
-    assert result.returncode != 0 and "renamed file.py:7:13: LL301" in result.stdout
+    assert result.returncode != 0 and finding("renamed file.py", 7, "LL301", result.stdout)
 
 
 def test_many_files_and_configuration(repo: Path) -> None:
@@ -101,7 +101,7 @@ def test_many_files_and_configuration(repo: Path) -> None:
     assert result.returncode == 0, result.stdout  # every finding ignored by the config
     write(repo, "pkg/client 0.py", BAD + "\n")
     blocked = commit(repo, "pkg/client 0.py", env={"LUNALINT_ARGS": "--isolated"})
-    assert blocked.returncode != 0 and "pkg/client 0.py:7:13: LL301" in blocked.stdout
+    assert blocked.returncode != 0 and finding("pkg/client 0.py", 7, "LL301", blocked.stdout)
 
 
 def test_unparsable_file_blocks_the_commit(repo: Path) -> None:

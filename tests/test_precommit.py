@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from corpus_support import CORPUS
+from corpus_support import CORPUS, finding
 from repo_support import ROOT, git, git_env, init_repo, snapshot_of_this_repo
 
 BAD = (CORPUS / "bad" / "httpx_unbounded.py").read_text(encoding="utf-8")
@@ -98,7 +98,7 @@ def test_try_repo_fails_on_a_staged_bad_file_and_shows_the_finding(pre_commit: P
     output = result.stdout + result.stderr
     assert result.returncode == 1, output
     assert "lunalint" in output and "Failed" in output
-    assert "app/llm client.py:7:13: LL301" in output
+    assert finding("app/llm client.py", 7, "LL301", output)
     assert "LL101" in output and "LL201" in output
     assert "notes.txt" not in output.split("Failed", 1)[1]  # only Python files reach the hook
 
@@ -114,7 +114,7 @@ def test_stub_files_are_checked(pre_commit: PreCommit, tmp_path: Path) -> None:
     repo = _project(tmp_path, {"typed/client.pyi": BAD, "ok.py": GOOD})
     result = pre_commit.run(repo, "--files", "typed/client.pyi", "ok.py")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "typed/client.pyi:7:13: LL301" in result.stdout
+    assert finding("typed/client.pyi", 7, "LL301", result.stdout)
     assert "ok.py" not in result.stdout
 
 
@@ -123,7 +123,7 @@ def test_pyproject_configuration_is_honoured(pre_commit: PreCommit, tmp_path: Pa
     repo = _project(tmp_path, {"pyproject.toml": config, "pkg/client.py": BAD})
     still_bad = pre_commit.run(repo, "--files", "pkg/client.py")
     assert still_bad.returncode == 1, still_bad.stdout + still_bad.stderr
-    assert "pkg/client.py:7:13: LL401" in still_bad.stdout  # connect timeout disabled: not ignored
+    assert finding("pkg/client.py", 7, "LL401", still_bad.stdout)  # connect timeout disabled: not ignored
     assert not any(code in still_bad.stdout for code in ("LL101", "LL201", "LL301"))
     (repo / "pyproject.toml").write_text(config.replace('"timeout-unbounded"', '"LL3", "LL4"'), encoding="utf-8")
     silenced = pre_commit.run(repo, "--files", "pkg/client.py")
@@ -142,5 +142,5 @@ def test_installed_hook_blocks_a_commit_of_a_bad_file(pre_commit: PreCommit, tmp
     env_commit = subprocess.run(["git", "commit", "-m", "bad"], cwd=repo, env=pre_commit.env(),
                                 capture_output=True, text=True, timeout=INSTALL_TIMEOUT)
     assert env_commit.returncode != 0
-    assert "bad one.py:7:13: LL301" in env_commit.stdout + env_commit.stderr
+    assert finding("bad one.py", 7, "LL301", env_commit.stdout + env_commit.stderr)
     assert git(repo, "rev-list", "--count", "HEAD").stdout.strip() == "1"
