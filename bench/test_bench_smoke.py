@@ -1,0 +1,65 @@
+"""Smoke tests of the benchmark harness (not collected by the main suite: run `pytest bench/`).
+
+The end-to-end test builds the tiny --quick corpus (it installs the corpus packages into
+bench/.work/venv from PyPI the first time) and measures lunalint alone, once.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import corpus  # noqa: E402
+from measure import Result, repeat, run_once  # noqa: E402
+
+
+def test_run_once_measures_the_child(tmp_path: Path) -> None:
+    sample = run_once([sys.executable, "-c", "x = bytearray(50 * 2**20); sum(range(2_000_000))"], tmp_path,
+                      tmp_path / "out.txt", tree_rss=True)
+    assert sample.rc == 0
+    assert sample.wall > 0 and sample.cpu > 0
+    assert sample.rss_mb >= 50  # the child's own peak, not the harness's
+    assert sample.tree_rss_mb is not None
+
+
+def test_repeat_takes_medians_and_stops_on_failure(tmp_path: Path) -> None:
+    ok = repeat(Result("t", "c", 1), [sys.executable, "-c", "pass"], tmp_path, tmp_path / "o", 3,
+                ok_codes=lambda rc: rc == 0, log=lambda _: None)
+    assert ok.runs == 3 and ok.wall is not None and ok.files_per_s
+    bad = repeat(Result("t", "c", 1), [sys.executable, "-c", "import sys; sys.exit(3)"], tmp_path,
+                 tmp_path / "o", 3, ok_codes=lambda rc: rc == 0, log=lambda _: None)
+    assert bad.runs == 0 and bad.error.startswith("exit 3")
+
+
+def test_generated_app_is_deterministic_valid_and_five_percent_clients(tmp_path: Path) -> None:
+    first = corpus.generate_app(tmp_path / "a", 200, seed=3)
+    second = corpus.generate_app(tmp_path / "b", 200, seed=3)
+    assert first == second == {"client": 10, "import_only": 4, "plain": 186}
+    files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.py"))
+    files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*.py"))
+    assert files_a == files_b
+    for rel in files_a:
+        text = (tmp_path / "a" / rel).read_text()
+        assert text == (tmp_path / "b" / rel).read_text()
+        ast.parse(text)
+
+
+@pytest.mark.skipif(os.environ.get("LUNALINT_BENCH_SMOKE") != "1",
+                    reason="set LUNALINT_BENCH_SMOKE=1: builds the quick corpus (PyPI for the corpus packages)")
+def test_quick_run_end_to_end() -> None:
+    proc = subprocess.run([sys.executable, str(HERE / "run.py"), "--quick", "--no-peers"],
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout
+    for case in ("cold", "warm", "3 files", "--version", "cold 4x"):
+        assert any(line.startswith("lunalint") and f" {case} " in line for line in out.splitlines()), case
+    assert "`lunalint --version` does not import libcst" in out
+    assert "4x corpus costs <= 4.4x" in out
