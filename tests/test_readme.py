@@ -89,9 +89,17 @@ def test_formats_libraries_and_exit_codes_are_documented() -> None:
 # --- snippets ------------------------------------------------------------------------------------
 
 def test_passing_client_snippet_passes() -> None:
-    [snippet] = [b for b in blocks("python") if "socket_options" in b]
+    [snippet] = [b for b in blocks("python") if "socket_options=[" in b]
     result = check_source(snippet, "README.md")
     assert (result.violations, result.errors) == ([], [])
+
+
+def test_every_fully_configured_library_example_passes() -> None:
+    examples = re.findall(r"```python\n(.*?)```", section("A fully configured client for each library"), re.DOTALL)
+    assert len(examples) == 5
+    for example in examples:
+        result = check_source(example, "README.md")
+        assert (result.violations, result.errors) == ([], []), example
 
 
 def test_suppression_snippet_suppresses() -> None:
