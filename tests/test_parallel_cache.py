@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from dataclasses import replace
@@ -110,3 +111,18 @@ def test_unwritable_cache_location_still_gives_results(tmp_path: Path) -> None:
     report = check_paths([tmp_path / "src"], Settings(root=tmp_path), cache_dir=blocker)
     assert summary(report) == summary(check_paths([tmp_path / "src"], Settings(root=tmp_path)))
     assert blocker.read_text(encoding="utf-8").startswith("a file")
+
+
+def test_same_size_rewrite_within_the_timestamp_granularity_is_seen(tmp_path: Path) -> None:
+    target = tmp_path / "src" / "client.py"
+    target.parent.mkdir()
+    cache = tmp_path / "cache"
+    settings = Settings(root=tmp_path)
+    stamp = None
+    for timeout in ("None", "3000", "None"):  # same size each time, rewritten within one timestamp tick
+        target.write_text(f"import httpx\nhttpx.Client(timeout={timeout:>4})\n", encoding="utf-8")
+        if stamp is None:
+            stamp = target.stat().st_mtime_ns
+        os.utime(target, ns=(stamp, stamp))  # what a coarse file system clock does
+        cached = check_paths([target.parent], settings, cache_dir=cache)
+        assert summary(cached) == summary(check_paths([target.parent], settings))

@@ -25,6 +25,7 @@ __all__ = ["Cache", "CachedResult", "content_digest"]
 
 FORMAT = 1
 PRUNE_AFTER_SECONDS = 30 * 24 * 3600
+RACY_NS = 1_000_000_000
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# This file is a cache directory tag created by lunalint.\n")
 
@@ -73,8 +74,14 @@ class Cache:
             self.by_digest = {v.get("digest", ""): v for v in self.entries.values()}
 
     def lookup_stat(self, key: str, stat: os.stat_result, display: str) -> CachedResult | None:
+        """A result for an unchanged modification time and size, without reading the file.
+
+        As in git's "racy" check, a file modified within a second of being cached may have
+        changed again within the file system's timestamp granularity: its content decides.
+        """
         entry = self.entries.get(key)
-        if entry and entry.get("mtime") == stat.st_mtime_ns and entry.get("size") == stat.st_size:
+        if (entry and entry.get("mtime") == stat.st_mtime_ns and entry.get("size") == stat.st_size
+                and stat.st_mtime_ns + RACY_NS < entry.get("checked", 0)):
             entry["seen"] = self.now
             return self._decode(entry, display)
         return None
@@ -90,6 +97,7 @@ class Cache:
               errors: list[FileError]) -> None:
         entry = {
             "mtime": stat.st_mtime_ns, "size": stat.st_size, "digest": digest, "seen": self.now,
+            "checked": time.time_ns(),
             "violations": [{k: v for k, v in asdict(item).items() if k != "path"} for item in violations],
             "errors": [{"message": e.message, "code": e.code} for e in errors],
         }

@@ -59,12 +59,19 @@ def _codes(value: str | None) -> list[str] | None:
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary line.")
 @click.option("--no-color", is_flag=True,
               help="Never colour the output (colour is used only on a terminal; NO_COLOR and FORCE_COLOR are honoured).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Worker processes for parsing (default: one per CPU core).")
+@click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
+@click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
+              help="Result cache directory (default: .lunalint_cache beside the configuration, "
+                   "or $LUNALINT_CACHE_DIR).")
 def check(paths: tuple[Path, ...], config_path: Path | None, isolated: bool, select: str | None,
           extend_select: str | None, ignore: str | None, exclude: str | None,
           streaming_min_timeout: float | None, max_pool_idle_timeout: float | None,
           max_keepalive_idle: float | None, max_connect_timeout: float | None,
           require_explicit: bool | None, output_format: str, output_file: Path | None, exit_zero: bool,
-          statistics: bool, quiet: bool, no_color: bool) -> None:
+          statistics: bool, quiet: bool, no_color: bool, jobs: int | None, no_cache: bool,
+          cache_dir: Path | None) -> None:
     """Check PATHS (default: the current directory) for HTTP client misconfiguration."""
     from lunalint.config import ConfigError, find_config, load_settings
     from lunalint.engine import check_paths
@@ -95,7 +102,11 @@ def check(paths: tuple[Path, ...], config_path: Path | None, isolated: bool, sel
     except ConfigError as error:
         _fail(str(error))
         return
-    report = check_paths(targets, settings)
+    if no_cache:
+        cache_dir = None
+    elif cache_dir is None:
+        cache_dir = Path(os.environ.get("LUNALINT_CACHE_DIR") or settings.root / ".lunalint_cache")
+    report = check_paths(targets, settings, jobs=jobs, cache_dir=cache_dir)
     color = output_format == "text" and output_file is None and _use_color(no_color)
     text = render(report, output_format, color=color, statistics=statistics)
     if quiet and output_format == "text":
