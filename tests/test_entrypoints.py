@@ -51,5 +51,5 @@ def test_run_without_client_imports_does_not_import_libcst(tmp_path: Path) -> No
 
 def test_run_with_a_client_imports_libcst(tmp_path: Path) -> None:
     (tmp_path / "c.py").write_text("import httpx\nhttpx.Client(timeout=None)\n", encoding="utf-8")
-    result = run("-c", PROBE, "check", str(tmp_path))
+    result = run("-c", PROBE, "check", "--no-cache", str(tmp_path))
     assert "libcst-imported 1" in result.stdout, result.stdout + result.stderr

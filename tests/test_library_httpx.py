@@ -262,3 +262,38 @@ def test_wrapper_with_two_transports_is_not_guessed() -> None:
         )
     """
     assert lint(source) == []
+
+
+def test_client_default_timeout_is_not_judged_when_every_call_passes_its_own() -> None:
+    source = """
+        import httpx
+
+        def fetch(url, timeout):
+            with httpx.Client() as client:
+                first = client.get(url, timeout=httpx.Timeout(600, connect=5))
+                return client.post(url, timeout=timeout), first
+    """
+    found = [v.code for v in lint(source)]
+    assert "LL303" not in found
+    assert "LL201" in found  # the pool itself is still judged
+
+
+def test_client_default_timeout_is_judged_when_one_call_relies_on_it() -> None:
+    source = """
+        import httpx
+
+        def fetch(url):
+            with httpx.Client() as client:
+                client.get(url, timeout=httpx.Timeout(600, connect=5))
+                return client.get(url)
+    """
+    assert "LL303" in [v.code for v in lint(source)]
+
+
+def test_explicit_client_timeout_is_judged_even_when_calls_override_it() -> None:
+    source = """
+        import httpx
+        client = httpx.Client(timeout=30)
+        client.get("https://example.com", timeout=httpx.Timeout(600, connect=5))
+    """
+    assert "LL302" in [v.code for v in lint(source)]

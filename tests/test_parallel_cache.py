@@ -126,3 +126,16 @@ def test_same_size_rewrite_within_the_timestamp_granularity_is_seen(tmp_path: Pa
         os.utime(target, ns=(stamp, stamp))  # what a coarse file system clock does
         cached = check_paths([target.parent], settings, cache_dir=cache)
         assert summary(cached) == summary(check_paths([target.parent], settings))
+
+
+def test_per_file_ignores_apply_to_a_file_copied_elsewhere(tmp_path: Path) -> None:
+    source = "import httpx\nhttpx.Client(timeout=None)\n"
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "app").mkdir()
+    (tmp_path / "tests" / "x.py").write_text(source, encoding="utf-8")
+    settings = Settings(root=tmp_path, per_file_ignores=(("tests/*", ("LL3",)),))
+    cache = tmp_path / "cache"
+    check_paths([tmp_path / "tests"], settings, cache_dir=cache)
+    (tmp_path / "app" / "x.py").write_text(source, encoding="utf-8")  # same content, another path
+    report = check_paths([tmp_path / "app"], settings, cache_dir=cache)
+    assert "LL301" in [v.code for v in report.violations]

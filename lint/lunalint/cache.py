@@ -3,8 +3,8 @@
 Like Ruff's: one JSON file per configuration under ``.lunalint_cache/`` (with a ``CACHEDIR.TAG``
 and a ``.gitignore``), written atomically (temporary file + ``os.replace``), so concurrent runs
 never see a half-written cache; the last writer wins and nothing worse happens. A file whose
-modification time and size are unchanged is not even read; one whose content hash matches an
-entry reuses it.
+modification time and size are unchanged is not even read; one whose content hash matches the
+entry for its path reuses it.
 """
 
 from __future__ import annotations
@@ -58,7 +58,6 @@ class Cache:
         self.directory = directory
         self.path = directory / f"{key}.json"
         self.entries: dict[str, dict[str, Any]] = {}
-        self.by_digest: dict[str, dict[str, Any]] = {}
         self.dirty = False
         self.now = int(time.time())
         self._load()
@@ -71,7 +70,6 @@ class Cache:
         entries = data.get("files") if isinstance(data, dict) else None
         if isinstance(entries, dict):
             self.entries = {k: v for k, v in entries.items() if isinstance(v, dict)}
-            self.by_digest = {v.get("digest", ""): v for v in self.entries.values()}
 
     def lookup_stat(self, key: str, stat: os.stat_result, display: str) -> CachedResult | None:
         """A result for an unchanged modification time and size, without reading the file.
@@ -87,8 +85,9 @@ class Cache:
         return None
 
     def lookup_digest(self, key: str, digest: str, stat: os.stat_result, display: str) -> CachedResult | None:
-        entry = self.by_digest.get(digest)
-        if entry is None:
+        """A result for unchanged content of the same path (per-file ignores depend on the path)."""
+        entry = self.entries.get(key)
+        if entry is None or entry.get("digest") != digest:
             return None
         self.store(key, digest, stat, *self._decode(entry, display))
         return self._decode(entry, display)
@@ -102,7 +101,6 @@ class Cache:
             "errors": [{"message": e.message, "code": e.code} for e in errors],
         }
         self.entries[key] = entry
-        self.by_digest[digest] = entry
         self.dirty = True
 
     @staticmethod

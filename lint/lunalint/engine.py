@@ -11,7 +11,7 @@ import fnmatch
 import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from libcst.metadata import CodeRange
 
     from lunalint.scope import ModuleScan, Scope
-    from lunalint.spec import ClientSpec
+    from lunalint.spec import ClientSpec, Setting
     from lunalint.values import Obj, Resolver
 
 __all__ = ["FileResult", "check_paths", "check_source", "extract_specs"]
@@ -235,6 +235,7 @@ def extract_specs(module: cst.Module, scan: ModuleScan | None = None) -> list[Cl
     scan = scan or scan_module(module)
     resolver = Resolver(scan)
     specs: list[ClientSpec] = []
+    overrides: dict[int, list[bool]] = {}  # client call -> per followed call: passes its own timeout?
     for call, scope in scan.calls:
         func = call.func
         qualname = resolver.qualname(func, scope)
@@ -249,6 +250,7 @@ def extract_specs(module: cst.Module, scan: ModuleScan | None = None) -> list[Cl
                 receiver, method = found
                 value = resolver.call(call, scope, qualname=f"{receiver.qualname}.{method}")
                 assert isinstance(value, Obj)
+                overrides.setdefault(id(receiver.node), []).append("timeout" in value.kwargs)
                 specs.extend(registry.methods[receiver.qualname][1](receiver, value, method))
     for target, assigned, scope in scan.attribute_assignments:
         if target.attr.value in registry.attribute_names:
@@ -257,7 +259,25 @@ def extract_specs(module: cst.Module, scan: ModuleScan | None = None) -> list[Cl
                 handler = registry.assignments[owner.qualname][1]
                 specs.extend(handler(owner, target.attr.value, resolver.resolve(assigned, scope), target))
     absorbed = {id(node) for spec in specs for node in spec.absorbs}
-    return [spec for spec in specs if id(spec.node) not in absorbed]
+    return [_without_unused_default_timeouts(spec, overrides.get(id(spec.node)))
+            for spec in specs if id(spec.node) not in absorbed]
+
+
+def _without_unused_default_timeouts(spec: ClientSpec, overrides: list[bool] | None) -> ClientSpec:
+    """A client whose every followed call passes its own ``timeout=`` never uses its default one.
+
+    Its default timeouts are then not judged (each call's timeout is, as its own spec); settings
+    written on the client are still judged, and so is a client with no followed call at all.
+    """
+    if not overrides or not all(overrides):
+        return spec
+
+    def keep(setting: Setting | None) -> Setting | None:
+        return None if setting is None or not setting.explicit else setting
+
+    return replace(spec, read_timeout=keep(spec.read_timeout), total_timeout=keep(spec.total_timeout),
+                   connect_timeout=keep(spec.connect_timeout),
+                   other_timeouts=tuple((phase, s) for phase, s in spec.other_timeouts if s.explicit))
 
 
 def _receiver(func: cst.Attribute, scope: Scope, resolver: Resolver,

@@ -8,3 +8,5 @@ async def stream(url: str) -> None:
         async with session.get(url, timeout=aiohttp.ClientTimeout(total=None)) as response:  # expect: LL301, LL401
             async for chunk in response.content.iter_any():
                 print(chunk)
+        async with session.get(url) as response:  # relies on the session's default total of 300 s
+            print(await response.text())
