@@ -271,3 +271,15 @@ def test_reported_lines_with_decorators_semicolons_and_strings() -> None:
     assert ("LL301", 19, 9) in found
     assert ("LL101", 24, 52) in found
     assert ("LL401", 29, 47) in found
+
+
+def test_compiler_warnings_are_not_printed(capfd: pytest.CaptureFixture[str]) -> None:
+    import warnings
+
+    from lunalint.engine import check_source
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("default")
+        result = check_source(b"import httpx\nx = 'a' is 'a'\n'str'()\nhttpx.Client(timeout=None)\n", "w.py")
+    assert "LL301" in [v.code for v in result.violations]
+    assert "SyntaxWarning" not in capfd.readouterr().err

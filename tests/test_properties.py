@@ -1,7 +1,8 @@
 """Property tests: grammar-generated programs salted with client constructions and odd values.
 
-The suite runs a fixed-seed sample; ``python tests/test_properties.py --examples 5000`` runs a
-longer search with a random seed (the same properties).
+The suite runs a fixed-seed sample; ``python tests/test_properties.py --examples 500`` runs a
+longer search with a random seed (the same properties; grammar generation costs about a second
+per program, so that is about ten minutes).
 """
 
 from __future__ import annotations
@@ -115,11 +116,11 @@ def _key(report: Report) -> list[tuple[object, ...]]:
             + [(Path(e.path).name, e.code, e.message) for e in report.errors])
 
 
-if __name__ == "__main__":  # a longer search: python tests/test_properties.py --examples 5000
+if __name__ == "__main__":  # a longer search: python tests/test_properties.py --examples 500
     import argparse
 
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--examples", type=int, default=2000)
+    parser.add_argument("--examples", type=int, default=500)
     options = parser.parse_args()
     longer = settings(max_examples=options.examples, deadline=None, suppress_health_check=list(HealthCheck),
                       derandomize=False)

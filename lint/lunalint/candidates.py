@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import gc
+import warnings
 from collections.abc import Collection
 
 __all__ = ["TooDeeplyNested", "may_construct_client", "parse"]
@@ -56,7 +57,9 @@ def parse(source: bytes) -> ast.Module | None:
     enabled = gc.isenabled()
     gc.disable()  # the parser allocates many objects at once; collecting them meanwhile is wasted work
     try:
-        return ast.parse(source)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the compiler's SyntaxWarnings are not ours to print
+            return ast.parse(source)
     except (RecursionError, MemoryError):
         raise TooDeeplyNested("too deeply nested to analyse") from None
     except SyntaxError as error:
