@@ -7,13 +7,26 @@ import contextlib
 import socket
 import struct
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["FaultProxy", "Link"]
+__all__ = ["FaultProxy", "Link", "LinkPlan"]
 
 MODES = ("pass", "fin", "rst", "blackhole", "close-on-reuse")
+
+
+@dataclass(frozen=True)
+class LinkPlan:
+    """The fault one connection gets: a mode, its idle threshold and a per-chunk delay."""
+
+    mode: str
+    idle: float = 0.5
+    chunk_delay: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, got {self.mode!r}")
 
 
 @dataclass
@@ -22,8 +35,10 @@ class Link:
 
     client_port: int
     last_activity: float
+    plan: LinkPlan
     exchanges: int = 0  # downstream bursts forwarded; >0 means the connection has been used
-    fault: str | None = None
+    fault: str | None = None  # the mode once it fired, or "refused" (upstream not listening)
+    ended_legs: int = 0  # pumps finished (a black-holed link closes when both have)
     dropped_bytes: int = 0
     closed: bool = False
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -40,6 +55,11 @@ class FaultProxy:
     - ``close-on-reuse``: when a request arrives on a used connection idle ``idle`` seconds,
       drops it unforwarded and closes the connection (the stale race, made deterministic).
 
+    ``plan``, if given, is called once per accepted connection and overrides ``mode``,
+    ``idle`` and ``chunk_delay`` for it (a mix of faults). A black-holed link is released once
+    both its client and its upstream have closed their ends. When the upstream refuses the
+    connection, the client's is aborted and recorded with the fault ``"refused"``.
+
     ``lifetime`` closes everything, so nothing outlives a test.
     """
 
@@ -51,9 +71,11 @@ class FaultProxy:
         idle: float = 0.5,
         chunk_delay: float = 0.0,
         lifetime: float = 300.0,
+        plan: Callable[[], LinkPlan] | None = None,
     ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}")
+        self.plan = plan
         self.upstream_port = upstream_port
         self.mode = mode
         self.idle = idle
@@ -80,6 +102,10 @@ class FaultProxy:
     def faults(self, kind: str | None = None) -> list[Link]:
         return [link for link in self.links if link.fault and (kind is None or link.fault == kind)]
 
+    @property
+    def open_links(self) -> int:
+        return sum(1 for link in self.links if not link.closed)
+
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
@@ -103,12 +129,14 @@ class FaultProxy:
         return task
 
     async def _accept(self, creader: asyncio.StreamReader, cwriter: asyncio.StreamWriter) -> None:
-        link = Link(cwriter.get_extra_info("peername")[1], time.monotonic())
+        plan = self.plan() if self.plan is not None else LinkPlan(self.mode, self.idle, self.chunk_delay)
+        link = Link(cwriter.get_extra_info("peername")[1], time.monotonic(), plan)
         self.links.append(link)
         self._writers.add(cwriter)
         try:
             ureader, uwriter = await asyncio.open_connection("127.0.0.1", self.upstream_port)
         except OSError:
+            link.fault, link.closed = "refused", True
             cwriter.transport.abort()
             self._writers.discard(cwriter)
             return
@@ -129,6 +157,7 @@ class FaultProxy:
         *,
         upstream: bool,
     ) -> None:
+        plan = link.plan
         try:
             while not link.closed:
                 data = await reader.read(65536)
@@ -140,9 +169,9 @@ class FaultProxy:
                 idle_for = time.monotonic() - link.last_activity
                 if (
                     upstream
-                    and self.mode == "close-on-reuse"
+                    and plan.mode == "close-on-reuse"
                     and link.exchanges
-                    and idle_for >= self.idle
+                    and idle_for >= plan.idle
                 ):
                     link.fault = "close-on-reuse"
                     link.dropped_bytes += len(data)
@@ -150,29 +179,31 @@ class FaultProxy:
                 link.last_activity = time.monotonic()
                 if not upstream:
                     link.exchanges += 1
-                    if self.chunk_delay:
-                        await asyncio.sleep(self.chunk_delay)
+                    if plan.chunk_delay:
+                        await asyncio.sleep(plan.chunk_delay)
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):
             pass
-        if link.fault != "blackhole":
+        link.ended_legs += 1
+        if link.fault != "blackhole" or link.ended_legs == 2:
             self._close(link, legs)
 
     async def _watch(self, link: Link, legs: tuple[asyncio.StreamWriter, asyncio.StreamWriter]) -> None:
+        mode, idle = link.plan.mode, link.plan.idle
         while not link.closed and link.fault is None:
             await asyncio.sleep(0.02)
             idle_for = time.monotonic() - link.last_activity
-            if self.mode not in ("fin", "rst", "blackhole") or not link.exchanges or idle_for < self.idle:
+            if mode not in ("fin", "rst", "blackhole") or not link.exchanges or idle_for < idle:
                 continue
-            link.fault = self.mode
-            if self.mode == "rst":
+            link.fault = mode
+            if mode == "rst":
                 sock = legs[0].get_extra_info("socket")
                 with contextlib.suppress(OSError):
                     sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 legs[0].transport.abort()
                 self._close(link, legs)
-            elif self.mode == "fin":
+            elif mode == "fin":
                 self._close(link, legs)
 
     def _close(self, link: Link, legs: tuple[asyncio.StreamWriter, asyncio.StreamWriter]) -> None:
@@ -186,3 +217,4 @@ class FaultProxy:
         for task in link.tasks:
             if task is not current:
                 task.cancel()
+        link.tasks = []

@@ -20,6 +20,8 @@ class Connection:
     closed_at: float | None = None
     closed_by: str | None = None  # "client" (EOF/reset seen) or "server"
     requests: int = 0
+    busy: bool = False  # between the first byte of a request and the end of its response
+    drain: bool = False  # close after the current response (set by `Upstream.restart`)
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class Received:
     connection: int
     reused: bool  # not the first request on its connection
     answered: bool
+    request_id: str | None = None  # the client's ``x-request-id`` header, if it sent one
 
 
 @dataclass
@@ -54,23 +57,28 @@ class Upstream:
       without an answer (the server-side stale race); on a new connection, ``200 ok``.
 
     ``idle_close_after`` closes a connection once it has been idle that long, as servers and
-    load balancers do. ``lifetime`` stops everything, so nothing outlives a test.
+    load balancers do. ``lifetime`` stops everything, so nothing outlives a test. ``port`` 0
+    picks a free port; `restart` listens again on the same one.
     """
 
-    def __init__(self, *, idle_close_after: float | None = None, lifetime: float = 300.0) -> None:
+    def __init__(
+        self, *, idle_close_after: float | None = None, lifetime: float = 300.0, port: int = 0
+    ) -> None:
         self.idle_close_after = idle_close_after
         self.lifetime = lifetime
-        self.port = 0
+        self.port = port
+        self.restarts = 0
         self._state = _State()
         self._server: asyncio.base_events.Server | None = None
         self._handlers: set[asyncio.Task[None]] = set()
+        self._live: dict[asyncio.Task[None], Connection] = {}
         self._writers: set[asyncio.StreamWriter] = set()
         self._watchdog: asyncio.Task[None] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
     async def __aenter__(self) -> Upstream:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
         self.port = self._server.sockets[0].getsockname()[1]
         self._watchdog = asyncio.create_task(self._stop_after_lifetime())
         return self
@@ -95,6 +103,25 @@ class Upstream:
         for task in list(self._handlers):
             task.cancel()
         await asyncio.gather(*self._handlers, return_exceptions=True)
+
+    async def restart(self, pause: float) -> None:
+        """A graceful restart on the same port, as a server reload does.
+
+        Stops listening (connects are refused), closes idle keep-alive connections with a FIN,
+        lets each busy connection finish its current response and then close, and after
+        ``pause`` seconds listens again. The old connections drain in the background.
+        """
+        if self._server is None:
+            raise RuntimeError("restart before start")
+        self._server.close()
+        for task, conn in list(self._live.items()):
+            if conn.busy:
+                conn.drain = True
+            else:
+                task.cancel()
+        await asyncio.sleep(pause)
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        self.restarts += 1
 
     def url(self, path: str = "/ok") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -141,6 +168,7 @@ class Upstream:
         state = self._state
         conn = Connection(len(state.connections), writer.get_extra_info("peername")[1], time.monotonic())
         state.connections.append(conn)
+        self._live[task] = conn
         state.open_now += 1
         state.peak_open = max(state.peak_open, state.open_now)
         try:
@@ -157,6 +185,7 @@ class Upstream:
             state.open_now -= 1
             self._writers.discard(writer)
             self._handlers.discard(task)
+            self._live.pop(task, None)
 
     async def _serve(
         self, conn: Connection, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
@@ -168,29 +197,36 @@ class Upstream:
                 return "server"  # idle close, a FIN to the client
             if not first:
                 return "client"
+            conn.busy = True
             head = first + await reader.readuntil(b"\r\n\r\n")
             method, target, headers = _parse_head(head)
             body = await _read_body(reader, headers)
             conn.requests += 1
             url = urllib.parse.urlsplit(target)
             query = {k: float(v) for k, v in urllib.parse.parse_qsl(url.query)}
+            request_id = headers.get("x-request-id")
             if url.path == "/drop-if-reused" and conn.requests > 1:
-                self._record(method, url.path, body, conn, answered=False)
+                self._record(method, url.path, body, conn, request_id, answered=False)
                 return "server"
             if url.path == "/silent":
-                self._record(method, url.path, body, conn, answered=False)
+                self._record(method, url.path, body, conn, request_id, answered=False)
                 with contextlib.suppress(asyncio.TimeoutError):  # until the client gives up
                     if not await asyncio.wait_for(reader.read(1), timeout=self.lifetime):
                         return "client"
                 return "server"
-            self._record(method, url.path, body, conn, answered=True)
+            self._record(method, url.path, body, conn, request_id, answered=True)
             await self._respond(url.path, query, writer)
-            if headers.get("connection", "").lower() == "close":
+            conn.busy = False
+            if conn.drain or headers.get("connection", "").lower() == "close":
                 return "server"
 
-    def _record(self, method: str, path: str, body: bytes, conn: Connection, *, answered: bool) -> None:
+    def _record(
+        self, method: str, path: str, body: bytes, conn: Connection, request_id: str | None, *, answered: bool
+    ) -> None:
         self._state.received.append(
-            Received(method, path, body, conn.id, reused=conn.requests > 1, answered=answered)
+            Received(
+                method, path, body, conn.id, reused=conn.requests > 1, answered=answered, request_id=request_id
+            )
         )
 
     async def _respond(self, path: str, query: dict[str, float], writer: asyncio.StreamWriter) -> None:

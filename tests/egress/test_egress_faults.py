@@ -236,3 +236,47 @@ async def test_a_callers_own_trace_callback_still_sees_every_event(
     assert "connection.connect_tcp.complete" in seen
     assert "http11.receive_response_headers.complete" in seen
     assert client_metrics(client).snapshot().connections_created == 1
+
+
+@pytest.mark.parametrize(
+    ("method", "extensions", "retried"),
+    [
+        ("GET", {}, True),
+        ("PUT", {}, True),
+        ("POST", {RETRYABLE_EXTENSION: True}, True),
+        ("POST", {}, False),
+        ("GET", {RETRYABLE_EXTENSION: False}, False),
+    ],
+    ids=["GET", "PUT", "POST-marked-retryable", "POST", "GET-marked-not-retryable"],
+)
+async def test_new_connection_reset_before_the_response_is_retried_only_when_safe(
+    make_client: MakeClient, method: str, extensions: dict[str, bool], retried: bool
+) -> None:
+    """An upstream restarting behind an L4 proxy: the proxy accepts, cannot reach it, resets.
+
+    Found by the soak: only failures on reused connections used to be retried, so an
+    idempotent request on a fresh connection failed although replaying it is safe.
+    """
+    async with Upstream(lifetime=60.0) as server, FaultProxy(server.port) as proxy:
+        client = make_client(max_retries=4, retry_backoff=0.2, retry_backoff_max=0.8)
+        restarting = server.restart(pause=0.5)
+        async with anyio.create_task_group() as group:
+            group.start_soon(lambda: restarting)
+            await anyio.sleep(0.05)  # the upstream is down now; the proxy still accepts
+            during = await timed(
+                lambda: client.request(method, proxy.url("/during"), content=b"during", extensions=extensions)
+            )
+        assert server.restarts == 1
+        after = await client.request(method, proxy.url("/after"), content=b"after")
+
+    assert after.text == "ok"
+    assert len(proxy.faults("refused")) >= 1
+    snap = client_metrics(client).snapshot()
+    if retried:
+        assert during.error is None and during.result.text == "ok", during  # type: ignore[attr-defined]
+        assert snap.requests_retried >= 1
+        assert server.count(method, "/during") == 1
+    else:
+        assert isinstance(during.error, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)), during
+        assert snap.requests_retried == 0 and len(proxy.faults("refused")) == 1
+        assert server.count(method, "/during") == 0

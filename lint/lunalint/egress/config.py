@@ -36,9 +36,11 @@ class EgressConfig:
     - ``pool_max_idle_per_host``: idle connections kept (httpx ``max_keepalive_connections``;
       httpcore counts it over the whole pool, not per host).
     - ``pool_max_connections``: open connections at most; further requests wait up to ``timeout``.
-    - ``max_retries``: extra attempts after a connect error, or after a reused connection failed
-      before the response head arrived (the stale-connection race). The second kind only for
-      idempotent methods or requests marked with the extension ``"lunalint.retryable": True``.
+    - ``max_retries``: extra attempts after a connect error, or after a connection failed between
+      sending the request and the response head: on a reused connection the stale-connection
+      race, on a new one an upstream restarting behind a proxy that accepted the connection.
+      The second kind only for idempotent methods or requests marked with the extension
+      ``"lunalint.retryable": True``.
     - ``retry_backoff`` / ``retry_backoff_max``: exponential backoff base and cap, with jitter.
     """
 

@@ -44,22 +44,26 @@ def may_replay(request: httpx.Request) -> bool:
 def retry_reason(request: httpx.Request, error: Exception, attempt: AttemptState) -> str | None:
     """Why the attempt that raised ``error`` may be retried, or ``None`` if it may not.
 
-    A connect error sent nothing, so any request may be retried. A reused connection that
-    failed before the response head arrived is the stale-connection race: the server may or may
-    not have seen the request, so only requests that may be replayed are retried, and only if
-    their body can be sent again.
+    A connect error sent nothing, so any request may be retried. A connection that failed
+    after the request was sent but before the response head arrived may or may not have
+    delivered it: on a reused connection that is the stale-connection race, on a new one an
+    upstream going away behind a proxy or load balancer that accepted the connection (a
+    restart). Either way only requests that may be replayed are retried, and only if their
+    body can be sent again.
     """
     if isinstance(error, _CONNECT_ERRORS) and not attempt.request_sent:
         return "connect failed"
     if not isinstance(error, _STALE_ERRORS):
         return None
-    if not (attempt.reused and attempt.request_sent) or attempt.head_received:
+    if not attempt.request_sent or attempt.head_received:
         return None
     if not may_replay(request):
         return None
     if attempt.body_started and not isinstance(request.stream, httpx.ByteStream):
         return None
-    return "reused connection failed before the response"
+    if attempt.reused:
+        return "reused connection failed before the response"
+    return "new connection failed before the response"
 
 
 def backoff_delay(config: EgressConfig, retry_index: int, rng: random.Random) -> float:
