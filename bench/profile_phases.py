@@ -71,8 +71,13 @@ def main(argv: list[str]) -> int:
         if may_construct_client is not None:
             start = time.process_time()
             try:
-                hit = may_construct_client(data, entry_points)
-            except Exception:  # noqa: BLE001
+                try:  # newer: may_construct_client(candidates.parse(data), ...)
+                    from lunalint.candidates import parse as ast_parse
+                    hit = may_construct_client(ast_parse(data), entry_points)
+                except ImportError:  # older: may_construct_client(data, ...)
+                    hit = may_construct_client(data, entry_points)
+            except Exception as error:  # noqa: BLE001
+                counts[f"ast filter errors ({type(error).__name__})"] += 1
                 hit = False
             t["candidates (ast parse + walk)"] += time.process_time() - start
             if not hit:
