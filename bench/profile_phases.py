@@ -68,12 +68,14 @@ def main(argv: list[str]) -> int:
         if not hit:
             continue
         counts["passed prefilter"] += 1
+        tree = None
         if may_construct_client is not None:
             start = time.process_time()
             try:
                 try:  # newer: may_construct_client(candidates.parse(data), ...)
                     from lunalint.candidates import parse as ast_parse
-                    hit = may_construct_client(ast_parse(data), entry_points)
+                    tree = ast_parse(data)
+                    hit = may_construct_client(tree, entry_points)
                 except ImportError:  # older: may_construct_client(data, ...)
                     hit = may_construct_client(data, entry_points)
             except Exception as error:  # noqa: BLE001
@@ -109,7 +111,11 @@ def main(argv: list[str]) -> int:
             continue
         start = time.process_time()
         if place is not None:
-            report.violations.extend(place(findings, module, scan, item.display))
+            import inspect
+
+            params = inspect.signature(place).parameters
+            extra = {name: value for name, value in (("data", data), ("tree", tree)) if name in params}
+            report.violations.extend(place(findings, module, scan=scan, display=item.display, **extra))
         else:
             positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
             starts = engine._statement_index(scan.statements, positions)  # noqa: SLF001
