@@ -30,7 +30,7 @@ class EgressCollector:
             ("http_connections_reused", "Requests sent on an already open pooled connection.", s.connections_reused),
             ("http_requests", "Requests made through the client.", s.requests_total),
             ("http_requests_timeout", "Requests that ended in a timeout or their deadline.", s.requests_timeout),
-            ("http_request_retries", "Extra attempts after a connect error or stale connection.", s.requests_retried),
+            ("http_request_retries", "Extra attempts after a connect error or a connection lost before the response.", s.requests_retried),
         )  # fmt: skip
         for name, documentation, value in counters:
             yield CounterMetricFamily(name, documentation, value=value)
