@@ -84,6 +84,12 @@ class Cache:
             return self._decode(entry, display)
         return None
 
+    def digest_of(self, key: str) -> str | None:
+        """The content hash cached for this path, if any."""
+        entry = self.entries.get(key)
+        digest = entry.get("digest") if entry else None
+        return digest if isinstance(digest, str) else None
+
     def lookup_digest(self, key: str, digest: str, stat: os.stat_result, display: str) -> CachedResult | None:
         """A result for unchanged content of the same path (per-file ignores depend on the path)."""
         entry = self.entries.get(key)
@@ -105,6 +111,8 @@ class Cache:
 
     @staticmethod
     def _decode(entry: dict[str, Any], display: str) -> CachedResult:
+        if not entry.get("violations") and not entry.get("errors"):
+            return [], []  # most files: nothing to rebuild
         violations = [Violation(path=display, **{**item, "check": Check(item["check"])})
                       for item in entry.get("violations", [])]
         errors = [FileError(display, item["message"], item["code"]) for item in entry.get("errors", [])]

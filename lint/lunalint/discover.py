@@ -35,9 +35,10 @@ def imports_client_module(source: bytes) -> bool:
 
 @dataclass(frozen=True)
 class Discovered:
-    path: Path
+    path: str | Path
     display: str  # the path as shown in reports
     explicit: bool  # named on the command line
+    absolute: str = ""  # os.path.abspath(path), when the walk already knows it
 
 
 @dataclass(frozen=True)
@@ -58,25 +59,28 @@ class _Excludes:
     """Exclude patterns compiled once: plain names as a set, globs as one regular expression."""
 
     def __init__(self, patterns: Sequence[str], root: Path) -> None:
-        self.root = str(root)
+        self.root = os.path.abspath(root)
         self.names = frozenset(p for p in patterns if not any(ch in p for ch in "*?[/"))
         globs = [p.rstrip("/") for p in patterns if p not in self.names]
         parts = [fnmatch.translate(p) for p in globs]
         parts += [fnmatch.translate(p + "/*") for p in globs if "/" in p]
         self.regex = re.compile("|".join(parts)) if parts else None
 
-    def __call__(self, path: str, name: str) -> bool:
+    def __call__(self, absolute: str, name: str) -> bool:
         if name in self.names:
             return True
         if self.regex is None:
             return False
-        relative = os.path.relpath(os.path.abspath(path), self.root).replace(os.sep, "/")
-        return bool(self.regex.match(name) or self.regex.match(relative))
+        if absolute.startswith(self.root + os.sep):
+            relative = absolute[len(self.root) + 1:]
+        else:
+            relative = os.path.relpath(absolute, self.root)
+        return bool(self.regex.match(name) or self.regex.match(relative.replace(os.sep, "/")))
 
 
 def is_excluded(path: Path, patterns: Sequence[str], root: Path) -> bool:
     """Ruff-style matching: a pattern matches the base name, the path relative to ``root``, or a prefix."""
-    return _Excludes(patterns, root)(str(path), path.name)
+    return _Excludes(patterns, root)(os.path.abspath(path), path.name)
 
 
 def discover(paths: Iterable[Path], excludes: Sequence[str], root: Path) -> Iterator[Discovered | PathError]:
@@ -100,17 +104,21 @@ def discover(paths: Iterable[Path], excludes: Sequence[str], root: Path) -> Iter
 
 
 def _walk(top: Path, excluded: _Excludes, seen: set[str]) -> Iterator[Discovered]:
-    found: list[str] = []
-    for directory, dirnames, filenames in os.walk(top, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not excluded(os.path.join(directory, d), d))
+    """Files under ``top``, sorted; paths are built as strings from prefixes computed once."""
+    top_text = os.path.normpath(top)
+    absolute_top = os.path.abspath(top_text)
+    display_top = _display(Path(top_text))
+    found: list[str] = []  # suffixes below ``top``, each starting with a separator
+    for directory, dirnames, filenames in os.walk(top_text, followlinks=False):
+        suffix = directory[len(top_text):] if directory.startswith(top_text) else os.sep + directory
+        base = absolute_top + suffix
+        dirnames[:] = sorted(d for d in dirnames if not excluded(base + os.sep + d, d))
         for filename in filenames:
-            if filename.endswith(PYTHON_SUFFIXES):
-                candidate = os.path.join(directory, filename)
-                if not excluded(candidate, filename):
-                    found.append(candidate)
-    for candidate in sorted(found):
-        key = os.path.abspath(candidate)
-        if key not in seen:
-            seen.add(key)
-            path = Path(candidate)
-            yield Discovered(path, _display(path), explicit=False)
+            if filename.endswith(PYTHON_SUFFIXES) and not excluded(base + os.sep + filename, filename):
+                found.append(suffix + os.sep + filename)
+    for suffix in sorted(found):
+        absolute = absolute_top + suffix
+        if absolute not in seen:
+            seen.add(absolute)
+            display = suffix[1:] if display_top == "." else display_top + suffix
+            yield Discovered(absolute, display, explicit=False, absolute=absolute)

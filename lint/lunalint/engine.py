@@ -10,7 +10,7 @@ import bisect
 import fnmatch
 import os
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     import ast
 
     import libcst as cst
+
+    from multiprocessing.context import BaseContext
 
     from lunalint.cache import Cache
     from libcst.metadata import CodeRange
@@ -49,50 +51,70 @@ def check_paths(paths: Sequence[Path], settings: Settings, *, jobs: int | None =
                 cache_dir: Path | None = None) -> Report:
     """Discover, check and collect every file under ``paths``.
 
-    The main process walks, stats, reads and prefilters (cheap); files that pass go to ``jobs``
-    worker processes (default: one per core) for parsing and analysis. With ``cache_dir``,
-    results are reused for files whose content and configuration are unchanged.
+    The main process walks the tree and answers from the cache what it can by ``stat`` alone;
+    every other file is a small job (its path) for ``jobs`` worker processes (default: one per
+    core), which read, prefilter, parse and analyse it. File contents never pass through the main
+    process, so its memory (which forked workers inherit) stays small on any tree.
     """
     rules = _active_rules(settings)
     report = Report()
     cache = _open_cache(cache_dir, settings, rules)
-    pending: list[tuple[int, str, bytes, Sequence[type[Rule]]]] = []
-    keys: dict[int, tuple[str, str, os.stat_result]] = {}
+    pending: list[_Job] = []
     results: dict[int, FileResult] = {}
     for index, item in enumerate(discover(paths, settings.exclude + settings.extend_exclude, settings.root)):
         if isinstance(item, PathError):
             results[index] = FileResult(errors=[FileError(item.display, item.message, code="E002")])
             continue
         report.files_checked += 1
-        read = _read(item, cache)
-        if isinstance(read, FileResult):
-            results[index] = read
-            continue
-        data, key, stat = read
-        file_rules = _rules_for_file(item.path, settings, rules)
-        digest = content_digest(data) if cache is not None else ""
+        key = item.absolute or os.path.abspath(item.path)
+        known: str | None = None
         if cache is not None:
-            keys[index] = (key, digest, stat)
-            hit = cache.lookup_digest(key, digest, stat, item.display)
+            try:
+                hit = cache.lookup_stat(key, os.stat(item.path), item.display)
+            except OSError:
+                hit = None  # the worker reports why it cannot read the file
             if hit is not None:
                 results[index] = FileResult(*hit)
                 continue
-        if not file_rules or not imports_client_module(data):
-            results[index] = FileResult()
-        else:
-            pending.append((index, item.display, data, tuple(file_rules)))
-    for index, result in _analyse_all(pending, settings, jobs):
-        results[index] = result
-    for index, result in sorted(results.items()):
+            known = cache.digest_of(key)
+        pending.append(_Job(index, key, item.display, tuple(_rules_for_file(key, settings, rules)),
+                            cache is not None, known))
+    for done in _run_jobs(pending, settings, jobs):
+        job = pending[done.position]
+        if done.result is None:  # unchanged content: the cached result stands
+            assert cache is not None and done.stat is not None
+            cached = cache.lookup_digest(job.key, done.digest, done.stat, job.display)
+            assert cached is not None
+            results[job.index] = FileResult(*cached)
+            continue
+        results[job.index] = done.result
+        if cache is not None and done.stat is not None:
+            cache.store(job.key, done.digest, done.stat, done.result.violations, done.result.errors)
+    for _, result in sorted(results.items()):
         report.violations.extend(result.violations)
         report.errors.extend(result.errors)
-        if cache is not None and index in keys and not any(e.code == "E002" for e in result.errors):
-            key, digest, stat = keys[index]
-            cache.store(key, digest, stat, result.violations, result.errors)
     if cache is not None:
         cache.save()
     report.sort()
     return report
+
+
+@dataclass(frozen=True)
+class _Job:
+    index: int
+    key: str  # absolute path
+    display: str
+    rules: tuple[type[Rule], ...]
+    want_digest: bool
+    known_digest: str | None  # the cached content hash for this path, if any
+
+
+@dataclass(frozen=True)
+class _Done:
+    position: int  # in the job list
+    result: FileResult | None  # None: content unchanged since it was cached
+    digest: str = ""
+    stat: os.stat_result | None = None  # None: not cacheable (the file could not be read)
 
 
 def _open_cache(cache_dir: Path | None, settings: Settings, rules: Sequence[type[Rule]]) -> Cache | None:
@@ -105,46 +127,64 @@ def _open_cache(cache_dir: Path | None, settings: Settings, rules: Sequence[type
     return Cache(cache_dir, configuration)
 
 
-def _read(item: Discovered, cache: Cache | None) -> FileResult | tuple[bytes, str, os.stat_result]:
-    """The file's bytes (or a cached result when its stat is unchanged, or a read error)."""
-    key = os.path.abspath(item.path)
+def _read(path: str, display: str) -> FileResult | tuple[bytes, os.stat_result]:
+    """The file's bytes and stat, or a one-line read error."""
     try:
-        stat = os.stat(item.path)
-        if cache is not None:
-            hit = cache.lookup_stat(key, stat, item.display)
-            if hit is not None:
-                return FileResult(*hit)
-        return item.path.read_bytes(), key, stat
+        with open(path, "rb") as handle:
+            return handle.read(), os.fstat(handle.fileno())
     except FileNotFoundError:
-        return FileResult(errors=[FileError(item.display, "file disappeared before it could be read", "E002")])
+        return FileResult(errors=[FileError(display, "file disappeared before it could be read", "E002")])
     except IsADirectoryError:
-        return FileResult(errors=[FileError(item.display, "is a directory", "E002")])
+        return FileResult(errors=[FileError(display, "is a directory", "E002")])
     except OSError as error:
-        return FileResult(errors=[FileError(item.display, f"cannot read: {error.strerror or error}", "E002")])
+        return FileResult(errors=[FileError(display, f"cannot read: {error.strerror or error}", "E002")])
 
 
-PARALLEL_THRESHOLD = 8  # fewer candidate files than this are checked in-process
+PARALLEL_THRESHOLD = 32  # fewer files than this are checked in-process (no worker start-up)
+_worker_settings: Settings | None = None
 
 
-def _analyse_one(job: tuple[int, str, bytes, Sequence[type[Rule]], Settings]) -> tuple[int, FileResult]:
-    index, display, data, rules, settings = job
-    return index, check_source(data, display, settings, rules)
+def _init_worker(settings: Settings) -> None:
+    global _worker_settings
+    _worker_settings = settings
 
 
-def _analyse_all(pending: list[tuple[int, str, bytes, Sequence[type[Rule]]]], settings: Settings,
-                 jobs: int | None) -> Iterable[tuple[int, FileResult]]:
+def _run_job(position: int, job: _Job, settings: Settings) -> _Done:
+    read = _read(job.key, job.display)
+    if isinstance(read, FileResult):
+        return _Done(position, read)
+    data, stat = read
+    digest = content_digest(data) if job.want_digest else ""
+    if job.known_digest is not None and digest == job.known_digest:
+        return _Done(position, None, digest, stat)
+    if not job.rules or not imports_client_module(data):
+        return _Done(position, FileResult(), digest, stat)
+    return _Done(position, check_source(data, job.display, settings, job.rules), digest, stat)
+
+
+def _run_in_worker(item: tuple[int, _Job]) -> _Done:
+    assert _worker_settings is not None
+    return _run_job(item[0], item[1], _worker_settings)
+
+
+def _run_jobs(pending: list[_Job], settings: Settings, jobs: int | None) -> Iterable[_Done]:
     workers = min(jobs or os.cpu_count() or 1, len(pending))
-    jobs_list = [(index, display, data, rules, settings) for index, display, data, rules in pending]
     if workers <= 1 or len(pending) < PARALLEL_THRESHOLD:
-        return [_analyse_one(job) for job in jobs_list]
+        return (_run_job(position, job, settings) for position, job in enumerate(pending))
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform == "linux" else None
-    context = multiprocessing.get_context(method)
-    chunk = max(1, len(jobs_list) // (workers * 8))
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as executor:
-        return list(executor.map(_analyse_one, jobs_list, chunksize=chunk))
+    chunk = max(1, min(64, len(pending) // (workers * 16)))
+    return _pooled(pending, settings, workers, multiprocessing.get_context(method), chunk)
+
+
+def _pooled(pending: list[_Job], settings: Settings, workers: int, context: BaseContext,
+            chunk: int) -> Iterator[_Done]:
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=_init_worker, initargs=(settings,)) as executor:
+        yield from executor.map(_run_in_worker, enumerate(pending), chunksize=chunk)
 
 
 def _active_rules(settings: Settings) -> tuple[type[Rule], ...]:
@@ -153,22 +193,23 @@ def _active_rules(settings: Settings) -> tuple[type[Rule], ...]:
 
 
 def check_file(item: Discovered, settings: Settings, rules: Sequence[type[Rule]]) -> FileResult:
-    read = _read(item, None)
+    read = _read(str(item.path), item.display)
     if isinstance(read, FileResult):
         return read
-    return check_source(read[0], item.display, settings, _rules_for_file(item.path, settings, rules))
+    return check_source(read[0], item.display, settings, _rules_for_file(str(item.path), settings, rules))
 
 
-def _rules_for_file(path: Path, settings: Settings, rules: Sequence[type[Rule]]) -> Sequence[type[Rule]]:
+def _rules_for_file(path: str, settings: Settings, rules: Sequence[type[Rule]]) -> Sequence[type[Rule]]:
     if not settings.per_file_ignores:
         return rules
-    try:
-        relative = path.resolve().relative_to(settings.root).as_posix()
-    except ValueError:
-        relative = path.as_posix()
+    absolute = os.path.realpath(path)
+    root = os.path.realpath(settings.root)
+    relative = os.path.relpath(absolute, root) if absolute.startswith(root + os.sep) else absolute
+    relative = relative.replace(os.sep, "/")
+    name = os.path.basename(path)
     ignored: list[str] = []
     for pattern, codes in settings.per_file_ignores:
-        if fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(path.name, pattern):
+        if fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(name, pattern):
             ignored.extend(codes)
     if not ignored:
         return rules
