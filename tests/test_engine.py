@@ -283,3 +283,25 @@ def test_compiler_warnings_are_not_printed() -> None:
         result = check_source(b"import httpx\npattern = '\\d+'\nhttpx.Client(timeout=None)\n", "w.py")
     assert "LL301" in [v.code for v in result.violations]
     assert [str(w.message) for w in caught] == []
+
+
+def test_an_internal_error_is_reported_for_its_file_and_the_run_goes_on(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from lunalint.cli import main
+    from lunalint.libraries import load
+
+    registry = load()
+    library, _ = registry.constructors["httpx.AsyncClient"]
+
+    def broken(call: object) -> list[object]:
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.setitem(registry.constructors, "httpx.AsyncClient", (library, broken))
+    (tmp_path / "a.py").write_text("import httpx\nhttpx.AsyncClient()\n", encoding="utf-8")
+    (tmp_path / "b.py").write_text(BAD, encoding="utf-8")
+    report = check_paths([tmp_path], Settings(root=tmp_path), jobs=1)
+    [error] = report.errors
+    assert error.code == "E900" and error.path.endswith("a.py")
+    assert error.message.startswith("internal error (RuntimeError: boom)") and "report" in error.message
+    assert {Path(v.path).name for v in report.violations} == {"b.py"}
+    assert main(["check", "--no-cache", str(tmp_path)]) == 2
