@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from dataclasses import asdict
 from pathlib import Path
@@ -23,7 +22,7 @@ from lunalint.report import Check, FileError, Violation
 
 __all__ = ["Cache", "CachedResult", "content_digest"]
 
-FORMAT = 1
+FORMAT = 2
 PRUNE_AFTER_SECONDS = 30 * 24 * 3600
 RACY_NS = 1_000_000_000
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -49,6 +48,11 @@ def _build_fingerprint() -> str:
     return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
 
 
+# An entry: [mtime_ns, size, checked_ns, digest, seen, violations, errors] (lists decode faster).
+MTIME, SIZE, CHECKED, DIGEST, SEEN, VIOLATIONS, ERRORS = range(7)
+_NOTHING: CachedResult = ([], [])
+
+
 class Cache:
     """Results of earlier runs with the same configuration."""
 
@@ -57,7 +61,8 @@ class Cache:
                               digest_size=16).hexdigest()
         self.directory = directory
         self.path = directory / f"{key}.json"
-        self.entries: dict[str, dict[str, Any]] = {}
+        self.entries: dict[str, list[Any]] = {}
+        self.seen: set[str] = set()
         self.dirty = False
         self.now = int(time.time())
         self._load()
@@ -69,7 +74,7 @@ class Cache:
             return  # no cache yet, or unreadable: start empty
         entries = data.get("files") if isinstance(data, dict) else None
         if isinstance(entries, dict):
-            self.entries = {k: v for k, v in entries.items() if isinstance(v, dict)}
+            self.entries = {k: v for k, v in entries.items() if isinstance(v, list) and len(v) == 7}
 
     def lookup_stat(self, key: str, stat: os.stat_result, display: str) -> CachedResult | None:
         """A result for an unchanged modification time and size, without reading the file.
@@ -78,57 +83,60 @@ class Cache:
         changed again within the file system's timestamp granularity: its content decides.
         """
         entry = self.entries.get(key)
-        if (entry and entry.get("mtime") == stat.st_mtime_ns and entry.get("size") == stat.st_size
-                and stat.st_mtime_ns + RACY_NS < entry.get("checked", 0)):
-            entry["seen"] = self.now
+        if (entry is not None and entry[MTIME] == stat.st_mtime_ns and entry[SIZE] == stat.st_size
+                and stat.st_mtime_ns + RACY_NS < entry[CHECKED]):
+            self.seen.add(key)
             return self._decode(entry, display)
         return None
 
     def digest_of(self, key: str) -> str | None:
         """The content hash cached for this path, if any."""
         entry = self.entries.get(key)
-        digest = entry.get("digest") if entry else None
-        return digest if isinstance(digest, str) else None
+        return entry[DIGEST] if entry is not None and isinstance(entry[DIGEST], str) else None
 
     def lookup_digest(self, key: str, digest: str, stat: os.stat_result, display: str) -> CachedResult | None:
         """A result for unchanged content of the same path (per-file ignores depend on the path)."""
         entry = self.entries.get(key)
-        if entry is None or entry.get("digest") != digest:
+        if entry is None or entry[DIGEST] != digest:
             return None
-        self.store(key, digest, stat, *self._decode(entry, display))
-        return self._decode(entry, display)
+        result = self._decode(entry, display)
+        self.store(key, digest, stat, *result)
+        return result
 
     def store(self, key: str, digest: str, stat: os.stat_result, violations: list[Violation],
               errors: list[FileError]) -> None:
-        entry = {
-            "mtime": stat.st_mtime_ns, "size": stat.st_size, "digest": digest, "seen": self.now,
-            "checked": time.time_ns(),
-            "violations": [{k: v for k, v in asdict(item).items() if k != "path"} for item in violations],
-            "errors": [{"message": e.message, "code": e.code} for e in errors],
-        }
-        self.entries[key] = entry
+        self.entries[key] = [
+            stat.st_mtime_ns, stat.st_size, time.time_ns(), digest, self.now,
+            [{k: v for k, v in asdict(item).items() if k != "path"} for item in violations],
+            [{"message": e.message, "code": e.code} for e in errors],
+        ]
+        self.seen.add(key)
         self.dirty = True
 
     @staticmethod
-    def _decode(entry: dict[str, Any], display: str) -> CachedResult:
-        if not entry.get("violations") and not entry.get("errors"):
-            return [], []  # most files: nothing to rebuild
+    def _decode(entry: list[Any], display: str) -> CachedResult:
+        if not entry[VIOLATIONS] and not entry[ERRORS]:
+            return _NOTHING  # most files: nothing to rebuild (callers never mutate results)
         violations = [Violation(path=display, **{**item, "check": Check(item["check"])})
-                      for item in entry.get("violations", [])]
-        errors = [FileError(display, item["message"], item["code"]) for item in entry.get("errors", [])]
+                      for item in entry[VIOLATIONS]]
+        errors = [FileError(display, item["message"], item["code"]) for item in entry[ERRORS]]
         return violations, errors
 
     def save(self) -> None:
         if not self.dirty:
             return
         cutoff = self.now - PRUNE_AFTER_SECONDS
-        files = {k: v for k, v in self.entries.items() if v.get("seen", 0) >= cutoff}
+        for key in self.seen:
+            self.entries[key][SEEN] = self.now
+        files = {k: v for k, v in self.entries.items() if v[SEEN] >= cutoff}
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             for name, text in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", "# Automatically created by lunalint.\n*\n")):
                 marker = self.directory / name
                 if not marker.exists():
                     marker.write_text(text, encoding="utf-8")
+            import tempfile
+
             handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as stream:
