@@ -20,7 +20,7 @@ from typing import Any
 from lunalint import __version__
 from lunalint.report import Check, FileError, Violation
 
-__all__ = ["Cache", "CachedResult", "content_digest"]
+__all__ = ["NOTHING", "Cache", "CachedResult", "content_digest"]
 
 FORMAT = 2
 PRUNE_AFTER_SECONDS = 30 * 24 * 3600
@@ -50,7 +50,7 @@ def _build_fingerprint() -> str:
 
 # An entry: [mtime_ns, size, checked_ns, digest, seen, violations, errors] (lists decode faster).
 MTIME, SIZE, CHECKED, DIGEST, SEEN, VIOLATIONS, ERRORS = range(7)
-_NOTHING: CachedResult = ([], [])
+NOTHING: CachedResult = ([], [])
 
 
 class Cache:
@@ -116,7 +116,7 @@ class Cache:
     @staticmethod
     def _decode(entry: list[Any], display: str) -> CachedResult:
         if not entry[VIOLATIONS] and not entry[ERRORS]:
-            return _NOTHING  # most files: nothing to rebuild (callers never mutate results)
+            return NOTHING  # most files: nothing to rebuild (callers never mutate results)
         violations = [Violation(path=display, **{**item, "check": Check(item["check"])})
                       for item in entry[VIOLATIONS]]
         errors = [FileError(display, item["message"], item["code"]) for item in entry[ERRORS]]

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from lunalint.cache import content_digest
+from lunalint.cache import NOTHING, content_digest
 from lunalint.config import Settings
 from lunalint.discover import Discovered, PathError, discover, imports_client_module
 from lunalint.report import FileError, Report, Violation
@@ -70,11 +70,12 @@ def check_paths(paths: Sequence[Path], settings: Settings, *, jobs: int | None =
         known: str | None = None
         if cache is not None:
             try:
-                hit = cache.lookup_stat(key, os.stat(item.path), item.display)
+                hit = cache.lookup_stat(key, os.stat(key), item.display)
             except OSError:
                 hit = None  # the worker reports why it cannot read the file
             if hit is not None:
-                results[index] = FileResult(*hit)
+                if hit is not NOTHING:
+                    results[index] = FileResult(*hit)
                 continue
             known = cache.digest_of(key)
         pending.append(_Job(index, key, item.display, tuple(_rules_for_file(key, settings, rules)),
