@@ -22,7 +22,7 @@ from lunalint.report import Check, FileError, Violation
 
 __all__ = ["NOTHING", "Cache", "CachedResult", "content_digest"]
 
-FORMAT = 2
+FORMAT = 3
 PRUNE_AFTER_SECONDS = 30 * 24 * 3600
 RACY_NS = 1_000_000_000
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -37,18 +37,21 @@ def content_digest(data: bytes) -> str:
 
 def _build_fingerprint() -> str:
     """The lunalint build: its version plus the state of its own sources (for editable installs)."""
-    package = Path(__file__).resolve().parent
+    package = os.path.dirname(os.path.abspath(__file__))
     parts = [__version__]
-    for path in sorted(package.rglob("*.py")):
-        try:
-            stat = path.stat()
-        except OSError:
-            continue
-        parts.append(f"{path.relative_to(package)}:{stat.st_mtime_ns}:{stat.st_size}")
+    for directory, _, filenames in sorted(os.walk(package)):
+        for filename in sorted(filenames):
+            if filename.endswith(".py"):
+                try:
+                    stat = os.stat(os.path.join(directory, filename))
+                except OSError:
+                    continue
+                parts.append(f"{directory[len(package):]}/{filename}:{stat.st_mtime_ns}:{stat.st_size}")
     return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
 
 
-# An entry: [mtime_ns, size, checked_ns, digest, seen, violations, errors] (lists decode faster).
+# An entry: [mtime_ns, size, checked_ns, digest, seen, violations, errors]. On disk, an entry
+# without findings (most of them) is one string of its first five fields: far fewer JSON tokens.
 MTIME, SIZE, CHECKED, DIGEST, SEEN, VIOLATIONS, ERRORS = range(7)
 NOTHING: CachedResult = ([], [])
 
@@ -61,7 +64,7 @@ class Cache:
                               digest_size=16).hexdigest()
         self.directory = directory
         self.path = directory / f"{key}.json"
-        self.entries: dict[str, list[Any]] = {}
+        self.entries: dict[str, list[Any] | str] = {}
         self.seen: set[str] = set()
         self.dirty = False
         self.now = int(time.time())
@@ -74,7 +77,19 @@ class Cache:
             return  # no cache yet, or unreadable: start empty
         entries = data.get("files") if isinstance(data, dict) else None
         if isinstance(entries, dict):
-            self.entries = {k: v for k, v in entries.items() if isinstance(v, list) and len(v) == 7}
+            self.entries = {k: v for k, v in entries.items()
+                            if isinstance(v, str) or (isinstance(v, list) and len(v) == 7)}
+
+    def _entry(self, key: str) -> list[Any] | None:
+        raw = self.entries.get(key)
+        if isinstance(raw, str):
+            try:
+                mtime, size, checked, digest, seen = raw.split(" ")
+                raw = [int(mtime), int(size), int(checked), digest, int(seen), [], []]
+            except ValueError:
+                return None
+            self.entries[key] = raw
+        return raw
 
     def lookup_stat(self, key: str, stat: os.stat_result, display: str) -> CachedResult | None:
         """A result for an unchanged modification time and size, without reading the file.
@@ -82,7 +97,7 @@ class Cache:
         As in git's "racy" check, a file modified within a second of being cached may have
         changed again within the file system's timestamp granularity: its content decides.
         """
-        entry = self.entries.get(key)
+        entry = self._entry(key)
         if (entry is not None and entry[MTIME] == stat.st_mtime_ns and entry[SIZE] == stat.st_size
                 and stat.st_mtime_ns + RACY_NS < entry[CHECKED]):
             self.seen.add(key)
@@ -91,12 +106,12 @@ class Cache:
 
     def digest_of(self, key: str) -> str | None:
         """The content hash cached for this path, if any."""
-        entry = self.entries.get(key)
+        entry = self._entry(key)
         return entry[DIGEST] if entry is not None and isinstance(entry[DIGEST], str) else None
 
     def lookup_digest(self, key: str, digest: str, stat: os.stat_result, display: str) -> CachedResult | None:
         """A result for unchanged content of the same path (per-file ignores depend on the path)."""
-        entry = self.entries.get(key)
+        entry = self._entry(key)
         if entry is None or entry[DIGEST] != digest:
             return None
         result = self._decode(entry, display)
@@ -126,9 +141,15 @@ class Cache:
         if not self.dirty:
             return
         cutoff = self.now - PRUNE_AFTER_SECONDS
-        for key in self.seen:
-            self.entries[key][SEEN] = self.now
-        files = {k: v for k, v in self.entries.items() if v[SEEN] >= cutoff}
+        files: dict[str, list[Any] | str] = {}
+        for key in self.entries:
+            entry = self._entry(key)
+            if entry is None:
+                continue
+            if key in self.seen:
+                entry[SEEN] = self.now
+            if entry[SEEN] >= cutoff:
+                files[key] = entry if entry[VIOLATIONS] or entry[ERRORS] else " ".join(map(str, entry[:5]))
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             for name, text in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", "# Automatically created by lunalint.\n*\n")):
