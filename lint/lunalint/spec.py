@@ -48,14 +48,17 @@ class Setting:
     def finite(self) -> bool:
         return self.state is State.SECONDS and self.seconds is not None and math.isfinite(self.seconds)
 
-    def describe(self) -> str:
-        """``60 s``, ``60 s (environment default of X)``, ``None`` ..."""
+    def value_text(self) -> str:
+        """``60 s``, ``no limit``, ``'600'`` ...: the value alone."""
         if self.state is State.SECONDS and self.seconds is not None:
-            text = fmt_seconds(self.seconds)
-        elif self.state is State.DISABLED:
-            text = "no limit"
-        else:
-            text = self.raw or self.state.value
+            return fmt_seconds(self.seconds)
+        if self.state is State.DISABLED:
+            return "no limit"
+        return self.raw or self.state.value
+
+    def describe(self) -> str:
+        """``60 s``, ``60 s (environment default of X)``, ``None`` ...: the value and its note."""
+        text = self.value_text()
         return f"{text} ({self.note})" if self.note else text
 
 

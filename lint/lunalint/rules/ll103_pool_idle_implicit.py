@@ -69,4 +69,4 @@ class PoolIdleImplicit(Rule):
         if spec.pooled and setting is not None and setting.is_default and setting.state is not State.UNKNOWN:
             yield Finding(setting.node,
                           f"{spec.label} pool idle expiry is left to the {setting.note or 'library default'} "
-                          f"({setting.describe().split(' (')[0]}); set it explicitly")
+                          f"({setting.value_text()}); set it explicitly")

@@ -68,4 +68,4 @@ class TimeoutImplicit(Rule):
         setting = spec.read_timeout or spec.total_timeout
         if setting is not None and setting.is_default and setting.state is not State.UNKNOWN:
             yield Finding(setting.node, f"{spec.label} timeout is left to the {setting.note or 'library default'} "
-                                        f"({setting.describe().split(' (')[0]}); set it explicitly")
+                                        f"({setting.value_text()}); set it explicitly")

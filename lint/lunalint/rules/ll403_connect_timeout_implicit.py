@@ -67,5 +67,5 @@ class ConnectTimeoutImplicit(Rule):
         setting = spec.connect_timeout
         if setting is not None and setting.is_default and setting.state is not State.UNKNOWN:
             yield Finding(setting.node, f"{spec.label} connect timeout is left to the "
-                                        f"{setting.note or 'library default'} ({setting.describe().split(' (')[0]}); "
+                                        f"{setting.note or 'library default'} ({setting.value_text()}); "
                                         "set it explicitly")
