@@ -13,6 +13,7 @@ import ast
 import gc
 import warnings
 from collections.abc import Collection
+from functools import lru_cache
 
 __all__ = ["TooDeeplyNested", "may_construct_client", "parse"]
 
@@ -91,6 +92,13 @@ def _walk(tree: ast.AST) -> list[ast.AST]:
     return nodes
 
 
+@lru_cache(maxsize=4)
+def _name_parts(constructors: frozenset[str]) -> tuple[frozenset[str], frozenset[str]]:
+    """(the constructors and their modules, the constructors' last names), computed once per set."""
+    prefixes = frozenset(name.rsplit(".", 1)[0] for name in constructors) | constructors
+    return prefixes, frozenset(name.rsplit(".", 1)[-1] for name in constructors)
+
+
 def may_construct_client(tree: ast.Module | None, constructors: Collection[str]) -> bool:
     """False only when no call in ``tree`` can resolve to one of ``constructors``.
 
@@ -138,7 +146,7 @@ def may_construct_client(tree: ast.Module | None, constructors: Collection[str])
             return None
         return f"{base}.{rest}" if rest else base
 
-    prefixes = {name.rsplit(".", 1)[0] for name in constructors} | set(constructors)
+    prefixes, suffixes = _name_parts(frozenset(constructors))
     for _ in range(_MAX_ALIAS_ROUNDS):  # ``hx = httpx`` / ``Client = httpx.Client`` aliases
         changed = False
         for target, value in assignments:
@@ -148,7 +156,7 @@ def may_construct_client(tree: ast.Module | None, constructors: Collection[str])
                 changed = True
         if not changed:
             break
-    suffixes = {name.rsplit(".", 1)[-1] for name in constructors} if star_modules else set()
+    suffixes = suffixes if star_modules else frozenset()
     for func in calls:
         resolved = resolve(func)
         if resolved is not None and resolved in constructors:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -38,7 +38,7 @@ class Registry:
     assignments: dict[str, tuple[Library, AssignmentHandler]] = field(default_factory=dict)
     attribute_names: frozenset[str] = frozenset()  # every attribute name some library follows
 
-    @property
+    @cached_property
     def entry_points(self) -> frozenset[str]:
         """Every qualified name a finding can start from (for the ``ast`` candidate filter)."""
         return frozenset(self.constructors) | frozenset(self.methods)
