@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -19,7 +20,7 @@ from lunalint.cache import NOTHING, content_digest
 from lunalint.config import Settings
 from lunalint.discover import Discovered, PathError, discover, imports_client_module
 from lunalint.report import FileError, Report, Violation
-from lunalint.rules import select_rules
+from lunalint.rules import matches, select_rules
 from lunalint.rules.base import Finding, Rule
 
 if TYPE_CHECKING:
@@ -204,7 +205,7 @@ def _rules_for_file(path: str, settings: Settings, rules: Sequence[type[Rule]]) 
     if not settings.per_file_ignores:
         return rules
     absolute = os.path.realpath(path)
-    root = os.path.realpath(settings.root)
+    root = _realpath(str(settings.root))
     relative = os.path.relpath(absolute, root) if absolute.startswith(root + os.sep) else absolute
     relative = relative.replace(os.sep, "/")
     name = os.path.basename(path)
@@ -214,8 +215,12 @@ def _rules_for_file(path: str, settings: Settings, rules: Sequence[type[Rule]]) 
             ignored.extend(codes)
     if not ignored:
         return rules
-    return [rule for rule in rules if not any(
-        code in ("ALL", rule.name) or rule.code.startswith(code) for code in ignored)]
+    return [rule for rule in rules if not any(matches(code, rule) for code in ignored)]
+
+
+@lru_cache(maxsize=8)
+def _realpath(path: str) -> str:
+    return os.path.realpath(path)
 
 
 def check_source(source: bytes | str, display: str, settings: Settings | None = None,

@@ -8,7 +8,7 @@ from functools import lru_cache
 
 from lunalint.rules.base import Rule
 
-__all__ = ["RULE_MODULES", "all_rules", "known_selectors", "rule_by_selector", "select_rules"]
+__all__ = ["RULE_MODULES", "all_rules", "known_selectors", "matches", "rule_by_selector", "select_rules"]
 
 RULE_MODULES = (
     "ll101_pool_idle_unbounded",
@@ -56,7 +56,8 @@ def known_selectors() -> dict[str, str]:
     return selectors
 
 
-def _matches(selector: str, rule: type[Rule]) -> bool:
+def matches(selector: str, rule: type[Rule]) -> bool:
+    """Whether ``selector`` (``ALL``, a code prefix or a rule name) selects ``rule``."""
     return selector == "ALL" or selector == rule.name or rule.code.startswith(selector)
 
 
@@ -85,7 +86,7 @@ def select_rules(select: Sequence[str], extend_select: Iterable[str], ignore: It
     selected = []
     for rule in all_rules():
         picked = any(_exact(s, rule) for s in chosen) or (
-            any(_matches(s, rule) for s in chosen) and (require_explicit or not rule.explicit_only))
-        if picked and not any(_matches(s, rule) for s in ignored):
+            any(matches(s, rule) for s in chosen) and (require_explicit or not rule.explicit_only))
+        if picked and not any(matches(s, rule) for s in ignored):
             selected.append(rule)
     return tuple(selected)
