@@ -8,14 +8,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from lunalint.report import Check
+from lunalint.spec import State
 
 if TYPE_CHECKING:
     import libcst as cst
 
     from lunalint.config import Policy
-    from lunalint.spec import ClientSpec
+    from lunalint.spec import ClientSpec, Setting
 
-__all__ = ["Finding", "Invalid", "Rule", "Valid"]
+__all__ = ["Finding", "Invalid", "Rule", "Valid", "left_to_default"]
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,13 @@ class Invalid:
     code: str
     message: str = ""
     options: dict[str, Any] = field(default_factory=dict)
+
+
+def left_to_default(label: str, what: str, setting: Setting | None) -> Iterator[Finding]:
+    """The explicit-mode finding for a setting the code leaves to the library default."""
+    if setting is not None and setting.is_default and setting.state is not State.UNKNOWN:
+        yield Finding(setting.node, f"{label} {what} is left to the {setting.note or 'library default'} "
+                                    f"({setting.value_text()}); set it explicitly")
 
 
 class Rule:

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lunalint.report import Check
-from lunalint.rules.base import Finding, Invalid, Rule, Valid
-from lunalint.spec import State
+from lunalint.rules.base import Finding, Invalid, Rule, Valid, left_to_default
 
 if TYPE_CHECKING:
     from lunalint.config import Policy
@@ -65,8 +64,5 @@ class PoolIdleImplicit(Rule):
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
-        setting = spec.pool_idle
-        if spec.pooled and setting is not None and setting.is_default and setting.state is not State.UNKNOWN:
-            yield Finding(setting.node,
-                          f"{spec.label} pool idle expiry is left to the {setting.note or 'library default'} "
-                          f"({setting.value_text()}); set it explicitly")
+        if spec.pooled:
+            yield from left_to_default(spec.label, "pool idle expiry", spec.pool_idle)

@@ -6,8 +6,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lunalint.report import Check
-from lunalint.rules.base import Finding, Invalid, Rule, Valid
-from lunalint.spec import State
+from lunalint.rules.base import Finding, Invalid, Rule, Valid, left_to_default
 
 if TYPE_CHECKING:
     from lunalint.config import Policy
@@ -64,8 +63,4 @@ class ConnectTimeoutImplicit(Rule):
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
-        setting = spec.connect_timeout
-        if setting is not None and setting.is_default and setting.state is not State.UNKNOWN:
-            yield Finding(setting.node, f"{spec.label} connect timeout is left to the "
-                                        f"{setting.note or 'library default'} ({setting.value_text()}); "
-                                        "set it explicitly")
+        yield from left_to_default(spec.label, "connect timeout", spec.connect_timeout)
