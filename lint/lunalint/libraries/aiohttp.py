@@ -22,7 +22,9 @@ import math
 
 import libcst as cst
 
-from lunalint.libraries.base import ConstructorHandler, Library, MethodHandler, default, seconds_setting, unknown
+from lunalint.libraries.base import (
+    ConstructorHandler, Library, MethodHandler, default, seconds_setting, unknown, unset_is_none,
+)
 from lunalint.libraries.sockopts import keepalive_from_options
 from lunalint.spec import ClientSpec, Keepalive, KeepaliveState, Setting, State
 from lunalint.values import Bool, Defined, Missing, NoneValue, Num, Obj, Seq, Unknown, Value, describe
@@ -59,17 +61,7 @@ def _default_fields(site: cst.CSTNode, note: str) -> Fields:
 
 def _client_timeout(obj: Obj) -> Fields:
     """The four fields of a ``ClientTimeout(...)``: unset fields are ``None``, not the defaults."""
-    fields: Fields = {}
-    for position, name in enumerate(FIELDS):
-        given = obj.get(name, position)
-        if given is not None:
-            fields[name] = _seconds(given, obj.site_of(name))
-        elif not obj.complete:
-            fields[name] = unknown(obj.site, "ClientTimeout arguments not fully known")
-        else:
-            fields[name] = Setting(State.DISABLED, obj.site, raw="None",
-                                   note=f"ClientTimeout() leaves {name} unset, which is no limit")
-    return fields
+    return unset_is_none(obj, FIELDS, "ClientTimeout", _seconds)
 
 
 def _unknown_fields(value: Value, site: cst.CSTNode) -> Fields:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -48,6 +48,26 @@ def default(seconds: float | None, node: cst.CSTNode, note: str) -> Setting:
 
 def unknown(node: cst.CSTNode, reason: str = "") -> Setting:
     return Setting(State.UNKNOWN, node, note=reason)
+
+
+def unset_is_none(obj: Obj, names: Sequence[str], label: str,
+                  convert: Callable[[Value, cst.CSTNode], Setting] | None = None) -> dict[str, Setting]:
+    """The fields of a timeout object whose unset fields are ``None`` (no limit), not a default.
+
+    ``names`` are in positional order; ``convert`` reads a given value (default: ``seconds_setting``).
+    """
+    read = convert or seconds_setting
+    fields: dict[str, Setting] = {}
+    for position, name in enumerate(names):
+        given = obj.get(name, position)
+        if given is not None:
+            fields[name] = read(given, obj.site_of(name))
+        elif not obj.complete:
+            fields[name] = unknown(obj.site, f"{label} arguments not fully known")
+        else:
+            fields[name] = Setting(State.DISABLED, obj.site, raw="None",
+                                   note=f"{label}() leaves {name} unset, which is no limit")
+    return fields
 
 
 def seconds_setting(value: Value, node: cst.CSTNode, *, note: str = "") -> Setting:

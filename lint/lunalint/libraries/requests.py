@@ -22,6 +22,7 @@ import libcst as cst
 
 from lunalint.libraries.base import (
     AssignmentHandler, ConstructorHandler, Library, MethodHandler, default, seconds_setting, unknown,
+    unset_is_none,
 )
 from lunalint.libraries.sockopts import keepalive_from_options
 from lunalint.spec import ClientSpec, Keepalive, KeepaliveState, Setting, State
@@ -61,16 +62,7 @@ def _no_idle_expiry(node: cst.CSTNode) -> Setting:
 # Timeouts -----------------------------------------------------------------------------------------
 def _urllib3_timeout(obj: Obj) -> tuple[Setting, Setting]:
     """``(connect, read)`` of a ``urllib3.Timeout(total, connect, read)``."""
-    phases: dict[str, Setting] = {}
-    for position, name in enumerate(("total", "connect", "read")):
-        given = obj.get(name, position)
-        if given is not None:
-            phases[name] = seconds_setting(given, obj.site_of(name))
-        elif not obj.complete:
-            phases[name] = unknown(obj.site, "Timeout arguments not fully known")
-        else:
-            phases[name] = Setting(State.DISABLED, obj.site, raw="None",
-                                   note=f"urllib3.Timeout() leaves {name} unset, which is no limit")
+    phases = unset_is_none(obj, ("total", "connect", "read"), "urllib3.Timeout")
     total = phases["total"]
     result = []
     for name in ("connect", "read"):
