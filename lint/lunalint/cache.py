@@ -22,7 +22,7 @@ from lunalint.report import Check, FileError, Violation
 
 __all__ = ["NOTHING", "Cache", "CachedResult", "content_digest"]
 
-FORMAT = 3
+FORMAT = 4
 PRUNE_AFTER_SECONDS = 30 * 24 * 3600
 RACY_NS = 1_000_000_000
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"

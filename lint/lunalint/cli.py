@@ -75,7 +75,7 @@ def check(paths: tuple[Path, ...], config_path: Path | None, isolated: bool, sel
     """Check PATHS (default: the current directory) for HTTP client misconfiguration."""
     from lunalint.config import ConfigError, find_config, load_settings
     from lunalint.engine import check_paths
-    from lunalint.output import render
+    from lunalint.formats import render
     from lunalint.rules import known_selectors
 
     if statistics and output_format not in STATISTICS_FORMATS:

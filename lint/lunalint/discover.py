@@ -12,7 +12,7 @@ from pathlib import Path
 
 from lunalint.libraries import CLIENT_MODULES
 
-__all__ = ["DEFAULT_EXCLUDES", "Discovered", "PathError", "discover", "imports_client_module", "is_excluded"]
+__all__ = ["DEFAULT_EXCLUDES", "Discovered", "PathError", "discover", "imports_client_module"]
 
 # Ruff's default excludes.
 DEFAULT_EXCLUDES = (
@@ -81,11 +81,6 @@ class _Excludes:
         else:
             relative = os.path.relpath(absolute, self.root)
         return bool(self.regex.match(name) or self.regex.match(relative.replace(os.sep, "/")))
-
-
-def is_excluded(path: Path, patterns: Sequence[str], root: Path) -> bool:
-    """Ruff-style matching: a pattern matches the base name, the path relative to ``root``, or a prefix."""
-    return _Excludes(patterns, root)(os.path.abspath(path), path.name)
 
 
 def discover(paths: Iterable[Path], excludes: Sequence[str], root: Path) -> Iterator[Discovered | PathError]:

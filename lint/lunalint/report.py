@@ -32,7 +32,6 @@ class Violation:
     check: Check
     library: str
     message: str
-    fix: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True, order=True)
