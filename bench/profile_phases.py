@@ -34,7 +34,7 @@ def main(argv: list[str]) -> int:
     from libcst.metadata import MetadataWrapper, PositionProvider
 
     from lunalint import engine
-    from lunalint.output import render
+    from lunalint.formats import render
     from lunalint.scope import scan_module
     from lunalint.suppress import parse_suppressions
     t["import libcst + engine"] = time.process_time() - start
