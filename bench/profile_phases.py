@@ -59,7 +59,7 @@ def main(argv: list[str]) -> int:
     report = Report()
     for item in items:
         start = time.process_time()
-        data = item.path.read_bytes()
+        data = Path(item.path).read_bytes()
         t["read"] += time.process_time() - start
         counts["bytes"] += len(data)
         start = time.process_time()
