@@ -305,3 +305,36 @@ def test_an_internal_error_is_reported_for_its_file_and_the_run_goes_on(
     assert error.message.startswith("internal error (RuntimeError: boom)") and "report" in error.message
     assert {Path(v.path).name for v in report.violations} == {"b.py"}
     assert main(["check", "--no-cache", str(tmp_path)]) == 2
+
+
+def test_the_walk_matches_os_walk(tmp_path: Path) -> None:
+    """Same files as ``os.walk(followlinks=False)`` with the default excludes, in sorted order."""
+    import os
+
+    from lunalint.discover import discover
+
+    (tmp_path / "pkg" / "sub").mkdir(parents=True)
+    (tmp_path / "pkg-a").mkdir()
+    (tmp_path / "node_modules").mkdir()
+    for name in ("pkg/a.py", "pkg/sub/b.pyi", "pkg/c.txt", "pkg-a/d.py", "pkg.py", "node_modules/e.py", "z.py"):
+        (tmp_path / name).write_text("import os\n", encoding="utf-8")
+    (tmp_path / "pkg" / "link.py").symlink_to(tmp_path / "z.py")  # a link to a file is a file
+    (tmp_path / "pkg" / "dangling.py").symlink_to(tmp_path / "nowhere.py")
+    (tmp_path / "dirlink.py").symlink_to(tmp_path / "pkg", target_is_directory=True)  # not entered
+    deep = tmp_path / "deep"
+    for level in range(120):
+        deep = deep / f"d{level}"
+    deep.mkdir(parents=True)
+    (deep / "bottom.py").write_text("import os\n", encoding="utf-8")
+    expected = []
+    for directory, dirnames, filenames in os.walk(tmp_path):
+        dirnames[:] = [d for d in dirnames if d != "node_modules" and not os.path.islink(os.path.join(directory, d))]
+        expected += [os.path.join(directory, f) for f in filenames if f.endswith((".py", ".pyi"))]
+    found = list(discover([tmp_path], (), tmp_path, stat=True))
+    assert [item.path for item in found] == sorted(expected, key=lambda p: p[len(str(tmp_path)):])
+    for item in found:
+        if item.path.endswith("dangling.py"):
+            assert item.stat is None
+        else:
+            assert item.stat is not None and item.stat.st_ino == os.stat(item.path).st_ino
+    assert all(item.stat is None for item in discover([tmp_path], (), tmp_path))

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from lunalint import __version__
@@ -53,3 +55,28 @@ def test_run_with_a_client_imports_libcst(tmp_path: Path) -> None:
     (tmp_path / "c.py").write_text("import httpx\nhttpx.Client(timeout=None)\n", encoding="utf-8")
     result = run("-c", PROBE, "check", "--no-cache", str(tmp_path))
     assert "libcst-imported 1" in result.stdout, result.stdout + result.stderr
+
+
+WARM_PROBE = """
+import sys
+from lunalint.cli import main
+code = main(sys.argv[1:])
+heavy = sorted(name for name in sys.modules
+               if name == "libcst" or name.startswith(("lunalint.rules.ll", "lunalint.libraries.", "lunalint.scope")))
+print("heavy:", ",".join(heavy) or "none", code)
+"""
+
+
+def test_a_run_answered_by_the_cache_imports_no_rule_library_model_or_libcst(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.lunalint]\n", encoding="utf-8")
+    (tmp_path / "c.py").write_text("import httpx\nhttpx.Client(timeout=None)\n", encoding="utf-8")
+    (tmp_path / "d.py").write_text("import os\n", encoding="utf-8")
+    cold = run("-c", WARM_PROBE, "check", ".", cwd=tmp_path)
+    assert "lunalint.rules.ll301_timeout_unbounded" in cold.stdout and cold.stdout.endswith(" 1\n"), cold.stdout
+    old = time.time() - 10  # older than the racy-stat window, so the cache answers by stat alone
+    for name in ("c.py", "d.py"):
+        os.utime(tmp_path / name, (old, old))
+    run("-c", WARM_PROBE, "check", ".", cwd=tmp_path)  # re-reads both files once: their times changed
+    warm = run("-c", WARM_PROBE, "check", ".", cwd=tmp_path)
+    assert "c.py:2:" in warm.stdout and "LL301" in warm.stdout, warm.stdout  # the cached finding
+    assert warm.stdout.endswith("heavy: none 1\n"), warm.stdout + warm.stderr

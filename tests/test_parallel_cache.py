@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -139,3 +140,57 @@ def test_per_file_ignores_apply_to_a_file_copied_elsewhere(tmp_path: Path) -> No
     (tmp_path / "app" / "x.py").write_text(source, encoding="utf-8")  # same content, another path
     report = check_paths([tmp_path / "app"], settings, cache_dir=cache)
     assert "LL301" in [v.code for v in report.violations]
+
+
+def test_damaged_cache_entries_are_rechecked_not_trusted(tmp_path: Path) -> None:
+    make_tree(tmp_path / "src", count=10)
+    cache = tmp_path / "cache"
+    settings = Settings(root=tmp_path)
+    expected = summary(check_paths([tmp_path / "src"], settings))
+    check_paths([tmp_path / "src"], settings, cache_dir=cache)
+    [cache_file] = list(cache.glob("*.json"))
+    data = json.loads(cache_file.read_text(encoding="utf-8"))
+    damaged = ["", "1 2", 17, None, ["-", 5, "x", [], []], ["a:b", "d", 1, [{"bogus": 1}], []],
+               ["0:0", "d", 1, [], [{"message": "m"}]], "x y z w"]
+    for (key, entry), bad in zip(sorted(data["files"].items()), damaged * 2):
+        if isinstance(entry, list):  # keep the stat key, so the damaged findings would be used
+            data["files"][key] = [entry[0], entry[1], entry[2], [{"bogus": 1}], []]
+        else:
+            data["files"][key] = bad
+    cache_file.write_text(json.dumps(data), encoding="utf-8")
+    assert summary(check_paths([tmp_path / "src"], settings, cache_dir=cache)) == expected
+    assert summary(check_paths([tmp_path / "src"], settings, cache_dir=cache)) == expected
+
+
+def test_caches_of_configurations_unused_for_a_month_are_pruned(tmp_path: Path) -> None:
+    make_tree(tmp_path / "src", count=3)
+    cache = tmp_path / "cache"
+    check_paths([tmp_path / "src"], Settings(root=tmp_path, policy=Policy(streaming_min_timeout=5)), cache_dir=cache)
+    [old] = list(cache.glob("*.json"))
+    month_ago = old.stat().st_mtime - 31 * 24 * 3600
+    os.utime(old, (month_ago, month_ago))
+    check_paths([tmp_path / "src"], Settings(root=tmp_path), cache_dir=cache)
+    assert not old.exists()
+    [current] = list(cache.glob("*.json"))
+    os.utime(current, (month_ago, month_ago))
+    check_paths([tmp_path / "src"], Settings(root=tmp_path), cache_dir=cache)  # a run that only reads it
+    assert current.stat().st_mtime > month_ago + 30 * 24 * 3600  # touched: in use, so never pruned
+
+
+def test_a_file_cached_within_a_second_of_its_change_is_read_again(tmp_path: Path) -> None:
+    """The racy-stat rule: the content decides until the file's time is safely in the past."""
+    target = tmp_path / "src" / "client.py"
+    target.parent.mkdir()
+    target.write_text("import httpx\nhttpx.Client(timeout=None)\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    settings = Settings(root=tmp_path)
+    check_paths([target.parent], settings, cache_dir=cache)
+    [cache_file] = list(cache.glob("*.json"))
+    [entry] = json.loads(cache_file.read_text(encoding="utf-8"))["files"].values()
+    assert entry[0] == "-"  # just written: its stat cannot stand for its content yet
+    old = time.time() - 5
+    os.utime(target, (old, old))
+    check_paths([target.parent], settings, cache_dir=cache)
+    [entry] = json.loads(cache_file.read_text(encoding="utf-8"))["files"].values()
+    stat = target.stat()
+    assert entry[0] == f"{stat.st_mtime_ns}:{stat.st_size}"

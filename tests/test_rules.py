@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from helpers import lint
 
 from lunalint.report import Check
-from lunalint.rules import all_rules, known_selectors, select_rules
+from lunalint.rules import RULES, all_rules, known_selectors, select_rules
 from lunalint.rules.base import Invalid, Rule, Valid
 
 HEADINGS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Options",
@@ -75,3 +76,12 @@ def test_selection_follows_ruff() -> None:
     assert "LL301" not in chosen(ignore=("timeout-unbounded",))
     assert chosen(ignore=("LL",)) == set()
     assert "LL3" in known_selectors() and "timeout-unbounded" in known_selectors()
+
+
+def test_the_static_index_matches_the_rule_modules() -> None:
+    """``RULES`` (read without importing any rule) must describe exactly the rule classes."""
+    modules = sorted(path.stem for path in (Path(__file__).parents[1] / "lint/lunalint/rules").glob("ll*.py"))
+    assert modules == sorted(info.module.rsplit(".", 1)[1] for info in RULES)
+    assert [(r.code, r.name, r.explicit_only, r.__module__) for r in all_rules()] == [
+        (info.code, info.name, info.explicit_only, info.module) for info in RULES]
+    assert [info.code for info in RULES] == sorted(info.code for info in RULES)

@@ -9,20 +9,23 @@ entry for its path reuses it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import time
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
+
+try:  # hashlib's own BLAKE2 without importing OpenSSL (a few milliseconds of every run)
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - Pythons built without it
+    from hashlib import blake2b
 
 from lunalint import __version__
 from lunalint.report import Check, FileError, Violation
 
 __all__ = ["NOTHING", "Cache", "CachedResult", "content_digest"]
 
-FORMAT = 4
+FORMAT = 5
 PRUNE_AFTER_SECONDS = 30 * 24 * 3600
 RACY_NS = 1_000_000_000
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -32,7 +35,7 @@ CachedResult = tuple[list[Violation], list[FileError]]
 
 
 def content_digest(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+    return blake2b(data, digest_size=16).hexdigest()
 
 
 def _build_fingerprint() -> str:
@@ -47,20 +50,35 @@ def _build_fingerprint() -> str:
                 except OSError:
                     continue
                 parts.append(f"{directory[len(package):]}/{filename}:{stat.st_mtime_ns}:{stat.st_size}")
-    return hashlib.blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
+    return blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
 
 
-# An entry: [mtime_ns, size, checked_ns, digest, seen, violations, errors]. On disk, an entry
-# without findings (most of them) is one string of its first five fields: far fewer JSON tokens.
-MTIME, SIZE, CHECKED, DIGEST, SEEN, VIOLATIONS, ERRORS = range(7)
+# An entry: [stat key, digest, seen, violations, errors]. The stat key is "mtime_ns:size" once the
+# file's modification time is safely older than the moment it was read (see ``lookup_stat``), else
+# "-", which no stat matches. On disk, an entry without findings (most of them) is one string,
+# "stat-key digest seen": far fewer JSON tokens, and a hit is one ``startswith``.
+STAT_KEY, DIGEST, SEEN, VIOLATIONS, ERRORS = range(5)
 NOTHING: CachedResult = ([], [])
+UNSETTLED = "-"
+
+
+def stat_key(stat: os.stat_result, read_ns: int) -> str:
+    """What must match for a later ``stat`` to stand for this content, as in git's racy check.
+
+    A file modified within a second (``RACY_NS``) of the moment it was read may change again
+    within the file system's timestamp granularity and keep its time and size: then only its
+    content can tell, and the key matches no ``stat``.
+    """
+    if stat.st_mtime_ns + RACY_NS < read_ns:
+        return f"{stat.st_mtime_ns}:{stat.st_size}"
+    return UNSETTLED
 
 
 class Cache:
     """Results of earlier runs with the same configuration."""
 
     def __init__(self, directory: Path, configuration: str) -> None:
-        key = hashlib.blake2b(f"{FORMAT}\n{_build_fingerprint()}\n{configuration}".encode(),
+        key = blake2b(f"{FORMAT}\n{_build_fingerprint()}\n{configuration}".encode(),
                               digest_size=16).hexdigest()
         self.directory = directory
         self.path = directory / f"{key}.json"
@@ -72,69 +90,88 @@ class Cache:
 
     def _load(self) -> None:
         try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
+            with open(self.path, "rb") as handle:
+                if self.now - os.fstat(handle.fileno()).st_mtime > 24 * 3600:
+                    os.utime(self.path)  # in use: keep it from being pruned (``_prune_files``)
+                data = json.loads(handle.read())
         except (OSError, ValueError):
             return  # no cache yet, or unreadable: start empty
         entries = data.get("files") if isinstance(data, dict) else None
         if isinstance(entries, dict):
-            self.entries = {k: v for k, v in entries.items()
-                            if isinstance(v, str) or (isinstance(v, list) and len(v) == 7)}
+            self.entries = entries  # each entry is checked when it is used
 
     def _entry(self, key: str) -> list[Any] | None:
         raw = self.entries.get(key)
         if isinstance(raw, str):
-            try:
-                mtime, size, checked, digest, seen = raw.split(" ")
-                raw = [int(mtime), int(size), int(checked), digest, int(seen), [], []]
-            except ValueError:
+            parts = raw.split(" ")
+            if len(parts) != 3 or not parts[2].isdigit():
                 return None
+            raw = [parts[0], parts[1], int(parts[2]), [], []]
             self.entries[key] = raw
+        elif not (isinstance(raw, list) and len(raw) == 5 and isinstance(raw[STAT_KEY], str)
+                  and isinstance(raw[DIGEST], str) and isinstance(raw[SEEN], int)
+                  and isinstance(raw[VIOLATIONS], list) and isinstance(raw[ERRORS], list)):
+            return None
         return raw
 
     def lookup_stat(self, key: str, stat: os.stat_result, display: str) -> CachedResult | None:
-        """A result for an unchanged modification time and size, without reading the file.
-
-        As in git's "racy" check, a file modified within a second of being cached may have
-        changed again within the file system's timestamp granularity: its content decides.
-        """
-        entry = self._entry(key)
-        if (entry is not None and entry[MTIME] == stat.st_mtime_ns and entry[SIZE] == stat.st_size
-                and stat.st_mtime_ns + RACY_NS < entry[CHECKED]):
+        """A result for an unchanged modification time and size, without reading the file."""
+        raw = self.entries.get(key)
+        if raw is None:
+            return None
+        wanted = f"{stat.st_mtime_ns}:{stat.st_size}"
+        if type(raw) is str:  # no findings: the common case, kept cheap
+            if not raw.startswith(wanted + " "):
+                return None
             self.seen.add(key)
-            return self._decode(entry, display)
-        return None
+            return NOTHING
+        entry = self._entry(key)
+        if entry is None or entry[STAT_KEY] != wanted:
+            return None
+        result = self._decode(entry, display)
+        if result is not None:
+            self.seen.add(key)
+        return result
 
     def digest_of(self, key: str) -> str | None:
         """The content hash cached for this path, if any."""
         entry = self._entry(key)
         return entry[DIGEST] if entry is not None and isinstance(entry[DIGEST], str) else None
 
-    def lookup_digest(self, key: str, digest: str, stat: os.stat_result, display: str) -> CachedResult | None:
+    def lookup_digest(self, key: str, digest: str, stat: os.stat_result, read_ns: int,
+                      display: str) -> CachedResult | None:
         """A result for unchanged content of the same path (per-file ignores depend on the path)."""
         entry = self._entry(key)
         if entry is None or entry[DIGEST] != digest:
             return None
         result = self._decode(entry, display)
-        self.store(key, digest, stat, *result)
+        if result is None:
+            return None
+        self.store(key, digest, stat, read_ns, *result)
         return result
 
-    def store(self, key: str, digest: str, stat: os.stat_result, violations: list[Violation],
+    def store(self, key: str, digest: str, stat: os.stat_result, read_ns: int, violations: list[Violation],
               errors: list[FileError]) -> None:
+        """Remember a result; ``read_ns`` is when reading the file began."""
         self.entries[key] = [
-            stat.st_mtime_ns, stat.st_size, time.time_ns(), digest, self.now,
-            [{k: v for k, v in asdict(item).items() if k != "path"} for item in violations],
+            stat_key(stat, read_ns), digest, self.now,
+            [{k: v for k, v in item._asdict().items() if k != "path"} for item in violations],
             [{"message": e.message, "code": e.code} for e in errors],
         ]
         self.seen.add(key)
         self.dirty = True
 
     @staticmethod
-    def _decode(entry: list[Any], display: str) -> CachedResult:
+    def _decode(entry: list[Any], display: str) -> CachedResult | None:
+        """The cached findings, or None for an entry that is not what this version writes."""
         if not entry[VIOLATIONS] and not entry[ERRORS]:
             return NOTHING  # most files: nothing to rebuild (callers never mutate results)
-        violations = [Violation(path=display, **{**item, "check": Check(item["check"])})
-                      for item in entry[VIOLATIONS]]
-        errors = [FileError(display, item["message"], item["code"]) for item in entry[ERRORS]]
+        try:
+            violations = [Violation(path=display, **{**item, "check": Check(item["check"])})
+                          for item in entry[VIOLATIONS]]
+            errors = [FileError(display, item["message"], item["code"]) for item in entry[ERRORS]]
+        except (TypeError, ValueError, KeyError):
+            return None
         return violations, errors
 
     def save(self) -> None:
@@ -149,7 +186,7 @@ class Cache:
             if key in self.seen:
                 entry[SEEN] = self.now
             if entry[SEEN] >= cutoff:
-                files[key] = entry if entry[VIOLATIONS] or entry[ERRORS] else " ".join(map(str, entry[:5]))
+                files[key] = entry if entry[VIOLATIONS] or entry[ERRORS] else " ".join(map(str, entry[:3]))
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             for name, text in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", "# Automatically created by lunalint.\n*\n")):
@@ -166,5 +203,16 @@ class Cache:
             except BaseException:
                 os.unlink(temporary)
                 raise
+            self._prune_files()
         except OSError:
             pass  # a read-only checkout still gets correct results, only slower next time
+
+    def _prune_files(self) -> None:
+        """Delete the caches of configurations (and lunalint builds) unused for a month."""
+        cutoff = time.time() - PRUNE_AFTER_SECONDS
+        for path in self.directory.glob("*.json"):
+            try:
+                if path != self.path and path.stat().st_mtime < cutoff:
+                    path.unlink()
+            except OSError:
+                continue  # another run may be pruning too

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import difflib
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -142,7 +141,7 @@ def _apply(settings: Settings, table: dict[str, Any], origin: str,
                 entries.append((str(pattern), items))
             changes["per_file_ignores"] = tuple(entries)
         else:
-            close = difflib.get_close_matches(key, VALID_KEYS, n=1)
+            close = _close_matches(key, VALID_KEYS)
             hint = f"; did you mean {close[0]!r}?" if close else f"; valid keys: {', '.join(VALID_KEYS)}"
             raise ConfigError(f"{where} is not a lunalint setting{hint}")
     if policy_changes:
@@ -163,6 +162,12 @@ def _check_code(item: str, where: str, known_codes: Mapping[str, str]) -> str:
     key = normalized.upper() if normalized.upper().startswith("LL") or normalized.upper() == "ALL" else normalized
     if key in known_codes:
         return known_codes[key]
-    close = difflib.get_close_matches(normalized, list(known_codes), n=1)
+    close = _close_matches(normalized, list(known_codes))
     hint = f"; did you mean {close[0]!r}?" if close else ""
     raise ConfigError(f"{where}: unknown rule code or name {item!r}{hint}")
+
+
+def _close_matches(word: str, candidates: Sequence[str]) -> list[str]:
+    import difflib  # only on an error: not worth importing on every run
+
+    return difflib.get_close_matches(word, candidates, n=1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
+from functools import lru_cache
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -23,20 +24,23 @@ DEFAULT_EXCLUDES = (
 )
 PYTHON_SUFFIXES = (".py", ".pyi")
 
-_PREFILTER = re.compile(
-    rb"(?:^|(?<=\r))(?:\xef\xbb\xbf)?[ \t]*(?:from|import)[ \t]+[^\r\n#]*?\b(?:" + b"|".join(re.escape(m.encode()) for m in CLIENT_MODULES) + rb")\b",
-    re.MULTILINE,
-)
-
-
 _MODULE_NAMES = tuple(m.encode() for m in CLIENT_MODULES)
+
+
+@lru_cache(maxsize=1)
+def _prefilter() -> re.Pattern[bytes]:  # compiled where files are read, not in every process
+    return re.compile(
+        rb"(?:^|(?<=\r))(?:\xef\xbb\xbf)?[ \t]*(?:from|import)[ \t]+[^\r\n#]*?\b(?:"
+        + b"|".join(re.escape(m) for m in _MODULE_NAMES) + rb")\b",
+        re.MULTILINE,
+    )
 
 
 def imports_client_module(source: bytes) -> bool:
     """Cheap text test: does any import line mention a known client module?"""
     if not any(name in source for name in _MODULE_NAMES):  # a substring scan is ~3x faster than the regex
         return False
-    return _PREFILTER.search(source) is not None
+    return _prefilter().search(source) is not None
 
 
 class Discovered(NamedTuple):  # a tuple: thousands are made per run, cheaply
@@ -44,6 +48,7 @@ class Discovered(NamedTuple):  # a tuple: thousands are made per run, cheaply
     display: str  # the path as shown in reports
     explicit: bool  # named on the command line
     absolute: str = ""  # os.path.abspath(path), when the walk already knows it
+    stat: os.stat_result | None = None  # asked for with ``stat=True``; None if it failed
 
 
 @dataclass(frozen=True)
@@ -83,8 +88,13 @@ class _Excludes:
         return bool(self.regex.match(name) or self.regex.match(relative.replace(os.sep, "/")))
 
 
-def discover(paths: Iterable[Path], excludes: Sequence[str], root: Path) -> Iterator[Discovered | PathError]:
-    """Yield the files to check, in a stable order, and errors for paths that do not exist."""
+def discover(paths: Iterable[Path], excludes: Sequence[str], root: Path, *,
+             stat: bool = False) -> Iterator[Discovered | PathError]:
+    """Yield the files to check, in a stable order, and errors for paths that do not exist.
+
+    With ``stat``, each file comes with its ``os.stat`` (taken during the walk, where it is
+    cheapest), or None when it cannot be taken (a broken symbolic link: reading it will say why).
+    """
     excluded = _Excludes((*DEFAULT_EXCLUDES, *excludes), root)
     seen: set[str] = set()
     for path in paths:
@@ -92,9 +102,9 @@ def discover(paths: Iterable[Path], excludes: Sequence[str], root: Path) -> Iter
             key = os.path.abspath(path)
             if key not in seen:
                 seen.add(key)
-                yield Discovered(path, _display(path), explicit=True)
+                yield Discovered(path, _display(path), True, key, _stat(key) if stat else None)
         elif path.is_dir():
-            yield from _walk(path, excluded, seen)
+            yield from _walk(path, excluded, seen, stat)
         elif path.is_symlink():
             yield PathError(_display(path), "broken symbolic link")
         elif os.path.lexists(path):
@@ -103,22 +113,68 @@ def discover(paths: Iterable[Path], excludes: Sequence[str], root: Path) -> Iter
             yield PathError(_display(path), "no such file or directory")
 
 
-def _walk(top: Path, excluded: _Excludes, seen: set[str]) -> Iterator[Discovered]:
-    """Files under ``top``, sorted; paths are built as strings from prefixes computed once."""
+def _stat(path: str | int, dir_fd: int | None = None) -> os.stat_result | None:
+    try:
+        return os.stat(path, dir_fd=dir_fd)
+    except OSError:
+        return None
+
+
+# Where the platform can, a directory is opened once and its files are stat-ed relative to that
+# descriptor: the kernel then resolves one name per file instead of the whole path.
+_BY_DESCRIPTOR = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
+
+
+def _walk(top: Path, excluded: _Excludes, seen: set[str], stat: bool) -> Iterator[Discovered]:
+    """Files under ``top``, sorted by path.
+
+    Like ``os.walk(followlinks=False)``: symbolic links to directories are not entered, other
+    entries that are not directories (files, links to files, broken links) are candidates, and
+    unreadable directories are skipped. Paths are built as strings from prefixes computed once.
+    """
     top_text = os.path.normpath(top)
     absolute_top = os.path.abspath(top_text)
     display_top = _display(Path(top_text))
-    found: list[str] = []  # suffixes below ``top``, each starting with a separator
-    for directory, dirnames, filenames in os.walk(top_text, followlinks=False):
-        suffix = directory[len(top_text):] if directory.startswith(top_text) else os.sep + directory
+    found: list[tuple[str, os.stat_result | None]] = []  # (suffix below ``top``, stat); suffixes start with a separator
+    file_stat: os.stat_result | None = None
+    names, by_path = excluded.names, excluded.regex is not None  # the usual case: names only, no path to build
+    pending = [""]
+    while pending:
+        suffix = pending.pop()
         base = absolute_top + suffix
-        dirnames[:] = sorted(d for d in dirnames if not excluded(base + os.sep + d, d))
-        for filename in filenames:
-            if filename.endswith(PYTHON_SUFFIXES) and not excluded(base + os.sep + filename, filename):
-                found.append(suffix + os.sep + filename)
-    for suffix in sorted(found):
+        try:
+            descriptor = os.open(base, os.O_RDONLY | os.O_DIRECTORY) if _BY_DESCRIPTOR else None
+        except OSError:
+            continue  # unreadable or vanished: skipped, as os.walk does
+        try:
+            with os.scandir(base if descriptor is None else descriptor) as entries:
+                for entry in entries:
+                    name = entry.name
+                    try:
+                        is_directory = entry.is_dir()
+                    except OSError:
+                        is_directory = False
+                    if is_directory:
+                        if not (entry.is_symlink() or name in names
+                                or (by_path and excluded(base + os.sep + name, name))):
+                            pending.append(suffix + os.sep + name)
+                    elif name.endswith(PYTHON_SUFFIXES) and not (
+                            name in names or (by_path and excluded(base + os.sep + name, name))):
+                        if stat:
+                            try:
+                                file_stat = entry.stat()
+                            except OSError:
+                                file_stat = None
+                        found.append((suffix + os.sep + name, file_stat))
+        except OSError:
+            pass
+        finally:
+            if descriptor is not None:
+                os.close(descriptor)
+    found.sort()
+    for suffix, file_stat in found:
         absolute = absolute_top + suffix
         if absolute not in seen:
             seen.add(absolute)
             display = suffix[1:] if display_top == "." else display_top + suffix
-            yield Discovered(absolute, display, explicit=False, absolute=absolute)
+            yield Discovered(absolute, display, False, absolute, file_stat)

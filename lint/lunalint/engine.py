@@ -10,18 +10,18 @@ import bisect
 import fnmatch
 import os
 import sys
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 from lunalint.cache import NOTHING, content_digest
 from lunalint.config import Settings
 from lunalint.discover import Discovered, PathError, discover, imports_client_module
 from lunalint.report import FileError, Report, Violation
-from lunalint.rules import matches, select_rules
-from lunalint.rules.base import Finding, Rule
+from lunalint.rules import RuleInfo, matches, rule_classes, select_rule_infos
 
 if TYPE_CHECKING:
     import ast
@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
     from lunalint.cache import Cache
     from libcst.metadata import CodeRange
+
+    from lunalint.rules.base import Finding, Rule
 
     from lunalint.scope import ModuleScan, Scope
     from lunalint.spec import ClientSpec, Setting
@@ -52,17 +54,19 @@ def check_paths(paths: Sequence[Path], settings: Settings, *, jobs: int | None =
                 cache_dir: Path | None = None) -> Report:
     """Discover, check and collect every file under ``paths``.
 
-    The main process walks the tree and answers from the cache what it can by ``stat`` alone;
-    every other file is a small job (its path) for ``jobs`` worker processes (default: one per
-    core), which read, prefilter, parse and analyse it. File contents never pass through the main
-    process, so its memory (which forked workers inherit) stays small on any tree.
+    The main process walks the tree and answers from the cache what it can by ``stat`` alone
+    (without importing a rule, a library model or libcst); every other file is a small job (its
+    path) for ``jobs`` worker processes (default: one per core), which read, prefilter, parse and
+    analyse it. File contents never pass through the main process, so its memory (which forked
+    workers inherit) stays small on any tree.
     """
     rules = _active_rules(settings)
     report = Report()
     cache = _open_cache(cache_dir, settings, rules)
     pending: list[_Job] = []
     results: dict[int, FileResult] = {}
-    for index, item in enumerate(discover(paths, settings.exclude + settings.extend_exclude, settings.root)):
+    items = discover(paths, settings.exclude + settings.extend_exclude, settings.root, stat=cache is not None)
+    for index, item in enumerate(items):
         if isinstance(item, PathError):
             results[index] = FileResult(errors=[FileError(item.display, item.message, code="E002")])
             continue
@@ -70,28 +74,28 @@ def check_paths(paths: Sequence[Path], settings: Settings, *, jobs: int | None =
         key = item.absolute or os.path.abspath(item.path)
         known: str | None = None
         if cache is not None:
-            try:
-                hit = cache.lookup_stat(key, os.stat(key), item.display)
-            except OSError:
-                hit = None  # the worker reports why it cannot read the file
-            if hit is not None:
-                if hit is not NOTHING:
-                    results[index] = FileResult(*hit)
-                continue
+            if item.stat is not None:  # None: the worker reports why it cannot read the file
+                hit = cache.lookup_stat(key, item.stat, item.display)
+                if hit is not None:
+                    if hit is not NOTHING:
+                        results[index] = FileResult(*hit)
+                    continue
             known = cache.digest_of(key)
-        pending.append(_Job(index, key, item.display, tuple(_rules_for_file(key, settings, rules)),
+        pending.append(_Job(index, key, item.display, _rules_for_file(key, settings, rules),
                             cache is not None, known))
     for done in _run_jobs(pending, settings, jobs):
         job = pending[done.position]
-        if done.result is None:  # unchanged content: the cached result stands
+        if done.result is None:  # unchanged content: the cached result stands, if it can be read
             assert cache is not None and done.stat is not None
-            cached = cache.lookup_digest(job.key, done.digest, done.stat, job.display)
-            assert cached is not None
-            results[job.index] = FileResult(*cached)
-            continue
-        results[job.index] = done.result
+            cached = cache.lookup_digest(job.key, done.digest, done.stat, done.read_ns, job.display)
+            if cached is not None:
+                results[job.file_index] = FileResult(*cached)
+                continue
+            done = _run_job(done.position, job._replace(known_digest=None), settings)
+            assert done.result is not None
+        results[job.file_index] = done.result
         if cache is not None and done.stat is not None:
-            cache.store(job.key, done.digest, done.stat, done.result.violations, done.result.errors)
+            cache.store(job.key, done.digest, done.stat, done.read_ns, done.result.violations, done.result.errors)
     for _, result in sorted(results.items()):
         report.violations.extend(result.violations)
         report.errors.extend(result.errors)
@@ -101,25 +105,24 @@ def check_paths(paths: Sequence[Path], settings: Settings, *, jobs: int | None =
     return report
 
 
-@dataclass(frozen=True)
-class _Job:
-    index: int
+class _Job(NamedTuple):  # tuples: cheaper to define, build and pickle than dataclasses
+    file_index: int  # in discovery order
     key: str  # absolute path
     display: str
-    rules: tuple[type[Rule], ...]
+    rules: tuple[str, ...]  # codes: cheap to send to a worker, which imports only these rules
     want_digest: bool
     known_digest: str | None  # the cached content hash for this path, if any
 
 
-@dataclass(frozen=True)
-class _Done:
+class _Done(NamedTuple):
     position: int  # in the job list
     result: FileResult | None  # None: content unchanged since it was cached
     digest: str = ""
     stat: os.stat_result | None = None  # None: not cacheable (the file could not be read)
+    read_ns: int = 0  # when the worker began reading the file (for the cache's racy-stat check)
 
 
-def _open_cache(cache_dir: Path | None, settings: Settings, rules: Sequence[type[Rule]]) -> Cache | None:
+def _open_cache(cache_dir: Path | None, settings: Settings, rules: Sequence[RuleInfo]) -> Cache | None:
     if cache_dir is None:
         return None
     from lunalint.cache import Cache
@@ -133,7 +136,8 @@ def _read(path: str, display: str) -> FileResult | tuple[bytes, os.stat_result]:
     """The file's bytes and stat, or a one-line read error."""
     try:
         with open(path, "rb") as handle:
-            return handle.read(), os.fstat(handle.fileno())
+            stat = os.fstat(handle.fileno())
+            return handle.read(), stat
     except FileNotFoundError:
         return FileResult(errors=[FileError(display, "file disappeared before it could be read", "E002")])
     except IsADirectoryError:
@@ -152,16 +156,17 @@ def _init_worker(settings: Settings) -> None:
 
 
 def _run_job(position: int, job: _Job, settings: Settings) -> _Done:
+    read_ns = time.time_ns()
     read = _read(job.key, job.display)
     if isinstance(read, FileResult):
         return _Done(position, read)
     data, stat = read
     digest = content_digest(data) if job.want_digest else ""
     if job.known_digest is not None and digest == job.known_digest:
-        return _Done(position, None, digest, stat)
+        return _Done(position, None, digest, stat, read_ns)
     if not job.rules or not imports_client_module(data):
-        return _Done(position, FileResult(), digest, stat)
-    return _Done(position, check_source(data, job.display, settings, job.rules), digest, stat)
+        return _Done(position, FileResult(), digest, stat, read_ns)
+    return _Done(position, check_source(data, job.display, settings, rule_classes(job.rules)), digest, stat, read_ns)
 
 
 def _run_in_worker(item: tuple[int, _Job]) -> _Done:
@@ -184,26 +189,30 @@ def _pooled(pending: list[_Job], settings: Settings, workers: int, context: Base
             chunk: int) -> Iterator[_Done]:
     from concurrent.futures import ProcessPoolExecutor
 
+    rule_classes({code for job in pending for code in job.rules})  # imported once, before the fork
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                              initializer=_init_worker, initargs=(settings,)) as executor:
         yield from executor.map(_run_in_worker, enumerate(pending), chunksize=chunk)
 
 
-def _active_rules(settings: Settings) -> tuple[type[Rule], ...]:
-    return select_rules(settings.select, settings.extend_select, settings.ignore,
-                        require_explicit=settings.policy.require_explicit)
+def _active_rules(settings: Settings) -> tuple[RuleInfo, ...]:
+    return select_rule_infos(settings.select, settings.extend_select, settings.ignore,
+                             require_explicit=settings.policy.require_explicit)
 
 
 def check_file(item: Discovered, settings: Settings, rules: Sequence[type[Rule]]) -> FileResult:
+    """Read and check one discovered file (in this process, without the cache)."""
     read = _read(str(item.path), item.display)
     if isinstance(read, FileResult):
         return read
-    return check_source(read[0], item.display, settings, _rules_for_file(str(item.path), settings, rules))
+    codes = set(_rules_for_file(str(item.path), settings, rules))
+    return check_source(read[0], item.display, settings, [rule for rule in rules if rule.code in codes])
 
 
-def _rules_for_file(path: str, settings: Settings, rules: Sequence[type[Rule]]) -> Sequence[type[Rule]]:
+def _rules_for_file(path: str, settings: Settings, rules: Sequence[RuleInfo | type[Rule]]) -> tuple[str, ...]:
+    """The codes of the rules that apply to ``path`` (``per-file-ignores`` removed)."""
     if not settings.per_file_ignores:
-        return rules
+        return tuple(rule.code for rule in rules)
     absolute = os.path.realpath(path)
     root = _realpath(str(settings.root))
     relative = os.path.relpath(absolute, root) if absolute.startswith(root + os.sep) else absolute
@@ -213,9 +222,7 @@ def _rules_for_file(path: str, settings: Settings, rules: Sequence[type[Rule]]) 
     for pattern, codes in settings.per_file_ignores:
         if fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(name, pattern):
             ignored.extend(codes)
-    if not ignored:
-        return rules
-    return [rule for rule in rules if not any(matches(code, rule) for code in ignored)]
+    return tuple(rule.code for rule in rules if not any(matches(code, rule) for code in ignored))
 
 
 @lru_cache(maxsize=8)
@@ -228,7 +235,7 @@ def check_source(source: bytes | str, display: str, settings: Settings | None = 
     """Check one file's contents. Never raises: problems become ``FileError``s."""
     settings = settings or Settings()
     if rules is None:
-        rules = _active_rules(settings)
+        rules = rule_classes(rule.code for rule in _active_rules(settings))
     data = source.encode("utf-8") if isinstance(source, str) else source
     if not rules or not imports_client_module(data):
         return FileResult()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import NamedTuple
 
 __all__ = ["Check", "FileError", "Report", "Violation"]
 
@@ -18,8 +19,7 @@ class Check(str, Enum):
     OTHER = "other"
 
 
-@dataclass(frozen=True, order=True)
-class Violation:
+class Violation(NamedTuple):  # immutable and ordered by path and position; cheaper to define than a dataclass
     """One finding, positioned on the most specific node (1-based lines and columns)."""
 
     path: str
@@ -34,8 +34,7 @@ class Violation:
     message: str
 
 
-@dataclass(frozen=True, order=True)
-class FileError:
+class FileError(NamedTuple):
     """A file that could not be checked: unreadable, unparsable or an internal error."""
 
     path: str

@@ -1,20 +1,17 @@
 """The registry of library entries, one module per library family.
 
-``CLIENT_MODULES`` is plain data so that the prefilter can run without importing libcst or any
-library entry; ``load()`` imports the entries themselves.
+``CLIENT_MODULES`` is plain data so that the prefilter (and a run answered from the cache) needs
+neither libcst nor any library entry; ``load()`` imports the entries (``registry.py``).
 """
 
 from __future__ import annotations
 
-import importlib
-from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from lunalint.libraries.base import AssignmentHandler, ConstructorHandler, Library, MethodHandler
+    from lunalint.libraries.registry import Registry
 
-__all__ = ["CLIENT_MODULES", "ENTRIES", "Registry", "load"]
+__all__ = ["CLIENT_MODULES", "ENTRIES", "load"]
 
 # entry module -> the top-level import names it covers
 ENTRIES: dict[str, tuple[str, ...]] = {
@@ -27,37 +24,8 @@ ENTRIES: dict[str, tuple[str, ...]] = {
 CLIENT_MODULES: tuple[str, ...] = tuple(sorted({m for modules in ENTRIES.values() for m in modules}))
 
 
-@dataclass(frozen=True)
-class Registry:
-    """Every library's handlers, keyed by qualified name."""
-
-    libraries: tuple[Library, ...]
-    constructors: dict[str, tuple[Library, ConstructorHandler]] = field(default_factory=dict)
-    methods: dict[str, tuple[Library, MethodHandler]] = field(default_factory=dict)
-    method_names: frozenset[str] = frozenset()  # every method name some library follows
-    assignments: dict[str, tuple[Library, AssignmentHandler]] = field(default_factory=dict)
-    attribute_names: frozenset[str] = frozenset()  # every attribute name some library follows
-
-    @cached_property
-    def entry_points(self) -> frozenset[str]:
-        """Every qualified name a finding can start from (for the ``ast`` candidate filter)."""
-        return frozenset(self.constructors) | frozenset(self.methods)
-
-
-@lru_cache(maxsize=1)
 def load() -> Registry:
-    libraries: list[Library] = []
-    registry = Registry(libraries=())
-    for entry in ENTRIES:
-        library: Library = importlib.import_module(entry).LIBRARY
-        libraries.append(library)
-        for qualname, handler in library.constructors.items():
-            registry.constructors[qualname] = (library, handler)
-        for qualname, method_handler in library.methods.items():
-            registry.methods[qualname] = (library, method_handler)
-        for qualname, assignment_handler in library.assignments.items():
-            registry.assignments[qualname] = (library, assignment_handler)
-    names = frozenset(name for library in libraries for name in library.method_names)
-    attributes = frozenset(name for library in libraries for name in library.attribute_names)
-    return Registry(tuple(libraries), registry.constructors, registry.methods, names,
-                    registry.assignments, attributes)
+    """Every library's handlers (imported on first use, then cached)."""
+    from lunalint.libraries.registry import build
+
+    return build()
