@@ -6,7 +6,9 @@ Layout of ``bench/.work/``:
     corpus/           the whole tree that is scanned
       pkgs/NAME/      a package's source tree copied out of the venv's site-packages
       app/            a generated, seeded, app-like repository (about 5% of files build clients)
-      pyproject.toml  an empty project, so no tool climbs up into lunalint's own configuration
+      pyproject.toml  a project with an empty [tool.lunalint] table: lunalint, like Ruff, skips a
+                      pyproject.toml without its table, and would otherwise climb up into the
+                      configuration of lunalint's own repository
     corpus4x/copyN/   four copies of corpus/, each file given a distinct trailing comment so that
                       no content-keyed cache can answer one copy from another
     nomatch/          plain modules none of which imports a client module (the prefilter probe)
@@ -328,6 +330,12 @@ class Corpus:
     pkg_stats: dict[str, tuple[int, int]]
 
 
+def _write_project(path: Path, name: str) -> None:
+    text = f'[project]\nname = "{name}"\nversion = "0"\n\n[tool.lunalint]\n'
+    if not path.is_file() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
 def _stamp(packages: dict[str, str], app_files: int, quick: bool) -> str:
     data = json.dumps([CORPUS_VERSION, sorted(packages.items()), app_files, quick], sort_keys=True)
     return hashlib.sha256(data.encode()).hexdigest()[:16]
@@ -363,7 +371,6 @@ def build(quick: bool = False, app_files: int = 1000, rebuild: bool = False) -> 
             else:
                 _copy_package(src, root / "pkgs" / name)
         counts = generate_app(root / "app", app_files)
-        (root / "pyproject.toml").write_text('[project]\nname = "bench-corpus"\nversion = "0"\n', encoding="utf-8")
         (base / "app_counts.json").write_text(json.dumps(counts))
         # 4x: distinct content per copy so that a content-keyed cache cannot share work between copies.
         for copy in range(4):
@@ -380,13 +387,14 @@ def build(quick: bool = False, app_files: int = 1000, rebuild: bool = False) -> 
                 else:
                     dst.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copy2(src, dst)
-        (root4x / "pyproject.toml").write_text('[project]\nname = "bench-corpus-4x"\nversion = "0"\n',
-                                                encoding="utf-8")
         # The prefilter probe: plain modules only.
         generate_app(nomatch / "plain", 40 if not quick else 10, seed=11, client_share=0.0, import_only_share=0.0)
-        (nomatch / "pyproject.toml").write_text('[project]\nname = "bench-nomatch"\nversion = "0"\n',
-                                                 encoding="utf-8")
         stamp_file.write_text(stamp)
+    # Written on every build (so that older corpora get them too): each tree is its own project.
+    projects = [(root, "bench-corpus"), (root4x, "bench-corpus-4x"), (nomatch, "bench-nomatch")]
+    projects += [(root4x / f"copy{copy}", f"bench-corpus-copy{copy}") for copy in range(4)]
+    for directory, name in projects:
+        _write_project(directory / "pyproject.toml", name)
     counts = json.loads((base / "app_counts.json").read_text())
     three = [root / "pkgs" / "requests" / "api.py", root / "pkgs" / "requests" / "sessions.py",
              root / "pkgs" / "httpx" / "_client.py"]
