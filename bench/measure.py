@@ -152,3 +152,28 @@ def repeat(result: Result, cmd: Sequence[str], cwd: Path, out: Path, runs: int, 
             result.note = (result.note + "; " if result.note else "") + \
                 f"{slow_runs} runs, not {runs}: one run took {sample.wall:.0f} s"
     return result
+
+
+def repeat_alternating(jobs: Sequence[tuple[Result, Sequence[str], Path, Callable[[int], bool]]], cwd: Path,
+                       runs: int, *, env: dict[str, str] | None = None,
+                       log: Callable[[str], None] = print) -> None:
+    """Run several commands in turn, ``runs`` rounds of A, B, A, B, ...
+
+    For a ratio of two short runs: on a shared machine the load comes and goes over seconds, so two
+    medians taken one after the other would partly measure the machine. Taken in turn, every
+    command sees the same conditions. A job is (result, command, output file, accepted exit codes);
+    a command that fails stops only its own result.
+    """
+    for round_index in range(runs):
+        for result, cmd, out, ok in jobs:
+            if result.error:
+                continue
+            sample = run_once(cmd, cwd, out, env)
+            if not ok(sample.rc):
+                tail = out.with_suffix(".err").read_text(errors="replace").strip().splitlines()[-3:]
+                result.error = f"exit {sample.rc}: {' / '.join(tail)[:200]}"
+                log(f"{result.tool} {result.case}: FAILED {result.error}")
+                continue
+            result.samples.append(sample)
+            log(f"{result.tool:9} {result.case:14} run {round_index + 1}/{runs}: {sample.wall:.3f} s wall, "
+                f"{sample.cpu:.3f} s CPU, {sample.rss_mb:.0f} MB")

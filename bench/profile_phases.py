@@ -40,7 +40,9 @@ def main(argv: list[str]) -> int:
     t["import libcst + engine"] = time.process_time() - start
 
     settings = Settings()
-    rules = engine._active_rules(settings)  # noqa: SLF001
+    from lunalint.rules import rule_classes
+
+    rules = rule_classes(info.code for info in engine._active_rules(settings))  # noqa: SLF001
     instances = [rule() for rule in rules]
     try:  # the ast second-stage filter, where this lunalint has one
         from lunalint.candidates import may_construct_client

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import corpus as corpus_mod  # noqa: E402
 from corpus import WORK, Corpus, log  # noqa: E402
-from measure import Result, repeat, run_once  # noqa: E402
+from measure import Result, repeat, repeat_alternating, run_once  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SEMGREP_RULE = HERE / "semgrep-requests-timeout.yml"
@@ -195,31 +195,40 @@ def run_all(args: argparse.Namespace) -> dict:
     unavailable("cold", corpus.files)
 
     # 2. whole tree, warm: a first untimed run fills the caches, then the timed runs keep them.
+    #    lunalint and Ruff run in turn (short runs: the ratio must not measure the machine's load).
+    short = args.short_runs
     clear_lunalint_cache(root)
     run_once(lunalint.check(["."], cold=False), root, out_dir / "lunalint-prime.out", env)
-    measure("lunalint", "warm", lunalint.check(["."], cold=False), root, corpus.files, runs,
-            note="cache kept" if lunalint.has_no_cache else "no cache in this lunalint: same as cold")
+    warm_note = f"cache kept; {short} runs in turn with Ruff" if "ruff" in peers else "cache kept"
+    warm = [(Result("lunalint", "warm", corpus.files,
+                    note=warm_note if lunalint.has_no_cache else "no cache in this lunalint: same as cold"),
+             lunalint.check(["."], cold=False), out_dir / "lunalint-warm.out", ok_codes("lunalint"))]
     if "ruff" in peers:
         ruff_cache = WORK / "ruff_cache"
         shutil.rmtree(ruff_cache, ignore_errors=True)
         prime = peer_command("ruff", corpus.venv, ["."], cache_dir=ruff_cache)
         run_once(prime, root, out_dir / "ruff-prime.out", env)
-        measure("ruff", "warm", prime, root, corpus.files, runs, note="cache kept")
+        warm.append((Result("ruff", "warm", corpus.files, note=f"cache kept; {short} runs in turn with lunalint"),
+                     prime, out_dir / "ruff-warm.out", ok_codes("ruff")))
+    results.extend(job[0] for job in warm)
+    repeat_alternating(warm, root, short, env=env, log=log)
 
     # 3. the pre-commit-like run: three files.
     three = [str(p.relative_to(root)) for p in corpus.three_files]
-    measure("lunalint", "3 files", lunalint.check(three, cold=True), root, len(three), runs,
+    measure("lunalint", "3 files", lunalint.check(three, cold=True), root, len(three), short,
             prepare=cold_prep, note="--no-cache" if lunalint.has_no_cache else "")
     for peer in PEER_ORDER:
         if peer in peers:
-            measure(peer, "3 files", peer_command(peer, corpus.venv, three), root, len(three), runs)
+            measure(peer, "3 files", peer_command(peer, corpus.venv, three), root, len(three),
+                    short if peer == "ruff" else runs)
     unavailable("3 files", len(three))
 
     # 4. --version.
-    measure("lunalint", "--version", [str(lunalint.exe), "--version"], root, None, runs)
+    measure("lunalint", "--version", [str(lunalint.exe), "--version"], root, None, short)
     for peer in PEER_ORDER:
         if peer in peers:
-            measure(peer, "--version", [str(corpus.venv.bin(peer)), "--version"], root, None, runs)
+            measure(peer, "--version", [str(corpus.venv.bin(peer)), "--version"], root, None,
+                    short if peer == "ruff" else runs)
 
     # 5. the corpus 4x (distinct bytes per copy), cold.
     prep4x = lambda: clear_lunalint_cache(root4x)  # noqa: E731
@@ -470,6 +479,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=None, help="timed runs per case (default 5; 1 with --quick)")
+    parser.add_argument("--short-runs", type=int, default=None,
+                        help="timed runs of lunalint and Ruff in the sub-second cases: warm, 3 files, --version "
+                             "(default 15; 1 with --quick)")
     parser.add_argument("--pylint-runs", type=int, default=1,
                         help="timed runs of Pylint on the whole tree (default 1: it takes minutes)")
     parser.add_argument("--slow-after", type=float, default=20.0,
@@ -486,6 +498,8 @@ def main(argv: list[str] | None = None) -> int:
     args.argv = argv
     if args.runs is None:
         args.runs = 1 if args.quick else 5
+    if args.short_runs is None:
+        args.short_runs = 1 if args.quick else 15
     if args.app_files is None:
         args.app_files = 40 if args.quick else 1000
     if not Path(args.lunalint).exists():

@@ -31,9 +31,23 @@ def make_tree(root: Path, count: int = 3 * PARALLEL_THRESHOLD) -> None:
         (package / f"mod{index}.py").write_text(snippet.format(t=10 * (index + 1)), encoding="utf-8")
 
 
+def backdate(tree: Path) -> None:
+    """Give every file an old modification time, so that the cache may answer it by stat alone."""
+    old = time.time() - 60
+    for path in tree.rglob("*.py"):
+        os.utime(path, (old, old))
+
+
 def summary(report: Report) -> list[tuple[object, ...]]:
     return ([(v.path, v.line, v.column, v.end_line, v.end_column, v.code, v.message) for v in report.violations]
             + [(e.path, e.code, e.message) for e in report.errors])
+
+
+def cached_entries(cache_file: Path) -> dict[str, object]:
+    """The cache's entries by absolute path (on disk they are grouped by directory)."""
+    dirs = json.loads(cache_file.read_text(encoding="utf-8"))["dirs"]
+    return {os.path.join(directory, name): entry for directory, (_, files) in dirs.items()
+            for name, entry in files.items()}
 
 
 def test_jobs_and_cache_do_not_change_findings(tmp_path: Path) -> None:
@@ -82,7 +96,7 @@ def test_corrupt_cache_is_ignored_and_rewritten(tmp_path: Path) -> None:
     [cache_file] = [p for p in cache.glob("*.json")]
     cache_file.write_text("{not json", encoding="utf-8")
     assert summary(check_paths([tmp_path / "src"], settings, cache_dir=cache)) == expected
-    assert json.loads(cache_file.read_text(encoding="utf-8"))["files"]
+    assert cached_entries(cache_file)
     assert (cache / "CACHEDIR.TAG").is_file() and (cache / ".gitignore").read_text().strip().endswith("*")
 
 
@@ -150,13 +164,17 @@ def test_damaged_cache_entries_are_rechecked_not_trusted(tmp_path: Path) -> None
     check_paths([tmp_path / "src"], settings, cache_dir=cache)
     [cache_file] = list(cache.glob("*.json"))
     data = json.loads(cache_file.read_text(encoding="utf-8"))
-    damaged = ["", "1 2", 17, None, ["-", 5, "x", [], []], ["a:b", "d", 1, [{"bogus": 1}], []],
-               ["0:0", "d", 1, [], [{"message": "m"}]], "x y z w"]
-    for (key, entry), bad in zip(sorted(data["files"].items()), damaged * 2):
-        if isinstance(entry, list):  # keep the stat key, so the damaged findings would be used
-            data["files"][key] = [entry[0], entry[1], entry[2], [{"bogus": 1}], []]
-        else:
-            data["files"][key] = bad
+    damaged = ["", "1 2 3", 17, None, ["-", 5, [], []], ["a:b", "d", [{"bogus": 1}], []],
+               ["0:0", "d", [], [{"message": "m"}]], "x y z w"]
+    assert len(data["dirs"]) == 4
+    for index, (directory, (_, files)) in enumerate(sorted(data["dirs"].items())):
+        for (name, entry), bad in zip(sorted(files.items()), damaged):
+            if isinstance(entry, list):  # keep the stat key, so the damaged findings would be used
+                files[name] = [entry[0], entry[1], [{"bogus": 1}], []]
+            else:
+                files[name] = bad
+        if index == 3:
+            data["dirs"][directory] = "not a directory table"
     cache_file.write_text(json.dumps(data), encoding="utf-8")
     assert summary(check_paths([tmp_path / "src"], settings, cache_dir=cache)) == expected
     assert summary(check_paths([tmp_path / "src"], settings, cache_dir=cache)) == expected
@@ -186,11 +204,49 @@ def test_a_file_cached_within_a_second_of_its_change_is_read_again(tmp_path: Pat
     settings = Settings(root=tmp_path)
     check_paths([target.parent], settings, cache_dir=cache)
     [cache_file] = list(cache.glob("*.json"))
-    [entry] = json.loads(cache_file.read_text(encoding="utf-8"))["files"].values()
-    assert entry[0] == "-"  # just written: its stat cannot stand for its content yet
+    [entry] = cached_entries(cache_file).values()
+    assert isinstance(entry, list) and entry[0] == "-"  # just written: its stat cannot stand for its content yet
     old = time.time() - 5
     os.utime(target, (old, old))
     check_paths([target.parent], settings, cache_dir=cache)
-    [entry] = json.loads(cache_file.read_text(encoding="utf-8"))["files"].values()
+    [entry] = cached_entries(cache_file).values()
     stat = target.stat()
-    assert entry[0] == f"{stat.st_mtime_ns}:{stat.st_size}"
+    assert isinstance(entry, list) and entry[0] == f"{stat.st_mtime_ns}:{stat.st_size}"
+
+
+def test_overlapping_paths_check_each_file_once_with_or_without_the_cache(tmp_path: Path) -> None:
+    make_tree(tmp_path / "src", count=12)
+    settings = Settings(root=tmp_path)
+    src = tmp_path / "src"
+    clean = next(src.rglob("mod3.py"))  # no findings: the cache answers it during the walk
+    assert clean.parent.name == "pkg3"
+    backdate(src)
+    orders = [[src], [src, src / "pkg3", clean], [clean, src / "pkg3", src], [src / "pkg3", src, src / "pkg3"]]
+    expected = check_paths([src], settings)
+    assert expected.files_checked == 12
+    cache = tmp_path / "cache"
+    for paths in orders * 2:  # the second round is answered by the cache
+        for report in (check_paths(paths, settings), check_paths(paths, settings, cache_dir=cache)):
+            assert summary(report) == summary(expected), paths
+            assert report.files_checked == 12, paths
+
+
+def test_files_gone_from_a_walked_directory_leave_the_cache(tmp_path: Path) -> None:
+    make_tree(tmp_path / "src", count=9)
+    cache = tmp_path / "cache"
+    settings = Settings(root=tmp_path)
+    backdate(tmp_path / "src")
+    check_paths([tmp_path / "src"], settings, cache_dir=cache)
+    [cache_file] = list(cache.glob("*.json"))
+    gone = next((tmp_path / "src").rglob("mod3.py"))
+    other = next((tmp_path / "src").rglob("mod0.py"))
+    gone.unlink()
+    check_paths([other], settings, cache_dir=cache)  # a file named alone: its directory is not listed
+    assert str(gone) in cached_entries(cache_file)
+    check_paths([tmp_path / "src" / gone.parent.name], settings, cache_dir=cache)
+    entries = cached_entries(cache_file)
+    assert str(gone) not in entries and len(entries) == 8
+    clean = next((tmp_path / "src").rglob("mod8.py"))  # a file without findings, named and walked
+    (clean.parent / "new.py").write_text("import os\n", encoding="utf-8")  # something to save
+    check_paths([clean, clean.parent], settings, cache_dir=cache)
+    assert str(clean) in cached_entries(cache_file) and len(cached_entries(cache_file)) == 9

@@ -13,6 +13,7 @@ import json
 import os
 import time
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 try:  # hashlib's own BLAKE2 without importing OpenSSL (a few milliseconds of every run)
@@ -25,7 +26,7 @@ from lunalint.report import Check, FileError, Violation
 
 __all__ = ["NOTHING", "Cache", "CachedResult", "content_digest"]
 
-FORMAT = 5
+FORMAT = 6
 PRUNE_AFTER_SECONDS = 30 * 24 * 3600
 RACY_NS = 1_000_000_000
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -53,11 +54,13 @@ def _build_fingerprint() -> str:
     return blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
 
 
-# An entry: [stat key, digest, seen, violations, errors]. The stat key is "mtime_ns:size" once the
-# file's modification time is safely older than the moment it was read (see ``lookup_stat``), else
-# "-", which no stat matches. On disk, an entry without findings (most of them) is one string,
-# "stat-key digest seen": far fewer JSON tokens, and a hit is one ``startswith``.
-STAT_KEY, DIGEST, SEEN, VIOLATIONS, ERRORS = range(5)
+# A file's entry: [stat key, digest, violations, errors]. The stat key is "mtime_ns:size" once the
+# file's modification time is safely older than the moment it was read (see ``stat_key``), else "-",
+# which no stat matches. On disk, an entry without findings (most of them) is one string,
+# "stat-key digest": far fewer JSON tokens, and a hit is one ``startswith``. Entries are grouped
+# by directory, [last run that used it, {file name: entry}], so that a walk looks each directory
+# up once and forgets the files that are gone from a directory it has listed.
+STAT_KEY, DIGEST, VIOLATIONS, ERRORS = range(4)
 NOTHING: CachedResult = ([], [])
 UNSETTLED = "-"
 
@@ -74,16 +77,27 @@ def stat_key(stat: os.stat_result, read_ns: int) -> str:
     return UNSETTLED
 
 
+def _on_disk(entry: Any) -> str | list[Any] | None:
+    """An entry as written: a string when it has no findings; None for a damaged one."""
+    if isinstance(entry, str):
+        return entry if entry.count(" ") == 1 else None
+    if not (isinstance(entry, list) and len(entry) == 4 and all(isinstance(part, str) for part in entry[:2])
+            and isinstance(entry[VIOLATIONS], list) and isinstance(entry[ERRORS], list)):
+        return None
+    return entry if entry[VIOLATIONS] or entry[ERRORS] else f"{entry[STAT_KEY]} {entry[DIGEST]}"
+
+
 class Cache:
     """Results of earlier runs with the same configuration."""
 
     def __init__(self, directory: Path, configuration: str) -> None:
-        key = blake2b(f"{FORMAT}\n{_build_fingerprint()}\n{configuration}".encode(),
-                              digest_size=16).hexdigest()
+        key = blake2b(f"{FORMAT}\n{_build_fingerprint()}\n{configuration}".encode(), digest_size=16).hexdigest()
         self.directory = directory
         self.path = directory / f"{key}.json"
-        self.entries: dict[str, list[Any] | str] = {}
-        self.seen: set[str] = set()
+        self.dirs: dict[str, Any] = {}  # directory -> [seen, {name: entry}], as loaded (checked on use)
+        self.listed: dict[str, set[str]] = {}  # directories walked in this run -> the file names found
+        self.used: set[str] = set()  # directories with a file looked up in this run
+        self.answered = 0  # files answered during the walk (``known_in``)
         self.dirty = False
         self.now = int(time.time())
         self._load()
@@ -96,47 +110,69 @@ class Cache:
                 data = json.loads(handle.read())
         except (OSError, ValueError):
             return  # no cache yet, or unreadable: start empty
-        entries = data.get("files") if isinstance(data, dict) else None
-        if isinstance(entries, dict):
-            self.entries = entries  # each entry is checked when it is used
+        dirs = data.get("dirs") if isinstance(data, dict) else None
+        if isinstance(dirs, dict):
+            self.dirs = dirs
+
+    def _files(self, directory: str) -> dict[str, Any]:
+        """The entries of one directory (an empty table for a missing or damaged one)."""
+        raw = self.dirs.get(directory)
+        if not (isinstance(raw, list) and len(raw) == 2 and isinstance(raw[0], int) and isinstance(raw[1], dict)):
+            raw = self.dirs[directory] = [self.now, {}]
+        files: dict[str, Any] = raw[1]
+        return files
+
+    def known_in(self, directory: str) -> Callable[[str, os.stat_result], bool]:
+        """For a walk listing ``directory``: is this file (name, stat) unchanged and without findings?
+
+        Called for every file the walk finds there (with its stat), so the cache also learns which
+        files the directory still has. Only entries untouched in this run are answered (they are
+        still strings: ``_entry`` makes a looked-up entry a list), so a file named on the command
+        line, looked up before the walk reaches its directory, is never counted twice.
+        """
+        files = self._files(directory)
+        names = self.listed.setdefault(directory, set())
+
+        def known(name: str, stat: os.stat_result) -> bool:
+            names.add(name)
+            raw = files.get(name)
+            if type(raw) is str and raw.startswith(f"{stat.st_mtime_ns}:{stat.st_size} "):
+                self.answered += 1
+                return True
+            return False
+
+        return known
 
     def _entry(self, key: str) -> list[Any] | None:
-        raw = self.entries.get(key)
+        directory, _, name = key.rpartition(os.sep)
+        self.used.add(directory)
+        listed = self.listed.get(directory)
+        if listed is not None:
+            listed.add(name)
+        files = self._files(directory)
+        raw = files.get(name)
         if isinstance(raw, str):
             parts = raw.split(" ")
-            if len(parts) != 3 or not parts[2].isdigit():
+            if len(parts) != 2:
                 return None
-            raw = [parts[0], parts[1], int(parts[2]), [], []]
-            self.entries[key] = raw
-        elif not (isinstance(raw, list) and len(raw) == 5 and isinstance(raw[STAT_KEY], str)
-                  and isinstance(raw[DIGEST], str) and isinstance(raw[SEEN], int)
-                  and isinstance(raw[VIOLATIONS], list) and isinstance(raw[ERRORS], list)):
+            raw = files[name] = [parts[0], parts[1], [], []]
+        elif not (isinstance(raw, list) and len(raw) == 4 and isinstance(raw[STAT_KEY], str)
+                  and isinstance(raw[DIGEST], str) and isinstance(raw[VIOLATIONS], list)
+                  and isinstance(raw[ERRORS], list)):
             return None
         return raw
 
     def lookup_stat(self, key: str, stat: os.stat_result, display: str) -> CachedResult | None:
         """A result for an unchanged modification time and size, without reading the file."""
-        raw = self.entries.get(key)
-        if raw is None:
-            return None
-        wanted = f"{stat.st_mtime_ns}:{stat.st_size}"
-        if type(raw) is str:  # no findings: the common case, kept cheap
-            if not raw.startswith(wanted + " "):
-                return None
-            self.seen.add(key)
-            return NOTHING
         entry = self._entry(key)
-        if entry is None or entry[STAT_KEY] != wanted:
+        if entry is None or entry[STAT_KEY] != f"{stat.st_mtime_ns}:{stat.st_size}":
             return None
-        result = self._decode(entry, display)
-        if result is not None:
-            self.seen.add(key)
-        return result
+        return self._decode(entry, display)
 
     def digest_of(self, key: str) -> str | None:
         """The content hash cached for this path, if any."""
         entry = self._entry(key)
-        return entry[DIGEST] if entry is not None and isinstance(entry[DIGEST], str) else None
+        return entry[DIGEST] if entry is not None else None
 
     def lookup_digest(self, key: str, digest: str, stat: os.stat_result, read_ns: int,
                       display: str) -> CachedResult | None:
@@ -153,12 +189,13 @@ class Cache:
     def store(self, key: str, digest: str, stat: os.stat_result, read_ns: int, violations: list[Violation],
               errors: list[FileError]) -> None:
         """Remember a result; ``read_ns`` is when reading the file began."""
-        self.entries[key] = [
-            stat_key(stat, read_ns), digest, self.now,
+        directory, _, name = key.rpartition(os.sep)
+        self.used.add(directory)
+        self._files(directory)[name] = [
+            stat_key(stat, read_ns), digest,
             [{k: v for k, v in item._asdict().items() if k != "path"} for item in violations],
             [{"message": e.message, "code": e.code} for e in errors],
         ]
-        self.seen.add(key)
         self.dirty = True
 
     @staticmethod
@@ -174,19 +211,27 @@ class Cache:
             return None
         return violations, errors
 
+    def _gone(self) -> bool:
+        """Whether a listed directory lost a file since the cache was written."""
+        return any(name not in names for directory, names in self.listed.items()
+                   for name in self._files(directory))
+
     def save(self) -> None:
-        if not self.dirty:
+        """Write the cache if anything changed: entries of files gone from a listed directory are
+        dropped, and directories no run has used for a month."""
+        if not self.dirty and not self._gone():
             return
         cutoff = self.now - PRUNE_AFTER_SECONDS
-        files: dict[str, list[Any] | str] = {}
-        for key in self.entries:
-            entry = self._entry(key)
-            if entry is None:
-                continue
-            if key in self.seen:
-                entry[SEEN] = self.now
-            if entry[SEEN] >= cutoff:
-                files[key] = entry if entry[VIOLATIONS] or entry[ERRORS] else " ".join(map(str, entry[:3]))
+        dirs: dict[str, list[Any]] = {}
+        for directory in self.dirs:
+            files = self._files(directory)
+            names = self.listed.get(directory)
+            if names is not None:
+                files = {name: entry for name, entry in files.items() if name in names}
+            seen = self.now if directory in self.used or names is not None else self.dirs[directory][0]
+            kept = {name: written for name, entry in files.items() if (written := _on_disk(entry)) is not None}
+            if kept and seen >= cutoff:
+                dirs[directory] = [seen, kept]
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             for name, text in (("CACHEDIR.TAG", CACHEDIR_TAG), (".gitignore", "# Automatically created by lunalint.\n*\n")):
@@ -198,7 +243,7 @@ class Cache:
             handle, temporary = tempfile.mkstemp(dir=self.directory, prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    json.dump({"version": __version__, "files": files}, stream, separators=(",", ":"))
+                    json.dump({"version": __version__, "dirs": dirs}, stream, separators=(",", ":"))
                 os.replace(temporary, self.path)
             except BaseException:
                 os.unlink(temporary)

@@ -6,7 +6,7 @@ import fnmatch
 import os
 import re
 from functools import lru_cache
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 from pathlib import Path
@@ -88,15 +88,24 @@ class _Excludes:
         return bool(self.regex.match(name) or self.regex.match(relative.replace(os.sep, "/")))
 
 
-def discover(paths: Iterable[Path], excludes: Sequence[str], root: Path, *,
-             stat: bool = False) -> Iterator[Discovered | PathError]:
-    """Yield the files to check, in a stable order, and errors for paths that do not exist.
+# For a walk: given a directory, a test of its files (name, stat): is this one already known, so
+# that it need not be checked (nor even reported back)? The cache provides it.
+KnownIn = Callable[[str], Callable[[str, os.stat_result], bool]]
 
-    With ``stat``, each file comes with its ``os.stat`` (taken during the walk, where it is
-    cheapest), or None when it cannot be taken (a broken symbolic link: reading it will say why).
+
+def discover(paths: Iterable[Path], excludes: Sequence[str], root: Path, *, stat: bool = False,
+             known_in: KnownIn | None = None) -> Iterator[Discovered | PathError]:
+    """Yield the files to check, and errors for paths that do not exist; each file once.
+
+    Files named on the command line come first, then each directory's files in path order (a
+    directory inside another one given is walked once). With ``stat``, each file comes with its
+    ``os.stat`` (taken during the walk, where it is cheapest), or None when it cannot be taken (a
+    broken symbolic link: reading it will say why). Files of a walked directory that ``known_in``
+    recognises are not yielded at all.
     """
     excluded = _Excludes((*DEFAULT_EXCLUDES, *excludes), root)
     seen: set[str] = set()
+    directories: list[Path] = []
     for path in paths:
         if path.is_file():
             key = os.path.abspath(path)
@@ -104,13 +113,25 @@ def discover(paths: Iterable[Path], excludes: Sequence[str], root: Path, *,
                 seen.add(key)
                 yield Discovered(path, _display(path), True, key, _stat(key) if stat else None)
         elif path.is_dir():
-            yield from _walk(path, excluded, seen, stat)
+            directories.append(path)
         elif path.is_symlink():
             yield PathError(_display(path), "broken symbolic link")
         elif os.path.lexists(path):
             yield PathError(_display(path), "not a regular file or directory")
         else:
             yield PathError(_display(path), "no such file or directory")
+    walked: list[str] = []
+    for directory in directories:
+        absolute = os.path.abspath(directory)
+        if any(_contains(other, absolute) for other in walked):
+            continue  # already walked, or inside a directory already walked
+        inner = frozenset(other for other in walked if _contains(absolute, other))  # walked before: skip
+        walked.append(absolute)
+        yield from _walk(directory, excluded, seen, stat, known_in, inner)
+
+
+def _contains(parent: str, path: str) -> bool:
+    return path == parent or path.startswith(parent if parent.endswith(os.sep) else parent + os.sep)
 
 
 def _stat(path: str | int, dir_fd: int | None = None) -> os.stat_result | None:
@@ -125,7 +146,8 @@ def _stat(path: str | int, dir_fd: int | None = None) -> os.stat_result | None:
 _BY_DESCRIPTOR = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
 
 
-def _walk(top: Path, excluded: _Excludes, seen: set[str], stat: bool) -> Iterator[Discovered]:
+def _walk(top: Path, excluded: _Excludes, seen: set[str], stat: bool, known_in: KnownIn | None,
+          walked: frozenset[str]) -> Iterator[Discovered]:
     """Files under ``top``, sorted by path.
 
     Like ``os.walk(followlinks=False)``: symbolic links to directories are not entered, other
@@ -146,6 +168,7 @@ def _walk(top: Path, excluded: _Excludes, seen: set[str], stat: bool) -> Iterato
             descriptor = os.open(base, os.O_RDONLY | os.O_DIRECTORY) if _BY_DESCRIPTOR else None
         except OSError:
             continue  # unreadable or vanished: skipped, as os.walk does
+        known = known_in(base) if known_in is not None and stat else None
         try:
             with os.scandir(base if descriptor is None else descriptor) as entries:
                 for entry in entries:
@@ -156,7 +179,8 @@ def _walk(top: Path, excluded: _Excludes, seen: set[str], stat: bool) -> Iterato
                         is_directory = False
                     if is_directory:
                         if not (entry.is_symlink() or name in names
-                                or (by_path and excluded(base + os.sep + name, name))):
+                                or (by_path and excluded(base + os.sep + name, name))
+                                or (walked and base + os.sep + name in walked)):
                             pending.append(suffix + os.sep + name)
                     elif name.endswith(PYTHON_SUFFIXES) and not (
                             name in names or (by_path and excluded(base + os.sep + name, name))):
@@ -165,6 +189,8 @@ def _walk(top: Path, excluded: _Excludes, seen: set[str], stat: bool) -> Iterato
                                 file_stat = entry.stat()
                             except OSError:
                                 file_stat = None
+                            if known is not None and file_stat is not None and known(name, file_stat):
+                                continue
                         found.append((suffix + os.sep + name, file_stat))
         except OSError:
             pass
@@ -178,3 +204,4 @@ def _walk(top: Path, excluded: _Excludes, seen: set[str], stat: bool) -> Iterato
             seen.add(absolute)
             display = suffix[1:] if display_top == "." else display_top + suffix
             yield Discovered(absolute, display, False, absolute, file_stat)
+

@@ -65,7 +65,8 @@ def check_paths(paths: Sequence[Path], settings: Settings, *, jobs: int | None =
     cache = _open_cache(cache_dir, settings, rules)
     pending: list[_Job] = []
     results: dict[int, FileResult] = {}
-    items = discover(paths, settings.exclude + settings.extend_exclude, settings.root, stat=cache is not None)
+    items = discover(paths, settings.exclude + settings.extend_exclude, settings.root, stat=cache is not None,
+                     known_in=cache.known_in if cache is not None else None)
     for index, item in enumerate(items):
         if isinstance(item, PathError):
             results[index] = FileResult(errors=[FileError(item.display, item.message, code="E002")])
@@ -96,6 +97,8 @@ def check_paths(paths: Sequence[Path], settings: Settings, *, jobs: int | None =
         results[job.file_index] = done.result
         if cache is not None and done.stat is not None:
             cache.store(job.key, done.digest, done.stat, done.read_ns, done.result.violations, done.result.errors)
+    if cache is not None:
+        report.files_checked += cache.answered  # unchanged, without findings: never left the walk
     for _, result in sorted(results.items()):
         report.violations.extend(result.violations)
         report.errors.extend(result.errors)
