@@ -127,16 +127,16 @@ def discover(paths: Iterable[Path], excludes: Sequence[str], root: Path, *, stat
             continue  # already walked, or inside a directory already walked
         inner = frozenset(other for other in walked if _contains(absolute, other))  # walked before: skip
         walked.append(absolute)
-        yield from _walk(directory, excluded, seen, stat, known_in, inner)
+        yield from _walk(directory, excluded, seen, stat, known_in, skip=inner)
 
 
 def _contains(parent: str, path: str) -> bool:
     return path == parent or path.startswith(parent if parent.endswith(os.sep) else parent + os.sep)
 
 
-def _stat(path: str | int, dir_fd: int | None = None) -> os.stat_result | None:
+def _stat(path: str) -> os.stat_result | None:
     try:
-        return os.stat(path, dir_fd=dir_fd)
+        return os.stat(path)
     except OSError:
         return None
 
@@ -146,9 +146,10 @@ def _stat(path: str | int, dir_fd: int | None = None) -> os.stat_result | None:
 _BY_DESCRIPTOR = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
 
 
-def _walk(top: Path, excluded: _Excludes, seen: set[str], stat: bool, known_in: KnownIn | None,
-          walked: frozenset[str]) -> Iterator[Discovered]:
-    """Files under ``top``, sorted by path.
+def _walk(top: Path, excluded: _Excludes, seen: set[str], stat: bool, known_in: KnownIn | None, *,
+          skip: frozenset[str]) -> Iterator[Discovered]:
+    """Files under ``top`` that are neither known (``known_in``) nor under a directory in ``skip``
+    (absolute paths), sorted by path.
 
     Like ``os.walk(followlinks=False)``: symbolic links to directories are not entered, other
     entries that are not directories (files, links to files, broken links) are candidates, and
@@ -180,7 +181,7 @@ def _walk(top: Path, excluded: _Excludes, seen: set[str], stat: bool, known_in: 
                     if is_directory:
                         if not (entry.is_symlink() or name in names
                                 or (by_path and excluded(base + os.sep + name, name))
-                                or (walked and base + os.sep + name in walked)):
+                                or (skip and base + os.sep + name in skip)):
                             pending.append(suffix + os.sep + name)
                     elif name.endswith(PYTHON_SUFFIXES) and not (
                             name in names or (by_path and excluded(base + os.sep + name, name))):
