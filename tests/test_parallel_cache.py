@@ -52,14 +52,22 @@ def cached_entries(cache_file: Path) -> dict[str, object]:
 
 def test_jobs_and_cache_do_not_change_findings(tmp_path: Path) -> None:
     make_tree(tmp_path / "src")
+    backdate(tmp_path / "src")
     settings = Settings(root=tmp_path)
     serial = check_paths([tmp_path / "src"], settings, jobs=1)
     assert serial.violations and serial.errors
     parallel = check_paths([tmp_path / "src"], settings, jobs=2)
-    cold = check_paths([tmp_path / "src"], settings, jobs=2, cache_dir=tmp_path / "cache")
-    warm = check_paths([tmp_path / "src"], settings, jobs=2, cache_dir=tmp_path / "cache")
-    assert summary(serial) == summary(parallel) == summary(cold) == summary(warm)
-    assert serial.files_checked == warm.files_checked
+    reports = [serial, parallel]
+    for jobs in (1, 2):
+        cache = tmp_path / f"cache{jobs}"
+        reports.append(check_paths([tmp_path / "src"], settings, jobs=jobs, cache_dir=cache))  # cold
+        reports.append(check_paths([tmp_path / "src"], settings, jobs=jobs, cache_dir=cache))  # answered by stat
+        for path in (tmp_path / "src").rglob("*.py"):
+            os.utime(path)  # new times, same content: answered by content hash
+        reports.append(check_paths([tmp_path / "src"], settings, jobs=jobs, cache_dir=cache))
+        backdate(tmp_path / "src")
+    assert all(summary(report) == summary(serial) for report in reports)
+    assert all(report.files_checked == serial.files_checked for report in reports)
 
 
 def test_cache_follows_content_changes(tmp_path: Path) -> None:
@@ -250,3 +258,22 @@ def test_files_gone_from_a_walked_directory_leave_the_cache(tmp_path: Path) -> N
     (clean.parent / "new.py").write_text("import os\n", encoding="utf-8")  # something to save
     check_paths([clean, clean.parent], settings, cache_dir=cache)
     assert str(clean) in cached_entries(cache_file) and len(cached_entries(cache_file)) == 9
+
+
+def test_a_file_with_unchanged_time_and_size_is_answered_without_being_read(tmp_path: Path) -> None:
+    """The point of the stat key (and its limit, as in git and Ruff): same time and size, not read."""
+    target = tmp_path / "src" / "client.py"
+    target.parent.mkdir()
+    target.write_text("import httpx\nhttpx.Client(timeout=None)\n", encoding="utf-8")
+    backdate(target.parent)
+    cache = tmp_path / "cache"
+    settings = Settings(root=tmp_path)
+    first = check_paths([target.parent], settings, cache_dir=cache)
+    assert first.violations
+    stat = target.stat()
+    target.write_text("import os\nprint(os.name, 1234567890123)\n", encoding="utf-8")  # same size
+    assert target.stat().st_size == stat.st_size
+    os.utime(target, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert summary(check_paths([target.parent], settings, cache_dir=cache)) == summary(first)  # not read
+    os.utime(target)  # any new time: read, hashed, checked again
+    assert check_paths([target.parent], settings, cache_dir=cache).violations == []
