@@ -33,11 +33,12 @@ if TYPE_CHECKING:
     from lunalint.cache import Cache
     from libcst.metadata import CodeRange
 
+    from lunalint.receivers import Receivers
     from lunalint.rules.base import Finding, Rule
 
     from lunalint.scope import ModuleScan, Scope
     from lunalint.spec import ClientSpec, Setting
-    from lunalint.values import Obj, Resolver
+    from lunalint.values import Obj
 
 __all__ = ["FileResult", "check_paths", "check_source", "extract_specs"]
 
@@ -285,12 +286,14 @@ def extract_specs(module: cst.Module, scan: ModuleScan | None = None) -> list[Cl
     import libcst as cst
 
     from lunalint.libraries import load
+    from lunalint.receivers import Receivers
     from lunalint.scope import scan_module
     from lunalint.values import Obj, Resolver
 
     registry = load()
     scan = scan or scan_module(module)
     resolver = Resolver(scan)
+    receivers = Receivers(resolver)
     specs: list[ClientSpec] = []
     overrides: dict[int, list[bool]] = {}  # client call -> per followed call: passes its own timeout?
     for call, scope in scan.calls:
@@ -302,16 +305,19 @@ def extract_specs(module: cst.Module, scan: ModuleScan | None = None) -> list[Cl
                 specs.extend(registry.constructors[qualname][1](value))
             continue
         if isinstance(func, cst.Attribute) and func.attr.value in registry.method_names:
-            found = _receiver(func, scope, resolver, registry.methods)
+            found = _receiver(func, scope, receivers, registry.methods)
             if found is not None:
-                receiver, method = found
-                value = resolver.call(call, scope, qualname=f"{receiver.qualname}.{method}")
+                value = resolver.call(call, scope, qualname=f"{found.clients[0].qualname}.{found.method}")
                 assert isinstance(value, Obj)
-                overrides.setdefault(id(receiver.node), []).append("timeout" in value.kwargs)
-                specs.extend(registry.methods[receiver.qualname][1](receiver, value, method))
+                # A call that may be on one of several clients counts as using each one's default.
+                passes = "timeout" in value.kwargs and len(found.clients) == 1
+                for client in found.clients:
+                    overrides.setdefault(id(client.node), []).append(passes)
+                if found.client is not None:
+                    specs.extend(registry.methods[found.client.qualname][1](found.client, value, found.method))
     for target, assigned, scope in scan.attribute_assignments:
         if target.attr.value in registry.attribute_names:
-            owner = resolver.resolve_receiver(target.value, scope)
+            owner = receivers.the_one(target.value, scope)
             if isinstance(owner, Obj) and owner.qualname in registry.assignments:
                 handler = registry.assignments[owner.qualname][1]
                 specs.extend(handler(owner, target.attr.value, resolver.resolve(assigned, scope), target))
@@ -324,7 +330,9 @@ def _without_unused_default_timeouts(spec: ClientSpec, overrides: list[bool] | N
     """A client whose every followed call passes its own ``timeout=`` never uses its default one.
 
     Its default timeouts are then not judged (each call's timeout is, as its own spec); settings
-    written on the client are still judged, and so is a client with no followed call at all.
+    written on the client are still judged, and so is a client with no followed call at all. A
+    followed call is one whose receiver may be this client (``lunalint.receivers``); one whose
+    receiver may be one of several clients counts as relying on each one's default.
     """
     if not overrides or not all(overrides):
         return spec
@@ -337,23 +345,37 @@ def _without_unused_default_timeouts(spec: ClientSpec, overrides: list[bool] | N
                    other_timeouts=tuple((phase, s) for phase, s in spec.other_timeouts if s.explicit))
 
 
-def _receiver(func: cst.Attribute, scope: Scope, resolver: Resolver,
-              methods: Mapping[str, object]) -> tuple[Obj, str] | None:
-    """The object a method call is made on, and the (dotted) method name.
+class _Receiver(NamedTuple):
+    method: str  # dotted when the call goes through attributes of the client
+    clients: tuple[Obj, ...]  # every followed client the call may be made on (at least one)
+    client: Obj | None  # the one it is made on, when that is known
 
-    ``client.get(...)`` is ``(client, "get")``; ``client.chat.completions.create(...)`` is
-    ``(client, "chat.completions.create")`` when ``client.chat.completions`` itself is not followed.
+
+def _receiver(func: cst.Attribute, scope: Scope, receivers: Receivers,
+              methods: Mapping[str, object]) -> _Receiver | None:
+    """The client(s) a method call may be made on, and the (dotted) method name.
+
+    ``client.get(...)`` is ``("get", (client,), client)``; ``client.chat.completions.create(...)`` has
+    the method ``"chat.completions.create"`` when ``client.chat.completions`` itself is not followed.
+    A receiver that may also be something else (``self.client = client``, a parameter, in another
+    method) has ``client`` None: the call counts for the client's default timeouts, but is not
+    judged as a call on it.
     """
     import libcst as cst
 
+    from lunalint.receivers import one_of
     from lunalint.values import Obj
 
     path = [func.attr.value]
     node: cst.BaseExpression = func.value
     for _ in range(6):
-        receiver = resolver.resolve_receiver(node, scope)
-        if isinstance(receiver, Obj) and receiver.qualname in methods:
-            return receiver, ".".join(reversed(path))
+        possible = receivers.possible(node, scope)
+        clients = {id(value.node): value for value in possible or ()
+                   if isinstance(value, Obj) and value.qualname in methods}
+        if clients:
+            one = one_of(possible, node)
+            client = one if isinstance(one, Obj) and id(one.node) in clients else None
+            return _Receiver(".".join(reversed(path)), tuple(clients.values()), client)
         if not isinstance(node, cst.Attribute):
             return None
         path.append(node.attr.value)

@@ -14,7 +14,7 @@ from typing import Callable, Union
 
 import libcst as cst
 
-__all__ = ["Binding", "Opaque", "ImportOf", "ModuleScan", "Scope", "ValueOf", "scan_module"]
+__all__ = ["DECLARED_ELSEWHERE", "Binding", "Opaque", "ImportOf", "ModuleScan", "Scope", "ValueOf", "scan_module"]
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,10 @@ class Opaque:
 
 Binding = Union[ImportOf, ValueOf, Opaque]
 
+# The reason of the ``Opaque`` binding a ``global``/``nonlocal`` statement makes: the name's other
+# bindings are in another scope, out of sight of this one.
+DECLARED_ELSEWHERE = "global or nonlocal name"
+
 
 @dataclass(eq=False)
 class Scope:
@@ -59,6 +63,10 @@ class Scope:
     self_attrs: dict[str, list[Binding]] = field(default_factory=dict)
     # Function scopes directly inside a class: the name of the first parameter (``self``).
     self_name: str | None = None
+    # Function scopes: the value of each ``return`` in the body (``None`` for a bare ``return``),
+    # and whether the body yields (calling it then makes a generator, whatever it returns).
+    returns: list[cst.BaseExpression | None] = field(default_factory=list)
+    generator: bool = False
     star_imports: list[str] = field(default_factory=list)
 
     def bind(self, name: str, binding: Binding) -> None:
@@ -171,6 +179,8 @@ class _Scanner:
             cst.Global: self._global,  # type: ignore[dict-item]
             cst.Nonlocal: self._global,  # type: ignore[dict-item]
             cst.Del: self._del,  # type: ignore[dict-item]
+            cst.Return: self._return,  # type: ignore[dict-item]
+            cst.Yield: self._yield,  # type: ignore[dict-item]
             cst.ListComp: self._comprehension,  # type: ignore[dict-item]
             cst.SetComp: self._comprehension,  # type: ignore[dict-item]
             cst.DictComp: self._comprehension,  # type: ignore[dict-item]
@@ -349,10 +359,16 @@ class _Scanner:
 
     def _global(self, node: cst.Global | cst.Nonlocal) -> None:
         for item in node.names:
-            self.scope.bind(item.name.value, Opaque("global or nonlocal name"))
+            self.scope.bind(item.name.value, Opaque(DECLARED_ELSEWHERE))
 
     def _del(self, node: cst.Del) -> None:
         self._bind_target(node.target, None, "deleted")
+
+    def _return(self, node: cst.Return) -> None:
+        self.scope.returns.append(node.value)
+
+    def _yield(self, node: cst.Yield) -> None:
+        self.scope.generator = True
 
     def _comprehension(self, node: cst.BaseComp) -> None:
         scope = self._push("comprehension")

@@ -413,31 +413,6 @@ class Resolver:
                         bases.append(name)
         return Defined(node, name=node.value, kind=kind, bases=tuple(bases), members=Members(self, scope))
 
-    def resolve_receiver(self, node: cst.BaseExpression, scope: Scope) -> Value:
-        """The object a method is called on.
-
-        Like ``resolve``, but a name or ``self.attr`` bound several times where all bindings but one
-        are ``None`` (``self.session = None`` in ``__init__``, the session built later) is the one
-        object: a method call can only happen on that one.
-        """
-        value = self.resolve(node, scope)
-        if not isinstance(value, Unknown):
-            return value
-        bindings: list[ImportOf | ValueOf | Opaque] | None = None
-        if isinstance(node, cst.Name):
-            bindings = scope.lookup(node.value)
-        elif isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name):
-            owner = scope.enclosing_class() if node.value.value == scope.self_name else None
-            if owner is not None:
-                bindings = owner.self_attrs.get(node.attr.value)
-        if not bindings or len(bindings) < 2:
-            return value
-        rest = [b for b in bindings
-                if not (isinstance(b, ValueOf) and isinstance(b.node, cst.Name) and b.node.value == "None")]
-        if len(rest) == 1 and isinstance(rest[0], ValueOf):
-            return replace(self.resolve(rest[0].node, rest[0].scope), ref=node)
-        return value
-
     # Calls --------------------------------------------------------------------------------------
     def call(self, node: cst.Call, scope: Scope, depth: int = 0, *, qualname: str | None = None) -> Value:
         """The value of a call; ``qualname`` names the callee when the caller already knows it."""
