@@ -80,3 +80,23 @@ def test_a_run_answered_by_the_cache_imports_no_rule_library_model_or_libcst(tmp
     warm = run("-c", WARM_PROBE, "check", ".", cwd=tmp_path)
     assert "c.py:2:" in warm.stdout and "LL301" in warm.stdout, warm.stdout  # the cached finding
     assert warm.stdout.endswith("heavy: none 1\n"), warm.stdout + warm.stderr
+
+
+def test_large_output_through_a_pipe_is_complete_and_a_reader_leaving_early_is_no_error(tmp_path: Path) -> None:
+    """The console script exits without tearing the interpreter down: nothing written may be lost."""
+    for index in range(200):
+        (tmp_path / f"c{index}.py").write_text("import httpx\nhttpx.Client(timeout=None)\n", encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # buffered, as for most users
+    full = subprocess.run([sys.executable, "-m", "lunalint", "check", "--no-cache", "--no-color", "."],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path, env=env)
+    lines = full.stdout.splitlines()
+    assert full.returncode == 1 and len(full.stdout) > 65536  # more than a pipe buffer
+    assert len([line for line in lines if ": LL" in line]) == 600 and lines[-1] == "Found 600 errors."
+    reader = subprocess.Popen([sys.executable, "-m", "lunalint", "check", "--no-cache", "."], cwd=tmp_path,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert reader.stdout is not None and reader.stderr is not None
+    assert b": LL" in reader.stdout.readline()
+    reader.stdout.close()  # like `| head -1`
+    assert reader.wait(timeout=120) == 1  # click's answer to a broken pipe: exit 1, quietly
+    with reader.stderr:
+        assert reader.stderr.read() == b""  # no traceback, no "internal error"

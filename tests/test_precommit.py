@@ -87,7 +87,7 @@ def test_manifest_scripts_and_readme_agree() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for hook in _manifest():
         command = str(hook["entry"]).split()[0]
-        assert scripts.get(command) == "lunalint.cli:main"
+        assert scripts.get(command) == "lunalint.cli:run"
         assert f"id: {hook['id']}" in readme, f"README has no pre-commit snippet for hook {hook['id']}"
     assert "lunalint-fix" not in {hook["id"] for hook in _manifest()}  # no fixes exist yet
 

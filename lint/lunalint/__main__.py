@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lunalint.cli import main
+from lunalint.cli import run
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

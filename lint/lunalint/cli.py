@@ -5,14 +5,14 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 
 from lunalint import __version__
 from lunalint.formats import FORMATS, STATISTICS_FORMATS  # plain data: imports neither libcst nor a renderer
 
-__all__ = ["main"]
+__all__ = ["main", "run"]
 
 RULES_FORMATS = ("text", "json", "markdown")
 
@@ -211,3 +211,18 @@ def main(argv: list[str] | None = None) -> int:
                    "this is a bug in lunalint, please report it", err=True)
         return EXIT_ERROR
     return EXIT_CLEAN
+
+
+def run() -> NoReturn:
+    """The console script and ``python -m lunalint``: ``main``, then an immediate exit.
+
+    A short-lived process need not tear its interpreter down (freeing every module and object one
+    by one): that is about a tenth of a run answered from the cache. Output is flushed first.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away (``| head``), or a closed stream
+            pass
+    os._exit(code)
