@@ -217,7 +217,7 @@ def run() -> NoReturn:
     """The console script and ``python -m lunalint``: ``main``, then an immediate exit.
 
     A short-lived process need not tear its interpreter down (freeing every module and object one
-    by one): that is about a tenth of a run answered from the cache. Output is flushed first.
+    by one): that is 5-10% of a run answered from the cache. Output is flushed first.
     """
     code = main()
     for stream in (sys.stdout, sys.stderr):
