@@ -3,7 +3,8 @@
 Like Ruff's: one JSON file per configuration under ``.lunalint_cache/`` (with a ``CACHEDIR.TAG``
 and a ``.gitignore``), written atomically (temporary file + ``os.replace``), so concurrent runs
 never see a half-written cache; the last writer wins and nothing worse happens. A file whose
-modification time and size are unchanged is not even read; one whose content hash matches the
+modification time and size are unchanged is not even read (the walk asks ``known_in`` once per
+directory, and such a file without findings never leaves it); one whose content hash matches the
 entry for its path reuses it.
 """
 
@@ -12,8 +13,8 @@ from __future__ import annotations
 import json
 import os
 import time
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 try:  # hashlib's own BLAKE2 without importing OpenSSL (a few milliseconds of every run)

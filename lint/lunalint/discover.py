@@ -5,15 +5,15 @@ from __future__ import annotations
 import fnmatch
 import os
 import re
-from functools import lru_cache
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from functools import lru_cache
 from pathlib import Path
+from typing import NamedTuple
 
 from lunalint.libraries import CLIENT_MODULES
 
-__all__ = ["DEFAULT_EXCLUDES", "Discovered", "PathError", "discover", "imports_client_module"]
+__all__ = ["DEFAULT_EXCLUDES", "Discovered", "KnownIn", "PathError", "discover", "imports_client_module"]
 
 # Ruff's default excludes.
 DEFAULT_EXCLUDES = (
