@@ -73,9 +73,12 @@ def stat_key(stat: os.stat_result, read_ns: int) -> str:
     within the file system's timestamp granularity and keep its time and size: then only its
     content can tell, and the key matches no ``stat``.
     """
-    if stat.st_mtime_ns + RACY_NS < read_ns:
-        return f"{stat.st_mtime_ns}:{stat.st_size}"
-    return UNSETTLED
+    return stamp(stat) if stat.st_mtime_ns + RACY_NS < read_ns else UNSETTLED
+
+
+def stamp(stat: os.stat_result) -> str:
+    """A file's modification time and size, as a settled stat key spells them."""
+    return f"{stat.st_mtime_ns}:{stat.st_size}"
 
 
 def _on_disk(entry: Any) -> str | list[Any] | None:
@@ -137,7 +140,7 @@ class Cache:
         def known(name: str, stat: os.stat_result) -> bool:
             names.add(name)
             raw = files.get(name)
-            if type(raw) is str and raw.startswith(f"{stat.st_mtime_ns}:{stat.st_size} "):
+            if type(raw) is str and raw.startswith(stamp(stat) + " "):
                 self.answered += 1
                 return True
             return False
@@ -166,7 +169,7 @@ class Cache:
     def lookup_stat(self, key: str, stat: os.stat_result, display: str) -> CachedResult | None:
         """A result for an unchanged modification time and size, without reading the file."""
         entry = self._entry(key)
-        if entry is None or entry[STAT_KEY] != f"{stat.st_mtime_ns}:{stat.st_size}":
+        if entry is None or entry[STAT_KEY] != stamp(stat):
             return None
         return self._decode(entry, display)
 
