@@ -127,6 +127,21 @@ def run_once(cmd: Sequence[str], cwd: Path, out: Path, env: dict[str, str] | Non
                   rc=proc.returncode, tree_rss_mb=tree)
 
 
+def _record(result: Result, sample: Sample, out: Path, ok_codes: Callable[[int], bool], label: str,
+            log: Callable[[str], None]) -> bool:
+    """Add a run's sample to ``result`` and log it; or, for an unexpected exit code, set
+    ``result.error`` from the end of its stderr and return False."""
+    if not ok_codes(sample.rc):
+        tail = out.with_suffix(".err").read_text(errors="replace").strip().splitlines()[-3:]
+        result.error = f"exit {sample.rc}: {' / '.join(tail)[:200]}"
+        log(f"{result.tool} {result.case}: FAILED {result.error}")
+        return False
+    result.samples.append(sample)
+    log(f"{result.tool:9} {result.case:14} {label}: {sample.wall:.3f} s wall, "
+        f"{sample.cpu:.3f} s CPU, {sample.rss_mb:.0f} MB")
+    return True
+
+
 def repeat(result: Result, cmd: Sequence[str], cwd: Path, out: Path, runs: int, *,
            ok_codes: Callable[[int], bool], prepare: Callable[[], None] | None = None,
            env: dict[str, str] | None = None, slow_after: float = 20.0, slow_runs: int = 3,
@@ -138,14 +153,8 @@ def repeat(result: Result, cmd: Sequence[str], cwd: Path, out: Path, runs: int, 
         if prepare is not None:
             prepare()
         sample = run_once(cmd, cwd, out, env, tree_rss=tree_rss)
-        if not ok_codes(sample.rc):
-            tail = out.with_suffix(".err").read_text(errors="replace").strip().splitlines()[-3:]
-            result.error = f"exit {sample.rc}: {' / '.join(tail)[:200]}"
-            log(f"{result.tool} {result.case}: FAILED {result.error}")
+        if not _record(result, sample, out, ok_codes, f"run {index + 1}/{planned}", log):
             return result
-        result.samples.append(sample)
-        log(f"{result.tool:9} {result.case:14} run {index + 1}/{planned}: {sample.wall:.3f} s wall, "
-            f"{sample.cpu:.3f} s CPU, {sample.rss_mb:.0f} MB")
         index += 1
         if index == 1 and sample.wall > slow_after and planned > slow_runs:
             planned = slow_runs
@@ -168,12 +177,4 @@ def repeat_alternating(jobs: Sequence[tuple[Result, Sequence[str], Path, Callabl
         for result, cmd, out, ok in jobs:
             if result.error:
                 continue
-            sample = run_once(cmd, cwd, out, env)
-            if not ok(sample.rc):
-                tail = out.with_suffix(".err").read_text(errors="replace").strip().splitlines()[-3:]
-                result.error = f"exit {sample.rc}: {' / '.join(tail)[:200]}"
-                log(f"{result.tool} {result.case}: FAILED {result.error}")
-                continue
-            result.samples.append(sample)
-            log(f"{result.tool:9} {result.case:14} run {round_index + 1}/{runs}: {sample.wall:.3f} s wall, "
-                f"{sample.cpu:.3f} s CPU, {sample.rss_mb:.0f} MB")
+            _record(result, run_once(cmd, cwd, out, env), out, ok, f"run {round_index + 1}/{runs}", log)
