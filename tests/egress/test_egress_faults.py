@@ -21,6 +21,20 @@ MakeClient = Callable[..., httpx.AsyncClient]
 
 READ_TIMEOUT = 3.0
 
+# Which requests may be sent again after a connection failure: idempotent methods, and others
+# only when marked retryable (and never when marked not retryable).
+RETRY_ONLY_WHEN_SAFE = pytest.mark.parametrize(
+    ("method", "extensions", "retried"),
+    [
+        ("GET", {}, True),
+        ("PUT", {}, True),
+        ("POST", {RETRYABLE_EXTENSION: True}, True),
+        ("POST", {}, False),
+        ("GET", {RETRYABLE_EXTENSION: False}, False),
+    ],
+    ids=["GET", "PUT", "POST-marked-retryable", "POST", "GET-marked-not-retryable"],
+)
+
 
 async def test_black_holed_idle_connection_hangs_a_client_without_expiry_but_not_the_reference(
     upstream: Upstream, make_client: MakeClient
@@ -121,17 +135,7 @@ async def test_stuck_upstream_ends_at_the_deadline_and_is_counted(
     assert registry.get_sample_value("http_requests_total") == 2.0
 
 
-@pytest.mark.parametrize(
-    ("method", "extensions", "retried"),
-    [
-        ("GET", {}, True),
-        ("PUT", {}, True),
-        ("POST", {RETRYABLE_EXTENSION: True}, True),
-        ("POST", {}, False),
-        ("GET", {RETRYABLE_EXTENSION: False}, False),
-    ],
-    ids=["GET", "PUT", "POST-marked-retryable", "POST", "GET-marked-not-retryable"],
-)
+@RETRY_ONLY_WHEN_SAFE
 async def test_connection_dying_as_it_is_reused_is_retried_only_when_safe(
     upstream: Upstream, make_client: MakeClient, method: str, extensions: dict[str, bool], retried: bool
 ) -> None:
@@ -238,17 +242,7 @@ async def test_a_callers_own_trace_callback_still_sees_every_event(
     assert client_metrics(client).snapshot().connections_created == 1
 
 
-@pytest.mark.parametrize(
-    ("method", "extensions", "retried"),
-    [
-        ("GET", {}, True),
-        ("PUT", {}, True),
-        ("POST", {RETRYABLE_EXTENSION: True}, True),
-        ("POST", {}, False),
-        ("GET", {RETRYABLE_EXTENSION: False}, False),
-    ],
-    ids=["GET", "PUT", "POST-marked-retryable", "POST", "GET-marked-not-retryable"],
-)
+@RETRY_ONLY_WHEN_SAFE
 async def test_new_connection_reset_before_the_response_is_retried_only_when_safe(
     make_client: MakeClient, method: str, extensions: dict[str, bool], retried: bool
 ) -> None:
