@@ -8,7 +8,7 @@ import pytest
 from helpers import lint
 
 from lunalint.config import Settings
-from lunalint.discover import imports_client_module
+from lunalint.prefilter import prefilter
 from lunalint.engine import check_paths
 
 BAD = "import httpx\nclient = httpx.Client(timeout=None)\n"
@@ -107,12 +107,23 @@ def test_unreadable_sources_are_file_errors(data: bytes, fragment: str) -> None:
     assert "\n" not in result.errors[0].message
 
 
-def test_prefilter() -> None:
-    assert imports_client_module(b"import os, httpx\n")
-    assert imports_client_module(b"    from httpx2 import Client\n")
-    assert imports_client_module(b"from httpx._client import Client\n")
-    assert not imports_client_module(b"# we make httpx requests\nimport os\n")
-    assert not imports_client_module(b"import httpxyz\n")
+@pytest.mark.parametrize(("imports", "passes"), [
+    (b"import os, httpx\n", True),
+    (b"if True:\n    from httpx import Client\n", True),
+    (b"import httpx._client\n", True),
+    (b"# we make httpx requests\nimport os\n", False),
+    (b"import httpxyz\n", False),
+    (b"x = 1\rimport httpx\r", True),  # old Mac line endings
+])
+def test_prefilter_text_test(imports: bytes, passes: bool) -> None:
+    source = imports + b"httpx.Client()\nClient()\n"
+    assert (prefilter(source) is not None) is passes
+
+
+def test_prefilter_ast_test() -> None:
+    assert prefilter(b"import httpx\nhttpx.Client()\n") is not None
+    assert prefilter(b"import httpx as hx\nC = hx.Client\nC()\n") is not None
+    assert prefilter(b"import httpx\nerrors = (httpx.HTTPError,)\n") is None  # imported, never built
 
 
 @pytest.mark.parametrize("comment", ["# noqa: LL301", "# noqa:LL301,LL401", "# lunalint: ignore[LL301]",
@@ -157,23 +168,19 @@ def test_file_without_client_imports_is_skipped_before_parsing(tmp_path: Path) -
 
 
 def test_file_that_disappears(tmp_path: Path) -> None:
-    from lunalint.discover import Discovered
-    from lunalint.engine import check_file
+    from lunalint.workers import read
 
-    result = check_file(Discovered(tmp_path / "gone.py", "gone.py", True), Settings(), [])
+    result = read(str(tmp_path / "gone.py"), "gone.py")
+    assert not isinstance(result, tuple)
     assert [e.message for e in result.errors] == ["file disappeared before it could be read"]
 
 
 def test_unreadable_path_is_an_error_not_a_crash(tmp_path: Path) -> None:
-    from lunalint.discover import Discovered
-    from lunalint.engine import check_file
+    from lunalint.workers import read
 
-    result = check_file(Discovered(tmp_path, "somedir.py", True), Settings(), [])
+    result = read(str(tmp_path), "somedir.py")
+    assert not isinstance(result, tuple)
     assert [e.message for e in result.errors] == ["is a directory"]
-
-
-def test_prefilter_with_old_mac_line_endings() -> None:
-    assert imports_client_module(b"x = 1\rimport httpx\rhttpx.Client()\r")
 
 
 @pytest.mark.parametrize("source", [
@@ -243,27 +250,31 @@ else:
 '''
 
 
-def test_positions_from_per_statement_codegen_match_the_whole_module() -> None:
-    import libcst as cst
-    from libcst.metadata import PositionProvider
+def test_positions_of_the_statements_that_matter_are_the_whole_files() -> None:
+    """libcst sees only some statements, each generated from its own first line in the file: every
+    position must equal the one libcst computes on the whole file."""
+    from lunalint.extract import extract
+    from lunalint.parse import parse
+    from lunalint.place import CstSourceMap
+    from lunalint.suppress import parse_suppressions
 
-    from lunalint.candidates import parse
-    from lunalint.engine import _positions, extract_specs
-    from lunalint.scope import scan_module
+    candidate = prefilter(POSITION_SOURCE.encode())
+    assert candidate is not None
 
-    data = POSITION_SOURCE.encode()
-    module = cst.parse_module(data)
-    scan = scan_module(module)
-    specs = extract_specs(module, scan)
-    wanted = [(spec.node, spec.node) for spec in specs]
-    wanted += [(setting.node, spec.node) for spec in specs
-               for setting in (spec.read_timeout, spec.connect_timeout, spec.pool_idle) if setting is not None]
-    fast = _positions(module, parse(data), scan, wanted)
-    full = PositionProvider()
-    full._gen_impl(module)
-    assert len(specs) == 3
-    for node, _ in wanted:
-        assert fast[node] == full._computed[node]
+    def spans(tree_given: bool) -> list[object]:
+        parsed = parse(candidate if tree_given else candidate._replace(tree=None))
+        specs, scan = extract(parsed)
+        assert len(specs) == 3
+        source = CstSourceMap(parsed.module, parsed.starts, scan.statements, scan.call_statement,
+                              parse_suppressions(parsed.text))
+        anchors = [spec.anchor for spec in specs]
+        anchors += [setting.anchor for spec in specs
+                    for setting in (spec.read_timeout, spec.connect_timeout, spec.pool_idle) if setting is not None]
+        found = source.locate(anchors)
+        return [found[anchor] for anchor in anchors]
+
+    assert parse(candidate).starts is not None and len(parse(candidate).module.body) < 6  # the cut happened
+    assert spans(True) == spans(False)
 
 
 def test_reported_lines_with_decorators_semicolons_and_strings() -> None:

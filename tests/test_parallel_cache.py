@@ -11,7 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from lunalint.config import Policy, Settings
-from lunalint.engine import PARALLEL_THRESHOLD, check_paths
+from lunalint.engine import check_paths
+from lunalint.workers import PARALLEL_THRESHOLD
 from lunalint.report import Report
 
 SNIPPETS = [

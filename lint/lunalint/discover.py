@@ -1,4 +1,9 @@
-"""Which files to check: walk the given paths, skip excluded ones, prefilter on client imports."""
+"""Stage 1, discover: which files to check.
+
+In: the paths given, exclude patterns, the project root. Out: ``Discovered`` files (each once, with
+its stat when the cache wants it) and ``PathError``s for paths that do not exist. A directory walk
+picks up the suffixes some frontend reads (``frontend.suffixes``) and skips excluded paths.
+"""
 
 from __future__ import annotations
 
@@ -7,13 +12,12 @@ import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
-from lunalint.libraries import CLIENT_MODULES
+from lunalint.frontend import suffixes
 
-__all__ = ["DEFAULT_EXCLUDES", "Discovered", "KnownIn", "PathError", "discover", "imports_client_module"]
+__all__ = ["DEFAULT_EXCLUDES", "Discovered", "KnownIn", "PathError", "discover"]
 
 # Ruff's default excludes.
 DEFAULT_EXCLUDES = (
@@ -22,26 +26,6 @@ DEFAULT_EXCLUDES = (
     ".vscode", "__pypackages__", "_build", "buck-out", "build", "dist", "node_modules",
     "site-packages", "venv", ".lunalint_cache", "__pycache__",
 )
-PYTHON_SUFFIXES = (".py", ".pyi")
-
-_MODULE_NAMES = tuple(m.encode() for m in CLIENT_MODULES)
-
-
-@lru_cache(maxsize=1)
-def _prefilter() -> re.Pattern[bytes]:  # compiled where files are read, not in every process
-    return re.compile(
-        rb"(?:^|(?<=\r))(?:\xef\xbb\xbf)?[ \t]*(?:from|import)[ \t]+[^\r\n#]*?\b(?:"
-        + b"|".join(re.escape(m) for m in _MODULE_NAMES) + rb")\b",
-        re.MULTILINE,
-    )
-
-
-def imports_client_module(source: bytes) -> bool:
-    """Cheap text test: does any import line mention a known client module?"""
-    if not any(name in source for name in _MODULE_NAMES):  # a substring scan is ~3x faster than the regex
-        return False
-    return _prefilter().search(source) is not None
-
 
 class Discovered(NamedTuple):  # a tuple: thousands are made per run, cheaply
     path: str | Path
@@ -161,6 +145,7 @@ def _walk(top: Path, excluded: _Excludes, seen: set[str], stat: bool, known_in: 
     found: list[tuple[str, os.stat_result | None]] = []  # (suffix below ``top``, stat); suffixes start with a separator
     file_stat: os.stat_result | None = None
     names, by_path = excluded.names, excluded.regex is not None  # the usual case: names only, no path to build
+    wanted = suffixes()
     pending = [""]
     while pending:
         suffix = pending.pop()
@@ -183,7 +168,7 @@ def _walk(top: Path, excluded: _Excludes, seen: set[str], stat: bool, known_in: 
                                 or (by_path and excluded(base + os.sep + name, name))
                                 or (skip and base + os.sep + name in skip)):
                             pending.append(suffix + os.sep + name)
-                    elif name.endswith(PYTHON_SUFFIXES) and not (
+                    elif name.endswith(wanted) and not (
                             name in names or (by_path and excluded(base + os.sep + name, name))):
                         if stat:
                             try:

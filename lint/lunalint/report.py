@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import NamedTuple
 
-__all__ = ["Check", "FileError", "Report", "Violation"]
+__all__ = ["Check", "FileError", "FileResult", "Report", "Violation"]
 
 
 class Check(str, Enum):
@@ -40,6 +40,14 @@ class FileError(NamedTuple):
     path: str
     message: str
     code: str = "E001"
+
+
+@dataclass
+class FileResult:
+    """What checking one file gave."""
+
+    violations: list[Violation] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
 
 
 @dataclass

@@ -4,21 +4,36 @@ Libraries build ClientSpecs from resolved values; rules judge them against the p
 ``Setting`` says what a setting is (seconds, disabled, unknown, ...), whether the code wrote it or
 left it to the library default, where to report it, and a note for the message ("environment
 default of OPENAI_TIMEOUT", "httpx default", ...).
+
+Where to report is an ``Anchor``: the language frontend's own handle on a place in the source (a
+libcst node for Python; a ``Span`` for a frontend that knows positions when it extracts). Nothing
+but the frontend that made an anchor looks inside it: placement asks the file's frontend for each
+reported anchor's ``Span``, and a fix hands the anchor back to the frontend that edits the source.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import libcst as cst
+from typing import NamedTuple
 
 __all__ = [
-    "ClientSpec", "IgnoredSetting", "Keepalive", "KeepaliveState", "Setting", "State", "fmt_seconds",
+    "Anchor", "ClientSpec", "IgnoredSetting", "Keepalive", "KeepaliveState", "Setting", "Span", "State",
+    "fmt_seconds",
 ]
+
+# The frontend's handle on a place in the source; opaque to rules, placement, report and cache.
+Anchor = object
+
+
+class Span(NamedTuple):
+    """A range of source text: 1-based lines and columns, the end column just past the range."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
 
 
 class State(str, Enum):
@@ -34,7 +49,7 @@ class Setting:
     """One resolved setting."""
 
     state: State
-    node: cst.CSTNode = field(repr=False, compare=False)
+    anchor: Anchor = field(repr=False, compare=False)
     seconds: float | None = None
     explicit: bool = True   # False: the library default applies
     note: str = ""          # extra context for messages
@@ -79,7 +94,7 @@ class Keepalive:
     """TCP keepalive on the client's sockets: on/off and the idle time before the first probe."""
 
     state: KeepaliveState
-    node: cst.CSTNode = field(repr=False, compare=False)
+    anchor: Anchor = field(repr=False, compare=False)
     idle: Setting | None = None  # None while ON: SO_KEEPALIVE without an idle time
     explicit: bool = True
     note: str = ""
@@ -89,7 +104,7 @@ class Keepalive:
 class IgnoredSetting:
     """An argument that the library silently ignores (e.g. ``limits=`` beside ``transport=``)."""
 
-    node: cst.CSTNode = field(repr=False, compare=False)
+    anchor: Anchor = field(repr=False, compare=False)
     argument: str = ""
     reason: str = ""
 
@@ -100,7 +115,7 @@ class ClientSpec:
 
     library: str
     label: str               # "httpx.AsyncClient", "httpx.stream()", used in messages
-    node: cst.CSTNode = field(repr=False, compare=False)
+    anchor: Anchor = field(repr=False, compare=False)
     pooled: bool = True      # a long-lived connection pool (False: a one-shot request)
     pool_idle: Setting | None = None       # None: not applicable
     keepalive: Keepalive | None = None
@@ -110,4 +125,15 @@ class ClientSpec:
     other_timeouts: tuple[tuple[str, Setting], ...] = ()  # e.g. ("write", ...), ("pool", ...)
     ignored: tuple[IgnoredSetting, ...] = ()
     # Calls this spec stands for (e.g. an SDK's inner ``http_client``): not judged on their own.
-    absorbs: tuple[cst.CSTNode, ...] = field(default=(), repr=False, compare=False)
+    absorbs: tuple[Anchor, ...] = field(default=(), repr=False, compare=False)
+
+    def without_default_timeouts(self) -> ClientSpec:
+        """This spec with only the timeouts written in code: for a client whose every request
+        passes its own timeout, so that the library's default timeouts are never used."""
+
+        def written(setting: Setting | None) -> Setting | None:
+            return setting if setting is not None and setting.explicit else None
+
+        return replace(self, read_timeout=written(self.read_timeout), total_timeout=written(self.total_timeout),
+                       connect_timeout=written(self.connect_timeout),
+                       other_timeouts=tuple((phase, s) for phase, s in self.other_timeouts if s.explicit))

@@ -142,10 +142,11 @@ async def test_prometheus_metrics_for_two_clients_sharing_one_metrics_object(ups
 
 def test_the_linter_sees_the_reference_client_with_every_setting_explicit() -> None:
     """Zero findings (tests/test_self.py) must come from a client the linter analysed, not skipped."""
-    libcst = pytest.importorskip("libcst")
-    from lunalint.engine import extract_specs
+    from lunalint.python import FRONTEND
 
-    specs = extract_specs(libcst.parse_module(CLIENT_SOURCE.read_text()))
+    analysis = FRONTEND.analyse(CLIENT_SOURCE.read_bytes())
+    assert analysis is not None
+    specs = analysis.specs
     assert [spec.label for spec in specs] == ["httpx.AsyncClient"]
     (spec,) = specs
     for setting in (spec.pool_idle, spec.keepalive, spec.read_timeout, spec.connect_timeout):

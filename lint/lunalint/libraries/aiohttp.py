@@ -122,12 +122,12 @@ def _connect_bound(fields: Fields) -> Setting:
     finite = [s for s in candidates if s.finite and s.seconds is not None]
     if not finite:
         first = fields["sock_connect"]
-        return Setting(State.DISABLED, first.node, explicit=first.explicit, raw=first.raw,
+        return Setting(State.DISABLED, first.anchor, explicit=first.explicit, raw=first.raw,
                        note="neither sock_connect, connect nor total is set")
     best = min(finite, key=lambda s: s.seconds if s.seconds is not None else math.inf)
     if best is fields["total"] and not fields["sock_connect"].finite and not fields["connect"].finite:
         note = "only the total deadline bounds connecting"
-        return Setting(best.state, best.node, best.seconds, best.explicit,
+        return Setting(best.state, best.anchor, best.seconds, best.explicit,
                        f"{best.note}, {note}" if best.note else note, best.raw)
     return best
 
@@ -225,7 +225,7 @@ def _session(call: Obj) -> list[ClientSpec]:
     pooled, pool, keepalive, absorbs = _connector(connector, call.site_of("connector") if connector else call.node,
                                                   owner="aiohttp.ClientSession")
     return [ClientSpec(
-        library=MODULE, label="aiohttp.ClientSession", node=call.node, pooled=pooled,
+        library=MODULE, label="aiohttp.ClientSession", anchor=call.node, pooled=pooled,
         pool_idle=pool, keepalive=keepalive,
         read_timeout=timeouts["read"], total_timeout=timeouts["total"], connect_timeout=timeouts["connect"],
         absorbs=absorbs,
@@ -235,7 +235,7 @@ def _session(call: Obj) -> list[ClientSpec]:
 def _connector_alone(call: Obj) -> list[ClientSpec]:
     """A ``TCPConnector`` no session in this file is seen to use: judge its pool settings."""
     pooled, pool, keepalive = _connector_settings(call)
-    return [ClientSpec(library=MODULE, label="aiohttp.TCPConnector", node=call.node, pooled=pooled,
+    return [ClientSpec(library=MODULE, label="aiohttp.TCPConnector", anchor=call.node, pooled=pooled,
                        pool_idle=pool, keepalive=keepalive)]
 
 
@@ -245,7 +245,7 @@ def _request_function(call: Obj) -> list[ClientSpec]:
     timeout = call.get("timeout")
     timeouts = _timeouts(fields, default_session=timeout is None or isinstance(timeout, NoneValue))
     return [ClientSpec(
-        library=MODULE, label="aiohttp.request()", node=call.node, pooled=False,
+        library=MODULE, label="aiohttp.request()", anchor=call.node, pooled=False,
         read_timeout=timeouts["read"], total_timeout=timeouts["total"], connect_timeout=timeouts["connect"],
     )]
 
@@ -260,7 +260,7 @@ def _session_method(receiver: Obj, call: Obj, method: str) -> list[ClientSpec]:
     fields = _request_timeout(timeout, call.site_of("timeout"))
     timeouts = _timeouts(fields, default_session=False)
     return [ClientSpec(
-        library=MODULE, label=f"ClientSession.{method}()", node=call.node, pooled=False,
+        library=MODULE, label=f"ClientSession.{method}()", anchor=call.node, pooled=False,
         read_timeout=timeouts["read"], total_timeout=timeouts["total"], connect_timeout=timeouts["connect"],
     )]
 

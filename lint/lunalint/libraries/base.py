@@ -37,6 +37,9 @@ class Library:
     # receiver qualname -> handler for attribute assignments on objects built by that qualname
     assignments: Mapping[str, AssignmentHandler] = field(default_factory=dict)
     attribute_names: frozenset[str] = frozenset()  # the attribute names ``assignments`` handle
+    # ``overrides_timeout(call, method)``: does this call on a client replace the client's timeout?
+    # (A client whose every call does never uses its default timeouts.)
+    overrides_timeout: Callable[[Obj, str], bool] = field(default=lambda call, method: "timeout" in call.kwargs)
 
 
 def default(seconds: float | None, node: cst.CSTNode, note: str) -> Setting:

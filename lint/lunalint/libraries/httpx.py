@@ -126,7 +126,7 @@ def _client(call: Obj) -> list[ClientSpec]:
     phases = httpx_timeout(timeout, call.site_of("timeout"), default_note=f"{module} default")
     pool, keepalive, ignored = _client_pool(call, module)
     return [ClientSpec(
-        library=module, label=label, node=call.node, pooled=True,
+        library=module, label=label, anchor=call.node, pooled=True,
         pool_idle=pool, keepalive=keepalive,
         read_timeout=phases["read"], connect_timeout=phases["connect"],
         other_timeouts=(("write", phases["write"]), ("pool", phases["pool"])),
@@ -209,7 +209,7 @@ def _request_function(call: Obj) -> list[ClientSpec]:
         timeout = Unknown(call.node, reason="arguments not fully known")
     phases = httpx_timeout(timeout, call.site_of("timeout"), default_note=f"{module} default")
     return [ClientSpec(
-        library=module, label=f"{call.qualname}()", node=call.node, pooled=False,
+        library=module, label=f"{call.qualname}()", anchor=call.node, pooled=False,
         read_timeout=phases["read"], connect_timeout=phases["connect"],
         other_timeouts=(("write", phases["write"]), ("pool", phases["pool"])),
     )]
@@ -224,7 +224,7 @@ def _client_method(receiver: Obj, call: Obj, method: str) -> list[ClientSpec]:
     phases = httpx_timeout(timeout, call.site_of("timeout"), default_note=f"{module} default")
     label = f"{receiver.qualname.rsplit('.', 1)[-1]}.{method}()"
     return [ClientSpec(
-        library=module, label=label, node=call.node, pooled=False,
+        library=module, label=label, anchor=call.node, pooled=False,
         read_timeout=phases["read"], connect_timeout=phases["connect"],
         other_timeouts=(("write", phases["write"]), ("pool", phases["pool"])),
     )]

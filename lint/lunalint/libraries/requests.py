@@ -70,7 +70,7 @@ def _urllib3_timeout(obj: Obj) -> tuple[Setting, Setting]:
         if total.finite and total.seconds is not None and setting.state is not State.UNKNOWN and (
                 not setting.finite or (setting.seconds is not None and total.seconds < setting.seconds)):
             note = f"total caps the {name} timeout"
-            setting = Setting(State.SECONDS, total.node, seconds=total.seconds, note=note)
+            setting = Setting(State.SECONDS, total.anchor, seconds=total.seconds, note=note)
         result.append(setting)
     return result[0], result[1]
 
@@ -115,7 +115,7 @@ def _call_spec(label: str, call: Obj, *, missing: Setting | None, missing_connec
     connect, read = _timeout(timeout, call.site_of("timeout"), missing=missing, missing_connect=missing_connect)
     if connect is None and read is None:
         return []
-    return [ClientSpec(library=library, label=label, node=call.node, pooled=False,
+    return [ClientSpec(library=library, label=label, anchor=call.node, pooled=False,
                        read_timeout=read, connect_timeout=connect)]
 
 
@@ -133,7 +133,7 @@ def _session(call: Obj) -> list[ClientSpec]:
     """A session: no timeout of its own (judged at each call) and no idle expiry (keepalive needed)."""
     keepalive = Keepalive(KeepaliveState.OFF, call.node, explicit=False,
                           note="no adapter with socket_options is mounted; " + NO_IDLE_EXPIRY)
-    return [ClientSpec(library="requests", label="requests.Session", node=call.node, pooled=True,
+    return [ClientSpec(library="requests", label="requests.Session", anchor=call.node, pooled=True,
                        pool_idle=_no_idle_expiry(call.node), keepalive=keepalive)]
 
 
@@ -148,7 +148,7 @@ def _session_method(receiver: Obj, call: Obj, method: str) -> list[ClientSpec]:
             return []
         # Report on the adapter itself, so one adapter mounted for http:// and https:// is one finding.
         keepalive = _adapter_keepalive(adapter, adapter.node if isinstance(adapter, Obj) else adapter.site)
-        return [ClientSpec(library="requests", label="requests.Session", node=call.node, pooled=True,
+        return [ClientSpec(library="requests", label="requests.Session", anchor=call.node, pooled=True,
                            pool_idle=_no_idle_expiry(call.node), keepalive=keepalive,
                            absorbs=(receiver.node,))]
     return []
@@ -160,7 +160,7 @@ def _session_assignment(receiver: Obj, attribute: str, value: Value, target: cst
         return []
     note = (f"session.timeout = {describe(value)} is ignored: requests.Session has no timeout setting; "
             "pass timeout= to each call")
-    return [ClientSpec(library="requests", label="requests.Session", node=target, pooled=False,
+    return [ClientSpec(library="requests", label="requests.Session", anchor=target, pooled=False,
                        read_timeout=Setting(State.DISABLED, target, note=note))]
 
 
@@ -235,7 +235,7 @@ def _pool(call: Obj) -> list[ClientSpec]:
     else:
         keepalive = keepalive_from_options(options, call.site_of("socket_options"),
                                            absent_note=f"{label} without socket_options; {NO_IDLE_EXPIRY}")
-    return [ClientSpec(library="urllib3", label=label, node=call.node, pooled=True,
+    return [ClientSpec(library="urllib3", label=label, anchor=call.node, pooled=True,
                        pool_idle=_no_idle_expiry(call.node), keepalive=keepalive,
                        read_timeout=read, connect_timeout=connect)]
 

@@ -77,7 +77,7 @@ def _noted(setting: Setting | None, note: str) -> Setting | None:
     if setting is None:
         return None
     full = f"{setting.note}, {note}" if setting.note else note
-    return Setting(setting.state, setting.node, setting.seconds, setting.explicit, full, setting.raw)
+    return Setting(setting.state, setting.anchor, setting.seconds, setting.explicit, full, setting.raw)
 
 
 def _phases_spec(sdk: str, label: str, node: cst.CSTNode, value: Value | None, site: cst.CSTNode, *,
@@ -87,7 +87,7 @@ def _phases_spec(sdk: str, label: str, node: cst.CSTNode, value: Value | None, s
     if isinstance(value, NoneValue):
         none_note = f"timeout=None removes every {sdk} timeout, the 5 s connect timeout included"
         phases = {phase: _noted(setting, none_note) or setting for phase, setting in phases.items()}
-    return ClientSpec(library=sdk, label=label, node=node, pooled=pooled,
+    return ClientSpec(library=sdk, label=label, anchor=node, pooled=pooled,
                       read_timeout=phases["read"], connect_timeout=phases["connect"],
                       other_timeouts=(("write", phases["write"]), ("pool", phases["pool"])))
 
@@ -124,7 +124,7 @@ def _sdk_client(call: Obj) -> list[ClientSpec]:
     if not call.complete and (timeout is None or http_client is None):
         reason = "arguments not fully known"
         setting = unknown(call.node, reason)
-        return [ClientSpec(library=sdk, label=label, node=call.node, pool_idle=setting,
+        return [ClientSpec(library=sdk, label=label, anchor=call.node, pool_idle=setting,
                            keepalive=Keepalive(KeepaliveState.UNKNOWN, call.node, note=reason),
                            read_timeout=setting, connect_timeout=setting)]
     inner = http_client if isinstance(http_client, Obj) else None
@@ -143,7 +143,7 @@ def _sdk_client(call: Obj) -> list[ClientSpec]:
                                 call.node, pooled=True, default_note=note)
         elif adopted:
             adopted_note = "adopted from http_client, since the SDK's timeout is not set"
-            spec = ClientSpec(library=sdk, label=label, node=call.node,
+            spec = ClientSpec(library=sdk, label=label, anchor=call.node,
                               read_timeout=_noted(inner_spec.read_timeout, adopted_note),
                               connect_timeout=_noted(inner_spec.connect_timeout, adopted_note),
                               other_timeouts=tuple((p, s) for p, s in inner_spec.other_timeouts))
@@ -163,7 +163,7 @@ def _sdk_client(call: Obj) -> list[ClientSpec]:
         pool = inner_spec.pool_idle or unknown(call.node)
         keepalive = inner_spec.keepalive or Keepalive(KeepaliveState.UNKNOWN, call.node)
         if sdk == "anthropic" and keepalive.state is KeepaliveState.OFF:
-            keepalive = Keepalive(keepalive.state, keepalive.node, keepalive.idle, keepalive.explicit,
+            keepalive = Keepalive(keepalive.state, keepalive.anchor, keepalive.idle, keepalive.explicit,
                                   f"{keepalive.note}; passing http_client= drops anthropic's default TCP keepalive"
                                   if keepalive.note else "passing http_client= drops anthropic's default TCP keepalive")
         ignored = inner_spec.ignored

@@ -8,11 +8,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from lunalint.report import Check
-from lunalint.spec import State
+from lunalint.spec import Anchor, State
 
 if TYPE_CHECKING:
-    import libcst as cst
-
     from lunalint.config import Policy
     from lunalint.spec import ClientSpec, Setting
 
@@ -23,7 +21,7 @@ __all__ = ["Finding", "Invalid", "Rule", "Valid", "left_to_default"]
 class Finding:
     """A rule's verdict on one node: the engine adds code, name and position."""
 
-    node: cst.CSTNode = field(repr=False, compare=False)
+    anchor: Anchor = field(repr=False, compare=False)
     message: str
 
 
@@ -47,7 +45,7 @@ class Invalid:
 def left_to_default(label: str, what: str, setting: Setting | None) -> Iterator[Finding]:
     """The explicit-mode finding for a setting the code leaves to the library default."""
     if setting is not None and setting.is_default and setting.state is not State.UNKNOWN:
-        yield Finding(setting.node, f"{label} {what} is left to the {setting.note or 'library default'} "
+        yield Finding(setting.anchor, f"{label} {what} is left to the {setting.note or 'library default'} "
                                     f"({setting.value_text()}); set it explicitly")
 
 

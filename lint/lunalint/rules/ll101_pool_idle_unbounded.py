@@ -76,6 +76,6 @@ class PoolIdleUnbounded(Rule):
         setting = spec.pool_idle
         if spec.pooled and setting is not None and setting.state is State.DISABLED:
             detail = f" ({setting.note})" if setting.note else ""
-            yield Finding(setting.node,
+            yield Finding(setting.anchor,
                           f"{spec.label} pool idle expiry is unbounded{detail}: idle connections never "
                           "expire, so one a load balancer or NAT has dropped is reused and hangs")

@@ -74,7 +74,7 @@ class PoolIdleTooLong(Rule):
         if not spec.pooled or setting is None or not setting.finite or setting.seconds is None:
             return
         if setting.seconds > policy.max_pool_idle_timeout:
-            yield Finding(setting.node,
+            yield Finding(setting.anchor,
                           f"{spec.label} pool idle expiry {setting.describe()} exceeds the maximum of "
                           f"{fmt_seconds(policy.max_pool_idle_timeout)}: connections idle that long may "
                           "already be dropped by a load balancer or NAT and hang when reused")

@@ -71,4 +71,4 @@ class PoolLimitsIgnored(Rule):
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         for ignored in spec.ignored:
-            yield Finding(ignored.node, f"{spec.label}: {ignored.argument}= is ignored because {ignored.reason}")
+            yield Finding(ignored.anchor, f"{spec.label}: {ignored.argument}= is ignored because {ignored.reason}")

@@ -100,6 +100,6 @@ class TcpKeepaliveMissing(Rule):
         keepalive = spec.keepalive
         if spec.pooled and keepalive is not None and keepalive.state is KeepaliveState.OFF:
             detail = f" ({keepalive.note})" if keepalive.note else ""
-            yield Finding(keepalive.node,
+            yield Finding(keepalive.anchor,
                           f"{spec.label} has no TCP keepalive{detail}: a connection silently dropped by a "
                           "NAT or load balancer hangs until the read timeout")

@@ -79,7 +79,7 @@ class TcpKeepaliveIdleMissing(Rule):
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         keepalive = spec.keepalive
         if spec.pooled and keepalive is not None and keepalive.state is KeepaliveState.ON and keepalive.idle is None:
-            yield Finding(keepalive.node,
+            yield Finding(keepalive.anchor,
                           f"{spec.label} sets SO_KEEPALIVE without an idle time (TCP_KEEPIDLE, or "
                           f"TCP_KEEPALIVE on macOS): the first probe waits for the kernel default of "
                           f"{KERNEL_DEFAULT_IDLE} s")

@@ -79,9 +79,9 @@ class TcpKeepaliveIdleTooLong(Rule):
         if idle is None:
             return
         if idle.finite and idle.seconds is not None and idle.seconds > policy.max_keepalive_idle:
-            yield Finding(idle.node,
+            yield Finding(idle.anchor,
                           f"{spec.label} TCP keepalive idle time {fmt_seconds(idle.seconds)} exceeds the maximum "
                           f"of {fmt_seconds(policy.max_keepalive_idle)}: NATs and load balancers may drop "
                           "the flow before the first probe")
         elif idle.state is State.DISABLED:
-            yield Finding(idle.node, f"{spec.label} TCP keepalive idle time is unbounded: no probe is ever sent")
+            yield Finding(idle.anchor, f"{spec.label} TCP keepalive idle time is unbounded: no probe is ever sent")

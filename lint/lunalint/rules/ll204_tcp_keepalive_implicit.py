@@ -85,5 +85,5 @@ class TcpKeepaliveImplicit(Rule):
         if (spec.pooled and keepalive is not None and keepalive.state is KeepaliveState.ON
                 and not keepalive.explicit):
             note = f" ({keepalive.note})" if keepalive.note else ""
-            yield Finding(keepalive.node, f"{spec.label} relies on the library's default TCP keepalive{note}; "
+            yield Finding(keepalive.anchor, f"{spec.label} relies on the library's default TCP keepalive{note}; "
                                           "set socket options explicitly")

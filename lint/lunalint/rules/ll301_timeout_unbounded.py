@@ -96,5 +96,5 @@ class TimeoutUnbounded(Rule):
             what = "read timeout is disabled" if read is not None else "timeout is disabled"
             if total is not None and read is not None:
                 what = "read timeout and total timeout are disabled"
-            yield Finding(setting.node,
+            yield Finding(setting.anchor,
                           f"{spec.label} {what}{note}: a stalled response hangs forever")

@@ -34,7 +34,7 @@ def short_timeouts(spec: ClientSpec, policy: Policy, *, explicit: bool) -> Itera
             else:
                 source = setting.note or "library default"
                 text = f"{spec.label} uses the {source} {label} of {value}, below the streaming minimum of {minimum}"
-            yield Finding(setting.node, f"{text}: {consequence}")
+            yield Finding(setting.anchor, f"{text}: {consequence}")
 
 
 class TimeoutBelowStreamingMinimum(Rule):

@@ -77,4 +77,4 @@ class TimeoutPhaseUnbounded(Rule):
             if setting.state is State.DISABLED:
                 note = f" ({setting.note})" if setting.note else ""
                 consequence = CONSEQUENCES.get(phase, "that phase can hang forever")
-                yield Finding(setting.node, f"{spec.label} {phase} timeout is disabled{note}: {consequence}")
+                yield Finding(setting.anchor, f"{spec.label} {phase} timeout is disabled{note}: {consequence}")

@@ -72,6 +72,6 @@ class ConnectTimeoutUnbounded(Rule):
         setting = spec.connect_timeout
         if setting is not None and setting.state is State.DISABLED:
             note = f" ({setting.note})" if setting.note else ""
-            yield Finding(setting.node,
+            yield Finding(setting.anchor,
                           f"{spec.label} connect timeout is disabled{note}: connecting to an unreachable host "
                           "hangs until the operating system gives up")

@@ -71,7 +71,7 @@ class ConnectTimeoutTooLong(Rule):
         if setting is None or not setting.finite or setting.seconds is None:
             return
         if setting.seconds > policy.max_connect_timeout:
-            yield Finding(setting.node,
+            yield Finding(setting.anchor,
                           f"{spec.label} connect timeout {setting.describe()} exceeds the maximum of "
                           f"{fmt_seconds(policy.max_connect_timeout)}: an unreachable host holds the request "
                           "that long before it can fail over")

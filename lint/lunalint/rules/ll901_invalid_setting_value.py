@@ -77,6 +77,6 @@ class InvalidSettingValue(Rule):
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         seen: set[int] = set()
         for label, setting in _settings(spec):
-            if setting.state is State.INVALID and id(setting.node) not in seen:
-                seen.add(id(setting.node))
-                yield Finding(setting.node, f"{spec.label} {label} {setting.raw} is not a valid number of seconds")
+            if setting.state is State.INVALID and id(setting.anchor) not in seen:
+                seen.add(id(setting.anchor))
+                yield Finding(setting.anchor, f"{spec.label} {label} {setting.raw} is not a valid number of seconds")

@@ -1,21 +1,30 @@
-"""Second-stage filter: does a file call anything that could build a client? (``ast``, no libcst)
+"""Stage 2, prefilter: could this file build a client? Most files stop here, before libcst.
 
-The text prefilter passes every file that imports a client module; in SDK and library trees that
-is most files, yet only a handful construct a client. Python's C parser plus one walk answers
-"could any call here resolve to a registered constructor?" about 15x faster than libcst parses the
-file. The answer over-approximates the engine (it ignores scopes and shadowing), so a file it
-rejects has no finding; a file it accepts goes through the full libcst analysis.
+In: a file's bytes. Out: ``Candidate`` (the bytes and their ``ast`` tree) or None.
+
+Two tests, cheapest first. The text test passes a file only when an import line mentions a known
+client module (a substring scan, then a regular expression). In SDK and library trees that is most
+files, yet only a handful construct a client, so the ``ast`` test follows: Python's C parser plus
+one walk answers "could any call here resolve to a registered entry point?" about 15x faster than
+libcst parses the file. It over-approximates the extraction (it ignores scopes and shadowing), so
+a file it rejects has no finding. The tree it built goes on to ``parse``, which uses its line
+numbers to feed libcst only the statements that matter.
 """
 
 from __future__ import annotations
 
 import ast
 import gc
+import re
 import warnings
 from collections.abc import Collection
 from functools import lru_cache
+from typing import NamedTuple
 
-__all__ = ["TooDeeplyNested", "may_construct_client", "parse"]
+from lunalint.frontend import SourceError
+from lunalint.libraries import CLIENT_MODULES
+
+__all__ = ["Candidate", "prefilter"]
 
 _MAX_ALIAS_ROUNDS = 4
 # CPython refuses more than 200 nested brackets; libcst's native parser crashes the whole process
@@ -23,8 +32,44 @@ _MAX_ALIAS_ROUNDS = 4
 MAX_BRACKET_DEPTH = 200
 
 
-class TooDeeplyNested(Exception):
-    """The file nests deeper than any parser here can safely handle."""
+_MODULE_NAMES = tuple(m.encode() for m in CLIENT_MODULES)
+
+
+class Candidate(NamedTuple):
+    """A file that may build a client: its bytes and ``ast`` tree (None: ``ast`` cannot parse it,
+    and libcst will say why)."""
+
+    data: bytes
+    tree: ast.Module | None
+
+
+def prefilter(data: bytes) -> Candidate | None:
+    """The file as a ``Candidate``, or None when no call in it can build a client.
+
+    Raises ``SourceError`` for a file nested too deeply for any parser here.
+    """
+    if not _imports_client_module(data):
+        return None
+    from lunalint.libraries import load
+
+    tree = _parse(data)
+    return Candidate(data, tree) if _may_construct_client(tree, load().entry_points) else None
+
+
+@lru_cache(maxsize=1)
+def _import_line() -> re.Pattern[bytes]:  # compiled where files are read, not in every process
+    return re.compile(
+        rb"(?:^|(?<=\r))(?:\xef\xbb\xbf)?[ \t]*(?:from|import)[ \t]+[^\r\n#]*?\b(?:"
+        + b"|".join(re.escape(m) for m in _MODULE_NAMES) + rb")\b",
+        re.MULTILINE,
+    )
+
+
+def _imports_client_module(source: bytes) -> bool:
+    """The text test: does any import line mention a known client module?"""
+    if not any(name in source for name in _MODULE_NAMES):  # a substring scan is ~3x faster than the regex
+        return False
+    return _import_line().search(source) is not None
 
 
 def _bracket_depth(source: bytes) -> int:
@@ -53,7 +98,7 @@ def _dotted(node: ast.expr) -> str | None:
     return None
 
 
-def parse(source: bytes) -> ast.Module | None:
+def _parse(source: bytes) -> ast.Module | None:
     """The ``ast`` tree, or None when the file does not parse (libcst then reports why)."""
     enabled = gc.isenabled()
     gc.disable()  # the parser allocates many objects at once; collecting them meanwhile is wasted work
@@ -62,10 +107,10 @@ def parse(source: bytes) -> ast.Module | None:
             warnings.simplefilter("ignore")  # the compiler's SyntaxWarnings are not ours to print
             return ast.parse(source)
     except (RecursionError, MemoryError):
-        raise TooDeeplyNested("too deeply nested to analyse") from None
+        raise SourceError("too deeply nested to analyse") from None
     except SyntaxError as error:
         if "too many nested parentheses" in str(error) or _bracket_depth(source) > MAX_BRACKET_DEPTH:
-            raise TooDeeplyNested(f"too deeply nested to analyse (more than {MAX_BRACKET_DEPTH} "
+            raise SourceError(f"too deeply nested to analyse (more than {MAX_BRACKET_DEPTH} "
                                   "levels of brackets)") from None
         return None
     except ValueError:
@@ -99,7 +144,7 @@ def _name_parts(constructors: frozenset[str]) -> tuple[frozenset[str], frozenset
     return prefixes, frozenset(name.rsplit(".", 1)[-1] for name in constructors)
 
 
-def may_construct_client(tree: ast.Module | None, constructors: Collection[str]) -> bool:
+def _may_construct_client(tree: ast.Module | None, constructors: Collection[str]) -> bool:
     """False only when no call in ``tree`` can resolve to one of ``constructors``.
 
     ``tree`` is ``parse(source)``; ``None`` (the file does not parse) answers True, so that the

@@ -1,0 +1,36 @@
+"""The Python frontend: prefilter, parse and extract, behind the language seam.
+
+``.py`` and ``.pyi`` files (and any file named on the command line that no other frontend claims)
+go through ``prefilter`` (text, then ``ast``), ``parse`` (libcst, the statements that matter) and
+``extract`` (ClientSpecs by qualified name). Placement gets a ``CstSourceMap``: libcst positions in
+file coordinates and the file's ``# noqa`` / ``# lunalint: ignore`` comments.
+"""
+
+from __future__ import annotations
+
+from lunalint.frontend import Analysis
+from lunalint.prefilter import prefilter
+
+__all__ = ["FRONTEND", "PythonFrontend"]
+
+
+class PythonFrontend:
+    """Python source files."""
+
+    def analyse(self, data: bytes) -> Analysis | None:
+        candidate = prefilter(data)
+        if candidate is None:
+            return None
+        from lunalint.extract import extract
+        from lunalint.parse import parse
+        from lunalint.place import CstSourceMap
+        from lunalint.suppress import parse_suppressions
+
+        parsed = parse(candidate)
+        specs, scan = extract(parsed)
+        source = CstSourceMap(parsed.module, parsed.starts, scan.statements, scan.call_statement,
+                              parse_suppressions(parsed.text))
+        return Analysis(specs, source)
+
+
+FRONTEND = PythonFrontend()
