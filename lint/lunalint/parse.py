@@ -57,19 +57,18 @@ def parse(candidate: Candidate) -> Parsed:
         raise SourceError("contains NUL bytes; not a Python source file")
     text = _decode(data)
     source, groups = text, None
-    if candidate.tree is not None:
-        groups, cut = _groups_that_matter(candidate.tree)
-        if cut:
-            lines = _LINES.findall(text)
-            source = "".join("".join(lines[first - 1:last]) for first, last in groups)
+    if candidate.tree is not None:  # only the lines of the statements that matter
+        groups = _groups_that_matter(candidate.tree)
+        lines = _LINES.findall(text)
+        source = "".join("".join(lines[first - 1:last]) for first, last in groups)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        line = error.raw_line if groups is None or source is text else _file_line(error.raw_line, groups)
+        line = error.raw_line if groups is None else _file_line(error.raw_line, groups)
         reason = error.message.splitlines()[0] if error.message else "invalid syntax"
         raise SourceError(f"syntax error at line {line}, column {error.raw_column + 1}: {reason}") from None
     starts = [first for first, _ in groups] if groups is not None and len(groups) == len(module.body) else None
-    if starts is None and source is not text:  # cannot happen for a tree ``ast`` accepted; stay safe
+    if starts is None and groups is not None:  # cannot happen for a tree ``ast`` accepted; stay safe
         return parse(candidate._replace(tree=None))
     return Parsed(module, starts, text)
 
@@ -92,9 +91,8 @@ def _file_line(line: int, groups: list[tuple[int, int]]) -> int:
     return line
 
 
-def _groups_that_matter(tree: ast.Module) -> tuple[list[tuple[int, int]], bool]:
-    """Line ranges (first, last) of the top-level statements extraction can read, in file order,
-    and whether any statement was left out.
+def _groups_that_matter(tree: ast.Module) -> list[tuple[int, int]]:
+    """Line ranges (first, last) of the top-level statements extraction can read, in file order.
 
     Nothing is left out when the file cannot be cut safely (a star import of a client module hides
     which names it binds). Statements that share a line (``a = 1; b = 2``) form one range, as they
@@ -106,10 +104,13 @@ def _groups_that_matter(tree: ast.Module) -> tuple[list[tuple[int, int]], bool]:
     binders: dict[str, list[int]] = {}
     readers: dict[str, list[int]] = {}
     client_names: set[str] = set()
+    seeds: list[int] = []  # statements that import a client module inside (a function, a try)
     for index, statement in enumerate(body):
         binds, reads, clients = _names(statement)
         if clients is None:
-            return _line_groups(body, [True] * len(body)), False
+            return _line_groups(body, [True] * len(body))
+        if clients and not isinstance(statement, _IMPORTS):
+            seeds.append(index)
         client_names |= clients
         bound.append(binds)
         read.append(reads)
@@ -119,7 +120,7 @@ def _groups_that_matter(tree: ast.Module) -> tuple[list[tuple[int, int]], bool]:
             readers.setdefault(name, []).append(index)
     wanted = [isinstance(statement, _IMPORTS) for statement in body]
     active = [False] * len(body)
-    pending = [index for index in range(len(body)) if not wanted[index] and read[index] & client_names]
+    pending = seeds + [index for index in range(len(body)) if not wanted[index] and read[index] & client_names]
     while pending:
         index = pending.pop()
         if active[index]:
@@ -129,7 +130,7 @@ def _groups_that_matter(tree: ast.Module) -> tuple[list[tuple[int, int]], bool]:
             pending.extend(i for i in binders.get(name, ()) if not active[i] and not isinstance(body[i], _IMPORTS))
         for name in bound[index]:
             pending.extend(i for i in readers.get(name, ()) if not active[i])
-    return _line_groups(body, wanted), not all(wanted)
+    return _line_groups(body, wanted)
 
 
 def _is_client_module(module: str | None) -> bool:
@@ -152,9 +153,9 @@ def _line_groups(body: list[ast.stmt], wanted: list[bool]) -> list[tuple[int, in
 
 
 def _names(statement: ast.stmt) -> tuple[set[str], set[str], set[str] | None]:
-    """(names the statement binds at module level, names it reads anywhere, the names it binds to
-    client modules or their members), over-approximated; the last is None for a star import of a
-    client module."""
+    """(names the statement binds at module level, names it reads anywhere, the names its imports
+    anywhere inside bind to client modules or their members), over-approximated; the last is None
+    for a star import of a client module."""
     binds: set[str] = set()
     reads: set[str] = set()
     clients: set[str] = set()
@@ -170,7 +171,7 @@ def _names(statement: ast.stmt) -> tuple[set[str], set[str], set[str] | None]:
             binds.update(names)
         elif not nested and isinstance(node, _SCOPES) and not isinstance(node, ast.Lambda):
             binds.add(node.name)
-        elif not nested and isinstance(node, _IMPORTS):
+        elif isinstance(node, _IMPORTS):
             module = node.module if isinstance(node, ast.ImportFrom) and not node.level else None
             for alias in node.names:
                 name = alias.asname or alias.name.split(".", 1)[0]
@@ -178,7 +179,8 @@ def _names(statement: ast.stmt) -> tuple[set[str], set[str], set[str] | None]:
                     if _is_client_module(module):
                         return binds, reads, None
                     continue
-                binds.add(name)
+                if not nested:
+                    binds.add(name)
                 if _is_client_module(module if isinstance(node, ast.ImportFrom) else alias.name):
                     clients.add(name)
     return binds, reads, clients

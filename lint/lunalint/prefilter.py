@@ -33,11 +33,13 @@ MAX_BRACKET_DEPTH = 200
 
 
 _MODULE_NAMES = tuple(m.encode() for m in CLIENT_MODULES)
+LARGE_FILE_BYTES = 256 * 1024  # larger files are cut (``cut``) before ``ast`` reads them
 
 
 class Candidate(NamedTuple):
-    """A file that may build a client: its bytes and ``ast`` tree (None: ``ast`` cannot parse it,
-    and libcst will say why)."""
+    """A file that may build a client: its bytes (in a large file, the statements that cannot
+    matter are empty lines) and ``ast`` tree (None: ``ast`` cannot parse it, and libcst will say
+    why)."""
 
     data: bytes
     tree: ast.Module | None
@@ -52,7 +54,15 @@ def prefilter(data: bytes) -> Candidate | None:
         return None
     from lunalint.libraries import load
 
-    tree = _parse(data)
+    tree = None
+    if len(data) > LARGE_FILE_BYTES:  # statements that cannot matter become empty lines first
+        from lunalint.cut import cut
+
+        shorter = cut(data, CLIENT_MODULES)
+        tree = _parse(shorter) if shorter is not data else None
+        data = shorter if tree is not None else data  # a misjudged cut does not parse: read it whole
+    if tree is None:
+        tree = _parse(data)
     return Candidate(data, tree) if _may_construct_client(tree, load().entry_points) else None
 
 
