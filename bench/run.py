@@ -238,7 +238,18 @@ def run_all(args: argparse.Namespace) -> dict:
         measure("ruff", "cold 4x", peer_command("ruff", corpus.venv, ["."]), root4x, corpus.files4x, runs,
                 note="--no-cache")
 
-    # 6. memory of the whole process tree (main process + workers), sampled from /proc in one extra
+    # 6. one statement-dense file: 400,000 ``x = 1`` lines and one client (libcst must not see them).
+    dense_dir = WORK / "dense"
+    dense_dir.mkdir(exist_ok=True)
+    (dense_dir / "pyproject.toml").write_text("[tool.lunalint]\n", encoding="utf-8")
+    dense = dense_dir / "dense.py"
+    if not dense.exists():
+        dense.write_text("import httpx\n" + "x = 1\n" * 400_000 + "client = httpx.Client(timeout=None)\n",
+                         encoding="utf-8")
+    measure("lunalint", "dense file", lunalint.check(["dense.py"], cold=True) + ["--jobs", "1"], dense_dir, 1,
+            min(runs, 3), note="2.4 MB: 400,000 statements and one client")
+
+    # 7. memory of the whole process tree (main process + workers), sampled from /proc in one extra
     #    untimed cold run on the corpus and one on the 4x corpus (the sampler costs CPU, so the timed
     #    runs go without it).
     tree = Result("lunalint", "cold (RSS tree)", corpus.files)
@@ -250,7 +261,7 @@ def run_all(args: argparse.Namespace) -> dict:
     tree4x.samples.append(run_once(lunalint.check(["."], cold=True), root4x, out_dir / "lunalint-tree4x.out",
                                    env, tree_rss=True))
 
-    # 7. the libcst probes.
+    # 8. the libcst probes.
     probes = {
         "--version": imports_libcst(lunalint.python, lunalint.exe, ["--version"], root),
         "no prefilter match": imports_libcst(
@@ -351,6 +362,10 @@ def checks(data: dict) -> list[tuple[bool | None, str]]:
         worst = max(tree or 0, tree4x or 0)
         out.append((worst < 200, f"peak RSS < 200 MB (whole process tree: main + workers, sampled at 20 Hz): "
                                  f"{fmt(tree, 0)} MB on the corpus, {fmt(tree4x, 0)} MB on the 4x corpus"))
+    dense = find(results, "lunalint", "dense file")
+    out.append((dense.wall <= 2 and dense.rss_mb <= 200 if dense else None,
+                f"statement-dense file <= 2 s and <= 200 MB: {dense.wall:.2f} s, {dense.rss_mb:.0f} MB"
+                if dense else "statement-dense file: not measured"))
     one, four = find(results, "lunalint", "cold"), find(results, "lunalint", "cold 4x")
     if one and four:
         ratio = four.wall / one.wall

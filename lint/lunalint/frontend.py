@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from lunalint.spec import Anchor, ClientSpec, Span
     from lunalint.suppress import Suppressions
 
-__all__ = ["Analysis", "Frontend", "SourceError", "SourceMap", "frontend_for", "register", "suffixes"]
+__all__ = ["Analysis", "Frontend", "SourceError", "SourceMap", "frontend_for", "register", "suffixes", "unregister"]
 
 
 class SourceError(Exception):
@@ -70,6 +70,11 @@ def suffixes() -> tuple[str, ...]:
 def register(suffix: str, frontend: Frontend) -> None:
     """Read files ending in ``suffix`` with ``frontend`` (for frontends outside the package)."""
     _FRONTENDS[suffix] = frontend
+
+
+def unregister(suffix: str) -> None:
+    """Stop reading files ending in ``suffix`` (a suffix ``register`` added)."""
+    _FRONTENDS.pop(suffix, None)
 
 
 def frontend_for(name: str) -> Frontend:
