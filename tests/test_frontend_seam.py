@@ -132,7 +132,8 @@ def test_suppressions_and_every_report_format(tmp_path: Path) -> None:
     sarif = json.loads(render(report, "sarif"))
     regions = [result["locations"][0]["physicalLocation"]["region"] for result in sarif["runs"][0]["results"]]
     assert {"startLine": 2, "startColumn": 8, "endLine": 2, "endColumn": 20} in regions
-    assert "one.toy,line=2,endLine=2,col=8,endColumn=20::" in render(report, "github")
+    assert "one.toy,line=2,endLine=2,col=8,endColumn=20,title=LL401 connect-timeout-unbounded::" in render(
+        report, "github")
 
 
 def test_a_file_the_frontend_cannot_read_is_a_one_line_error(tmp_path: Path) -> None:
