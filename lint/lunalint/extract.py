@@ -44,7 +44,8 @@ def extract(parsed: Parsed) -> Extracted:
     from lunalint.libraries import load
     from lunalint.receivers import Receivers
     from lunalint.scope import scan_module
-    from lunalint.values import Obj, Resolver
+    from lunalint.resolve import Resolver
+    from lunalint.values import Obj
 
     registry = load()
     scan = scan_module(parsed.module)

@@ -20,7 +20,8 @@ from dataclasses import replace
 import libcst as cst
 
 from lunalint.scope import DECLARED_ELSEWHERE, ImportOf, Opaque, Scope, ValueOf
-from lunalint.values import NoneValue, Resolver, Symbol, Unknown, Value
+from lunalint.resolve import Resolver
+from lunalint.values import NoneValue, Symbol, Unknown, Value
 
 __all__ = ["Receivers", "one_of"]
 

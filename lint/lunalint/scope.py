@@ -87,6 +87,10 @@ class Scope:
             scope = scope.parent
         return None
 
+    def inside(self, outer: Scope) -> bool:
+        """Whether this scope is ``outer`` or nested in it."""
+        return _inside(self, outer)
+
     def enclosing_class(self) -> Scope | None:
         """For a method scope, the class scope that owns ``self``."""
         if self.self_name is not None and self.parent is not None and self.parent.kind == "class":
