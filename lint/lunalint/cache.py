@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 try:  # hashlib's own BLAKE2 without importing OpenSSL (a few milliseconds of every run)
     from _blake2 import blake2b
@@ -55,13 +55,34 @@ def _build_fingerprint() -> str:
     return blake2b("\n".join(parts).encode(), digest_size=16).hexdigest()
 
 
-# A file's entry: [stat key, digest, violations, errors]. The stat key is "mtime_ns:size" once the
-# file's modification time is safely older than the moment it was read (see ``stat_key``), else "-",
-# which no stat matches. On disk, an entry without findings (most of them) is one string,
-# "stat-key digest": far fewer JSON tokens, and a hit is one ``startswith``. Entries are grouped
-# by directory, [last run that used it, {file name: entry}], so that a walk looks each directory
-# up once and forgets the files that are gone from a directory it has listed.
-STAT_KEY, DIGEST, VIOLATIONS, ERRORS = range(4)
+# A file's entry on disk is [stat key, digest, violations, errors], or, for an entry without
+# findings (most of them), one string "stat-key digest": far fewer JSON tokens, and a hit is one
+# ``startswith``. The stat key is "mtime_ns:size" once the file's modification time is safely older
+# than the moment it was read (see ``stat_key``), else "-", which no stat matches. Entries are
+# grouped by directory, [last run that used it, {file name: entry}], so that a walk looks each
+# directory up once and forgets the files that are gone from a directory it has listed.
+class Entry(NamedTuple):
+    stat_key: str
+    digest: str
+    violations: list[dict[str, Any]]
+    errors: list[dict[str, Any]]
+
+    @classmethod
+    def read(cls, raw: object) -> Entry | None:
+        """The entry as stored (either spelling), or None for anything this version did not write."""
+        if isinstance(raw, str):
+            parts = raw.split(" ")
+            return cls(parts[0], parts[1], [], []) if len(parts) == 2 else None
+        if (isinstance(raw, list) and len(raw) == 4 and isinstance(raw[0], str) and isinstance(raw[1], str)
+                and isinstance(raw[2], list) and isinstance(raw[3], list)):
+            return cls(*raw)
+        return None
+
+    def written(self) -> str | list[Any]:
+        """The entry as stored: one string when it has no findings."""
+        return [*self] if self.violations or self.errors else f"{self.stat_key} {self.digest}"
+
+
 NOTHING: CachedResult = ([], [])
 UNSETTLED = "-"
 
@@ -79,16 +100,6 @@ def stat_key(stat: os.stat_result, read_ns: int) -> str:
 def stamp(stat: os.stat_result) -> str:
     """A file's modification time and size, as a settled stat key spells them."""
     return f"{stat.st_mtime_ns}:{stat.st_size}"
-
-
-def _on_disk(entry: Any) -> str | list[Any] | None:
-    """An entry as written: a string when it has no findings; None for a damaged one."""
-    if isinstance(entry, str):
-        return entry if entry.count(" ") == 1 else None
-    if not (isinstance(entry, list) and len(entry) == 4 and all(isinstance(part, str) for part in entry[:2])
-            and isinstance(entry[VIOLATIONS], list) and isinstance(entry[ERRORS], list)):
-        return None
-    return entry if entry[VIOLATIONS] or entry[ERRORS] else f"{entry[STAT_KEY]} {entry[DIGEST]}"
 
 
 class Cache:
@@ -147,42 +158,35 @@ class Cache:
 
         return known
 
-    def _entry(self, key: str) -> list[Any] | None:
+    def _entry(self, key: str) -> Entry | None:
         directory, _, name = key.rpartition(os.sep)
         self.used.add(directory)
         listed = self.listed.get(directory)
         if listed is not None:
             listed.add(name)
         files = self._files(directory)
-        raw = files.get(name)
-        if isinstance(raw, str):
-            parts = raw.split(" ")
-            if len(parts) != 2:
-                return None
-            raw = files[name] = [parts[0], parts[1], [], []]
-        elif not (isinstance(raw, list) and len(raw) == 4 and isinstance(raw[STAT_KEY], str)
-                  and isinstance(raw[DIGEST], str) and isinstance(raw[VIOLATIONS], list)
-                  and isinstance(raw[ERRORS], list)):
-            return None
-        return raw
+        entry = Entry.read(files.get(name))
+        if entry is not None:
+            files[name] = entry  # looked up: ``known_in`` no longer answers it (see there)
+        return entry
 
     def lookup_stat(self, key: str, stat: os.stat_result, display: str) -> CachedResult | None:
         """A result for an unchanged modification time and size, without reading the file."""
         entry = self._entry(key)
-        if entry is None or entry[STAT_KEY] != stamp(stat):
+        if entry is None or entry.stat_key != stamp(stat):
             return None
         return self._decode(entry, display)
 
     def digest_of(self, key: str) -> str | None:
         """The content hash cached for this path, if any."""
         entry = self._entry(key)
-        return entry[DIGEST] if entry is not None else None
+        return entry.digest if entry is not None else None
 
     def lookup_digest(self, key: str, digest: str, stat: os.stat_result, read_ns: int,
                       display: str) -> CachedResult | None:
         """A result for unchanged content of the same path (per-file ignores depend on the path)."""
         entry = self._entry(key)
-        if entry is None or entry[DIGEST] != digest:
+        if entry is None or entry.digest != digest:
             return None
         result = self._decode(entry, display)
         if result is None:
@@ -195,22 +199,22 @@ class Cache:
         """Remember a result; ``read_ns`` is when reading the file began."""
         directory, _, name = key.rpartition(os.sep)
         self.used.add(directory)
-        self._files(directory)[name] = [
+        self._files(directory)[name] = Entry(
             stat_key(stat, read_ns), digest,
             [{k: v for k, v in item._asdict().items() if k != "path"} for item in violations],
             [{"message": e.message, "code": e.code} for e in errors],
-        ]
+        )
         self.dirty = True
 
     @staticmethod
-    def _decode(entry: list[Any], display: str) -> CachedResult | None:
+    def _decode(entry: Entry, display: str) -> CachedResult | None:
         """The cached findings, or None for an entry that is not what this version writes."""
-        if not entry[VIOLATIONS] and not entry[ERRORS]:
+        if not entry.violations and not entry.errors:
             return NOTHING  # most files: nothing to rebuild (callers never mutate results)
         try:
             violations = [Violation(path=display, **{**item, "check": Check(item["check"])})
-                          for item in entry[VIOLATIONS]]
-            errors = [FileError(display, item["message"], item["code"]) for item in entry[ERRORS]]
+                          for item in entry.violations]
+            errors = [FileError(display, item["message"], item["code"]) for item in entry.errors]
         except (TypeError, ValueError, KeyError):
             return None
         return violations, errors
@@ -233,7 +237,7 @@ class Cache:
             if names is not None:
                 files = {name: entry for name, entry in files.items() if name in names}
             seen = self.now if directory in self.used or names is not None else self.dirs[directory][0]
-            kept = {name: written for name, entry in files.items() if (written := _on_disk(entry)) is not None}
+            kept = {name: entry.written() for name, raw in files.items() if (entry := _as_entry(raw)) is not None}
             if kept and seen >= cutoff:
                 dirs[directory] = [seen, kept]
         try:
@@ -265,3 +269,7 @@ class Cache:
                     path.unlink()
             except OSError:
                 continue  # another run may be pruning too
+
+
+def _as_entry(raw: object) -> Entry | None:
+    return raw if isinstance(raw, Entry) else Entry.read(raw)
