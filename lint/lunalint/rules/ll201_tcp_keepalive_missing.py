@@ -66,10 +66,10 @@ class TcpKeepaliveMissing(Rule):
     - [tcp(7): TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT](https://man7.org/linux/man-pages/man7/tcp.7.html)
     """
 
-    code = "LL201"
-    name = "tcp-keepalive-missing"
     check_family = Check.TCP_KEEPALIVE
     summary = "Pooled connections have no TCP keepalive"
+    message = ("{label} has no TCP keepalive{note}: a connection silently dropped by a NAT or load balancer "
+               "hangs until the read timeout")
 
     VALID = (
         Valid("import anthropic\nanthropic.Anthropic()"),
@@ -99,7 +99,4 @@ class TcpKeepaliveMissing(Rule):
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         keepalive = spec.keepalive
         if spec.pooled and keepalive is not None and keepalive.state is KeepaliveState.OFF:
-            detail = f" ({keepalive.note})" if keepalive.note else ""
-            yield Finding(keepalive.anchor,
-                          f"{spec.label} has no TCP keepalive{detail}: a connection silently dropped by a "
-                          "NAT or load balancer hangs until the read timeout")
+            yield self.report(keepalive.anchor, label=spec.label, note=keepalive.note)

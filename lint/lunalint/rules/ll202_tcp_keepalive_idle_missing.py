@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
-from lunalint.spec import KeepaliveState
+from lunalint.spec import KeepaliveState, fmt_seconds
 
 if TYPE_CHECKING:
     from lunalint.config import Policy
@@ -56,10 +56,10 @@ class TcpKeepaliveIdleMissing(Rule):
     - [tcp(7): tcp_keepalive_time](https://man7.org/linux/man-pages/man7/tcp.7.html)
     """
 
-    code = "LL202"
-    name = "tcp-keepalive-idle-missing"
     check_family = Check.TCP_KEEPALIVE
     summary = "SO_KEEPALIVE without an idle time waits the 2-hour kernel default"
+    message = ("{label} sets SO_KEEPALIVE without an idle time (TCP_KEEPIDLE, or TCP_KEEPALIVE on macOS): "
+               "the first probe waits for the kernel default of {idle}")
 
     VALID = (
         Valid("import httpx, socket\nopts = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]\n"
@@ -79,7 +79,4 @@ class TcpKeepaliveIdleMissing(Rule):
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         keepalive = spec.keepalive
         if spec.pooled and keepalive is not None and keepalive.state is KeepaliveState.ON and keepalive.idle is None:
-            yield Finding(keepalive.anchor,
-                          f"{spec.label} sets SO_KEEPALIVE without an idle time (TCP_KEEPIDLE, or "
-                          f"TCP_KEEPALIVE on macOS): the first probe waits for the kernel default of "
-                          f"{KERNEL_DEFAULT_IDLE} s")
+            yield self.report(keepalive.anchor, label=spec.label, idle=fmt_seconds(KERNEL_DEFAULT_IDLE))

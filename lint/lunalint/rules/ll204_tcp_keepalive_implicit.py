@@ -58,11 +58,9 @@ class TcpKeepaliveImplicit(Rule):
     - [anthropic-sdk-python: default socket options](https://github.com/anthropics/anthropic-sdk-python/blob/main/src/anthropic/_base_client.py)
     """
 
-    code = "LL204"
-    name = "tcp-keepalive-implicit"
     check_family = Check.TCP_KEEPALIVE
     summary = "TCP keepalive is left to the library default (explicit mode)"
-    explicit_only = True
+    message = "{label} relies on the library's default TCP keepalive{note}; set socket options explicitly"
 
     VALID = (
         Valid("import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options="
@@ -84,6 +82,4 @@ class TcpKeepaliveImplicit(Rule):
         keepalive = spec.keepalive
         if (spec.pooled and keepalive is not None and keepalive.state is KeepaliveState.ON
                 and not keepalive.explicit):
-            note = f" ({keepalive.note})" if keepalive.note else ""
-            yield Finding(keepalive.anchor, f"{spec.label} relies on the library's default TCP keepalive{note}; "
-                                          "set socket options explicitly")
+            yield self.report(keepalive.anchor, label=spec.label, note=keepalive.note)

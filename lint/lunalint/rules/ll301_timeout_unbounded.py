@@ -50,10 +50,9 @@ class TimeoutUnbounded(Rule):
     - [requests: Timeouts](https://requests.readthedocs.io/en/latest/user/advanced/#timeouts)
     """
 
-    code = "LL301"
-    name = "timeout-unbounded"
     check_family = Check.TIMEOUT
     summary = "No read timeout and no deadline: a stalled response hangs forever"
+    message = "{label} {what}{note}: a stalled response hangs forever"
 
     VALID = (
         Valid("import openai\nopenai.OpenAI()"),
@@ -92,9 +91,7 @@ class TimeoutUnbounded(Rule):
             setting = read if read is not None else total
             assert setting is not None
             notes = dict.fromkeys(s.note for s in (read, total) if s is not None and s.note)
-            note = f" ({'; '.join(notes)})" if notes else ""
             what = "read timeout is disabled" if read is not None else "timeout is disabled"
             if total is not None and read is not None:
                 what = "read timeout and total timeout are disabled"
-            yield Finding(setting.anchor,
-                          f"{spec.label} {what}{note}: a stalled response hangs forever")
+            yield self.report(setting.anchor, label=spec.label, what=what, note="; ".join(notes))

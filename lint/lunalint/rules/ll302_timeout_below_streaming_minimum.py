@@ -7,34 +7,12 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
-from lunalint.spec import Setting, fmt_seconds
+from lunalint.rules.helpers import short_timeouts
+from lunalint.spec import fmt_seconds
 
 if TYPE_CHECKING:
     from lunalint.config import Policy
     from lunalint.spec import ClientSpec
-
-
-def short_timeouts(spec: ClientSpec, policy: Policy, *, explicit: bool) -> Iterator[Finding]:
-    """Findings for a read timeout or total deadline below the streaming minimum."""
-    minimum = fmt_seconds(policy.streaming_min_timeout)
-    parts: tuple[tuple[str, Setting | None, str], ...] = (
-        ("read timeout", spec.read_timeout,
-         "a pause longer than that between two chunks (extended thinking, a slow first token) ends the request"),
-        ("total timeout", spec.total_timeout,
-         "it is a whole-request deadline that includes the streamed body, so it ends every longer stream"),
-    )
-    for label, setting, consequence in parts:
-        if setting is None or setting.explicit != explicit or not setting.finite or setting.seconds is None:
-            continue
-        if setting.seconds < policy.streaming_min_timeout:
-            value = fmt_seconds(setting.seconds)
-            if explicit:
-                note = f" ({setting.note})" if setting.note else ""
-                text = f"{spec.label} {label} {value}{note} is below the streaming minimum of {minimum}"
-            else:
-                source = setting.note or "library default"
-                text = f"{spec.label} uses the {source} {label} of {value}, below the streaming minimum of {minimum}"
-            yield Finding(setting.anchor, f"{text}: {consequence}")
 
 
 class TimeoutBelowStreamingMinimum(Rule):
@@ -75,10 +53,9 @@ class TimeoutBelowStreamingMinimum(Rule):
     - [Anthropic: Long requests](https://docs.anthropic.com/en/api/errors#long-requests)
     """
 
-    code = "LL302"
-    name = "timeout-below-streaming-minimum"
     check_family = Check.TIMEOUT
     summary = "Timeout is shorter than the streaming minimum and kills long streams"
+    message = "{label} {kind} {value}{note} is below the streaming minimum of {minimum}: {consequence}"
 
     VALID = (
         Valid("import openai, httpx2\nopenai.OpenAI(http_client=httpx2.Client(timeout=5))"),
@@ -102,4 +79,7 @@ class TimeoutBelowStreamingMinimum(Rule):
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
-        yield from short_timeouts(spec, policy, explicit=True)
+        for short in short_timeouts(spec, policy, explicit=True):
+            yield self.report(short.setting.anchor, label=spec.label, kind=short.kind, value=fmt_seconds(short.seconds),
+                              note=short.setting.note, minimum=fmt_seconds(policy.streaming_min_timeout),
+                              consequence=short.consequence)

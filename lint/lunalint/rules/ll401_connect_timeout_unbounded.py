@@ -51,10 +51,10 @@ class ConnectTimeoutUnbounded(Rule):
     - [tcp(7): tcp_syn_retries](https://man7.org/linux/man-pages/man7/tcp.7.html)
     """
 
-    code = "LL401"
-    name = "connect-timeout-unbounded"
     check_family = Check.CONNECT_TIMEOUT
     summary = "No connect timeout: connecting to an unreachable host hangs"
+    message = ("{label} connect timeout is disabled{note}: connecting to an unreachable host hangs until the "
+               "operating system gives up")
 
     VALID = (
         Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(900, connect=10))"),
@@ -71,7 +71,4 @@ class ConnectTimeoutUnbounded(Rule):
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         setting = spec.connect_timeout
         if setting is not None and setting.state is State.DISABLED:
-            note = f" ({setting.note})" if setting.note else ""
-            yield Finding(setting.anchor,
-                          f"{spec.label} connect timeout is disabled{note}: connecting to an unreachable host "
-                          "hangs until the operating system gives up")
+            yield self.report(setting.anchor, label=spec.label, note=setting.note)

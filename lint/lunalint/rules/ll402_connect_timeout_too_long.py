@@ -49,10 +49,10 @@ class ConnectTimeoutTooLong(Rule):
     - [httpx: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
     """
 
-    code = "LL402"
-    name = "connect-timeout-too-long"
     check_family = Check.CONNECT_TIMEOUT
     summary = "Connect timeout is longer than the maximum"
+    message = ("{label} connect timeout {value}{note} exceeds the maximum of {maximum}: an unreachable host "
+               "holds the request that long before it can fail over")
 
     VALID = (
         Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=30))"),
@@ -71,7 +71,5 @@ class ConnectTimeoutTooLong(Rule):
         if setting is None or not setting.finite or setting.seconds is None:
             return
         if setting.seconds > policy.max_connect_timeout:
-            yield Finding(setting.anchor,
-                          f"{spec.label} connect timeout {setting.describe()} exceeds the maximum of "
-                          f"{fmt_seconds(policy.max_connect_timeout)}: an unreachable host holds the request "
-                          "that long before it can fail over")
+            yield self.report(setting.anchor, label=spec.label, value=fmt_seconds(setting.seconds), note=setting.note,
+                              maximum=fmt_seconds(policy.max_connect_timeout))

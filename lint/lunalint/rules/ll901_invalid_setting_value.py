@@ -59,10 +59,9 @@ class InvalidSettingValue(Rule):
     - [httpx: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
     """
 
-    code = "LL901"
-    name = "invalid-setting-value"
     check_family = Check.OTHER
     summary = "A timeout or idle setting is not a sensible number of seconds"
+    message = "{label} {what} {raw} is not a valid number of seconds"
 
     VALID = (
         Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))"),
@@ -79,4 +78,4 @@ class InvalidSettingValue(Rule):
         for label, setting in _settings(spec):
             if setting.state is State.INVALID and id(setting.anchor) not in seen:
                 seen.add(id(setting.anchor))
-                yield Finding(setting.anchor, f"{spec.label} {label} {setting.raw} is not a valid number of seconds")
+                yield self.report(setting.anchor, label=spec.label, what=label, raw=setting.raw)
