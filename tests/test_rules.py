@@ -38,7 +38,9 @@ def test_invalid_examples_are_reported(rule: type[Rule], example: Invalid) -> No
     found = [v for v in lint(example.code, select=(rule.code,), **example.options) if v.code == rule.code]
     assert found, f"{rule.code} did not report:\n{example.code}"
     assert all(v.check is rule.check_family for v in found)
-    assert any(example.message in v.message for v in found), [v.message for v in found]
+    at = [f"{v.line}:{v.column}" for v in found if example.message in v.message]
+    assert at, [v.message for v in found]
+    assert example.at in at, f"reported at {at}, not at {example.at} (the most specific node)"
 
 
 def _pattern(template: str) -> re.Pattern[str]:

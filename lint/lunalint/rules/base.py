@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 import string
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -49,11 +49,14 @@ class Valid:
 
 @dataclass(frozen=True)
 class Invalid:
-    """Code the rule must report; ``message`` is a substring the message must contain."""
+    """Code the rule must report (run as a test): ``message`` is a substring of the message, ``at``
+    the ``line:column`` it is reported at (1-based, as in the output): the most specific node."""
 
     code: str
     message: str = ""
     options: dict[str, Any] = field(default_factory=dict)
+    _: KW_ONLY
+    at: str
 
 
 @lru_cache(maxsize=None)

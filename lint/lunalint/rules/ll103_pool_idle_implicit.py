@@ -57,9 +57,10 @@ class PoolIdleImplicit(Rule):
         Valid("import httpx\nhttpx.get('https://example.com', timeout=10)", {"require_explicit": True}),
     )
     INVALID = (
-        Invalid("import httpx\nhttpx.Client()", "left to the httpx default (5 s)", {"require_explicit": True}),
+        Invalid("import httpx\nhttpx.Client()", "left to the httpx default (5 s)", {"require_explicit": True},
+                at="2:1"),
         Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(max_connections=10))", "Limits() default",
-                {"require_explicit": True}),
+                {"require_explicit": True}, at="2:21"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

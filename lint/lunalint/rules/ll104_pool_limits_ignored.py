@@ -63,9 +63,9 @@ class PoolLimitsIgnored(Rule):
     )
     INVALID = (
         Invalid("import httpx\nhttpx.Client(transport=httpx.HTTPTransport(), limits=httpx.Limits(keepalive_expiry=30))",
-                "limits= is ignored"),
+                "limits= is ignored", at="2:47"),
         Invalid("import httpx2\nkw = {'transport': httpx2.AsyncHTTPTransport(), 'limits': httpx2.Limits()}\n"
-                "httpx2.AsyncClient(**kw)", "limits= is ignored"),
+                "httpx2.AsyncClient(**kw)", "limits= is ignored", at="3:20"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

@@ -70,10 +70,10 @@ class TcpKeepaliveIdleMissing(Rule):
     )
     INVALID = (
         Invalid("import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options="
-                "[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]))", "kernel default of 7200 s"),
+                "[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]))", "kernel default of 7200 s", at="2:59"),
         Invalid("import httpx2\nfrom socket import SOL_SOCKET, SO_KEEPALIVE\n"
                 "t = httpx2.HTTPTransport(socket_options=[(SOL_SOCKET, SO_KEEPALIVE, True)])\n"
-                "httpx2.Client(transport=t)", "without an idle time"),
+                "httpx2.Client(transport=t)", "without an idle time", at="4:25"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

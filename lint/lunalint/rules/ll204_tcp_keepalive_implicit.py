@@ -70,12 +70,12 @@ class TcpKeepaliveImplicit(Rule):
     )
     INVALID = (
         Invalid("import anthropic\nanthropic.Anthropic()", "anthropic's default client sets SO_KEEPALIVE",
-                {"require_explicit": True}),
+                {"require_explicit": True}, at="2:1"),
         Invalid("from anthropic import AsyncAnthropicVertex as V\nV(region='us-east5')", "TCP_KEEPIDLE 60 s",
-                {"require_explicit": True}),
+                {"require_explicit": True}, at="2:1"),
         Invalid("import anthropic, httpx2\nanthropic.Anthropic(http_client=anthropic.DefaultHttpxClient("
                 "timeout=httpx2.Timeout(600, connect=5)))", "relies on the library's default TCP keepalive",
-                {"require_explicit": True}),
+                {"require_explicit": True}, at="2:33"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

@@ -65,17 +65,18 @@ class TimeoutBelowStreamingMinimum(Rule):
     )
     INVALID = (
         Invalid("import openai, httpx2\nopenai.OpenAI(http_client=httpx2.Client(timeout=30))",
-                "adopted from http_client"),
-        Invalid("import openai\nc = openai.AsyncOpenAI()\nc.with_options(timeout=60)", "with_options()"),
-        Invalid("import requests\nrequests.post('https://example.com', timeout=(3.05, 27))", "read timeout 27 s"),
+                "adopted from http_client", at="2:41"),
+        Invalid("import openai\nc = openai.AsyncOpenAI()\nc.with_options(timeout=60)", "with_options()", at="3:16"),
+        Invalid("import requests\nrequests.post('https://example.com', timeout=(3.05, 27))", "read timeout 27 s",
+                at="2:53"),
         Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(60))",
-                "read timeout 60 s is below the streaming minimum of 600 s"),
-        Invalid("import httpx\nT = 30\nhttpx.AsyncClient(timeout=T)", "read timeout 30 s"),
-        Invalid("import httpx\nhttpx.Client(timeout=(5, 120))", "read timeout 120 s"),
+                "read timeout 60 s is below the streaming minimum of 600 s", at="2:36"),
+        Invalid("import httpx\nT = 30\nhttpx.AsyncClient(timeout=T)", "read timeout 30 s", at="3:27"),
+        Invalid("import httpx\nhttpx.Client(timeout=(5, 120))", "read timeout 120 s", at="2:26"),
         Invalid("import os, httpx\nhttpx.Client(timeout=float(os.getenv('HTTP_TIMEOUT', '60')))",
-                "environment default of HTTP_TIMEOUT"),
+                "environment default of HTTP_TIMEOUT", at="2:14"),
         Invalid("import httpx\nhttpx.post('https://example.com', timeout=httpx.Timeout(600, read=59.5))",
-                "59.5 s"),
+                "59.5 s", at="2:62"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

@@ -62,11 +62,12 @@ class DefaultTimeoutTooShort(Rule):
         Valid("import httpx\nhttpx.Client(**options)"),
     )
     INVALID = (
-        Invalid("import aiohttp\naiohttp.ClientSession()", "uses the aiohttp default total timeout of 300 s"),
-        Invalid("from aiohttp import ClientSession as S\nS(timeout=None)", "timeout=None selects it"),
-        Invalid("import httpx\nhttpx.Client()", "uses the httpx default read timeout of 5 s"),
-        Invalid("from httpx2 import AsyncClient as AC\nAC(base_url='https://api.example.com')", "httpx2 default"),
-        Invalid("import httpx\nhttpx.get('https://example.com')", "httpx.get()"),
+        Invalid("import aiohttp\naiohttp.ClientSession()", "uses the aiohttp default total timeout of 300 s", at="2:1"),
+        Invalid("from aiohttp import ClientSession as S\nS(timeout=None)", "timeout=None selects it", at="2:3"),
+        Invalid("import httpx\nhttpx.Client()", "uses the httpx default read timeout of 5 s", at="2:1"),
+        Invalid("from httpx2 import AsyncClient as AC\nAC(base_url='https://api.example.com')", "httpx2 default",
+                at="2:1"),
+        Invalid("import httpx\nhttpx.get('https://example.com')", "httpx.get()", at="2:1"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

@@ -59,7 +59,7 @@ class TimeoutImplicit(Rule):
     )
     INVALID = (
         Invalid("import httpx\nhttpx.get('https://example.com')", "timeout is left to the httpx default",
-                {"require_explicit": True}),
+                {"require_explicit": True}, at="2:1"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

@@ -58,7 +58,7 @@ class ConnectTimeoutImplicit(Rule):
     )
     INVALID = (
         Invalid("import httpx\nhttpx.Client()", "connect timeout is left to the httpx default (5 s)",
-                {"require_explicit": True}),
+                {"require_explicit": True}, at="2:1"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
