@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import string
+import sys
 from pathlib import Path
 
 import pytest
@@ -10,7 +12,7 @@ from helpers import lint
 
 from lunalint.report import Check
 from lunalint.rules import RULES, all_rules, known_selectors, select_rules
-from lunalint.rules.base import Invalid, Rule, Valid
+from lunalint.rules.base import Invalid, Rule, Valid, fill
 
 HEADINGS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Options",
             "## Fix safety", "## References")
@@ -35,8 +37,49 @@ def test_valid_examples_are_not_reported(rule: type[Rule], example: Valid) -> No
 def test_invalid_examples_are_reported(rule: type[Rule], example: Invalid) -> None:
     found = [v for v in lint(example.code, select=(rule.code,), **example.options) if v.code == rule.code]
     assert found, f"{rule.code} did not report:\n{example.code}"
-    assert any(example.message in v.message for v in found), [v.message for v in found]
     assert all(v.check is rule.check_family for v in found)
+    at = [f"{v.line}:{v.column}" for v in found if example.message in v.message]
+    assert at, [v.message for v in found]
+    assert example.at in at, f"reported at {at}, not at {example.at} (the most specific node)"
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    """A template as a regular expression: its text literally, any text for each field."""
+    parts = [re.escape(text) + ("" if name is None else "(.*)")
+             for text, name, _, _ in string.Formatter().parse(template)]
+    return re.compile("".join(parts), re.DOTALL)
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda rule: rule.code)
+def test_every_message_template_is_shown_by_an_invalid_example(rule: type[Rule]) -> None:
+    messages = [v.message for example in rule.INVALID
+                for v in lint(example.code, select=(rule.code,), **example.options) if v.code == rule.code]
+    for template in rule.templates():
+        assert any(_pattern(template).fullmatch(message) for message in messages), (template, messages)
+
+
+def test_a_template_is_filled_with_exactly_its_fields() -> None:
+    template = "{label} read timeout {value}{note} is below {minimum}"
+    assert fill(template, {"label": "httpx.Client", "value": "60 s", "note": "", "minimum": "600 s"}) == (
+        "httpx.Client read timeout 60 s is below 600 s")
+    assert fill(template, {"label": "c", "value": "60 s", "note": "environment default of T", "minimum": "m"}) == (
+        "c read timeout 60 s (environment default of T) is below m")
+    with pytest.raises(TypeError, match="minimum"):
+        fill(template, {"label": "c", "value": "60 s", "note": ""})
+    with pytest.raises(TypeError, match="extra"):
+        fill(template, {"label": "c", "value": "60 s", "note": "", "minimum": "m", "extra": 1})
+    with pytest.raises(ValueError, match="named"):
+        fill("{} s", {})
+
+
+def test_a_rule_takes_its_code_and_name_from_the_index() -> None:
+    module = RULES[0].module
+    rule = type("Indexed", (Rule,), {"__module__": module})
+    assert (rule.code, rule.name, rule.explicit_only) == (RULES[0].code, RULES[0].name, RULES[0].explicit_only)
+    with pytest.raises(TypeError, match="the rule index holds them"):
+        type("Restated", (Rule,), {"__module__": module, "code": "LL999"})
+    with pytest.raises(TypeError, match="not in the rule index"):
+        type("Unindexed", (Rule,), {"__module__": "lunalint.rules.ll999_unknown"})
 
 
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda rule: rule.code)
@@ -79,9 +122,13 @@ def test_selection_follows_ruff() -> None:
 
 
 def test_the_static_index_matches_the_rule_modules() -> None:
-    """``RULES`` (read without importing any rule) must describe exactly the rule classes."""
+    """``RULES`` (read without importing any rule) names every rule module; each module's one rule
+    class takes its code, name and explicit mode from it, and its docstring starts with them."""
     modules = sorted(path.stem for path in (Path(__file__).parents[1] / "lint/lunalint/rules").glob("ll*.py"))
     assert modules == sorted(info.module.rsplit(".", 1)[1] for info in RULES)
     assert [(r.code, r.name, r.explicit_only, r.__module__) for r in all_rules()] == [
         (info.code, info.name, info.explicit_only, info.module) for info in RULES]
     assert [info.code for info in RULES] == sorted(info.code for info in RULES)
+    for rule in all_rules():
+        module_doc = sys.modules[rule.__module__].__doc__ or ""
+        assert module_doc.startswith(f"{rule.code} {rule.name}: "), module_doc

@@ -71,11 +71,6 @@ class Setting:
             return "no limit"
         return self.raw or self.state.value
 
-    def describe(self) -> str:
-        """``60 s``, ``60 s (environment default of X)``, ``None`` ...: the value and its note."""
-        text = self.value_text()
-        return f"{text} ({self.note})" if self.note else text
-
 
 def fmt_seconds(seconds: float) -> str:
     if math.isinf(seconds):

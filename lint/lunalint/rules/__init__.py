@@ -1,8 +1,8 @@
 """The rule registry and rule selection (``select``/``ignore`` by code, prefix or name).
 
 ``RULES`` indexes every rule by code, name and explicit mode without importing it, so that a run
-answered from the cache (and configuration checking) never imports the rule modules; a test keeps
-the index equal to the rule classes. A rule's module is ``ll<number>_<name with underscores>``.
+answered from the cache (and configuration checking) never imports the rule modules; the rule
+classes take these from it (``rules.base``). A rule's module is ``ll<number>_<name with underscores>``.
 """
 
 from __future__ import annotations

@@ -1,20 +1,34 @@
-"""What a rule is: a code, a name, a family, a docstring, examples, and a check of one ClientSpec."""
+"""What a rule is: a family, a docstring, examples, message templates, and a check of one ClientSpec.
+
+A rule's code, name and explicit mode are written once, in the index of ``lunalint.rules``: the
+index must be readable without importing any rule (a run answered from the cache and configuration
+checking import none), so the rule class takes them from it, by its module's name.
+
+A rule's messages are data (Ruff's ``Violation::message``, flake8-bugbear's error codes): a
+template with named fields, filled by ``Rule.report`` from values. The ``{note}`` field is
+optional context: ``" (environment default of X)"``, or nothing when the note is empty.
+"""
 
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import string
+from collections.abc import Iterator, Mapping
+from dataclasses import KW_ONLY, dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from lunalint.report import Check
-from lunalint.spec import Anchor, State
+from lunalint.rules import RULES
+from lunalint.spec import Anchor
 
 if TYPE_CHECKING:
     from lunalint.config import Policy
-    from lunalint.spec import ClientSpec, Setting
+    from lunalint.spec import ClientSpec
 
-__all__ = ["Finding", "Invalid", "Rule", "Valid", "left_to_default"]
+__all__ = ["Finding", "Invalid", "Rule", "Valid", "fill", "template_fields"]
+
+_INDEX = {info.module: info for info in RULES}
 
 
 @dataclass(frozen=True)
@@ -35,35 +49,76 @@ class Valid:
 
 @dataclass(frozen=True)
 class Invalid:
-    """Code the rule must report; ``message`` is a substring the message must contain."""
+    """Code the rule must report (run as a test): ``message`` is a substring of the message, ``at``
+    the ``line:column`` it is reported at (1-based, as in the output): the most specific node."""
 
     code: str
     message: str = ""
     options: dict[str, Any] = field(default_factory=dict)
+    _: KW_ONLY
+    at: str
 
 
-def left_to_default(label: str, what: str, setting: Setting | None) -> Iterator[Finding]:
-    """The explicit-mode finding for a setting the code leaves to the library default."""
-    if setting is not None and setting.is_default and setting.state is not State.UNKNOWN:
-        yield Finding(setting.anchor, f"{label} {what} is left to the {setting.note or 'library default'} "
-                                    f"({setting.value_text()}); set it explicitly")
+@lru_cache(maxsize=None)
+def template_fields(template: str) -> frozenset[str]:
+    """The named fields of a message template; positional (``{}``, ``{0}``) fields are refused."""
+    names = frozenset(name for _, name, _, _ in string.Formatter().parse(template) if name is not None)
+    if not all(name.isidentifier() for name in names):
+        raise ValueError(f"message template fields must be named: {template!r}")
+    return names
+
+
+def fill(template: str, fields: Mapping[str, object]) -> str:
+    """The template with its fields filled: exactly its fields, no more, no fewer."""
+    expected = template_fields(template)
+    if fields.keys() != expected:
+        raise TypeError(f"message template wants {sorted(expected)}, got {sorted(fields)}: {template!r}")
+    values = dict(fields)
+    if values.get("note"):
+        values["note"] = f" ({values['note']})"
+    return template.format_map(values)
 
 
 class Rule:
     """Base class of every rule. Subclasses set the class attributes and implement ``check``."""
 
+    # From the index in ``lunalint.rules``, by module name (see the module docstring).
     code: ClassVar[str]
     name: ClassVar[str]
-    check_family: ClassVar[Check]
-    summary: ClassVar[str]
     # Reported only with ``require-explicit = true`` (or when selected by its exact code or name).
     explicit_only: ClassVar[bool] = False
+    check_family: ClassVar[Check]
+    summary: ClassVar[str]
+    # The message template; ``variants`` words some findings differently, by key.
+    message: ClassVar[str]
+    variants: ClassVar[Mapping[str, str]] = {}
     has_fix: ClassVar[bool] = False
     VALID: ClassVar[tuple[Valid, ...]] = ()
     INVALID: ClassVar[tuple[Invalid, ...]] = ()
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        info = _INDEX.get(cls.__module__)
+        if info is None:
+            if cls.__module__.startswith("lunalint.rules.ll"):
+                raise TypeError(f"{cls.__module__} is not in the rule index of lunalint.rules")
+            return
+        written = {"code", "name", "explicit_only"} & vars(cls).keys()
+        if written:
+            raise TypeError(f"{cls.__qualname__} sets {', '.join(sorted(written))}: the rule index holds them")
+        cls.code, cls.name, cls.explicit_only = info.code, info.name, info.explicit_only
+
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         raise NotImplementedError
+
+    def report(self, anchor: Anchor, *, variant: str = "", **fields: object) -> Finding:
+        """A finding at ``anchor``: the message template (or its ``variant``) filled with ``fields``."""
+        return Finding(anchor, fill(self.variants[variant] if variant else self.message, fields))
+
+    @classmethod
+    def templates(cls) -> tuple[str, ...]:
+        """Every message template of the rule: the message, then its variants."""
+        return (cls.message, *cls.variants.values())
 
     @classmethod
     def documentation(cls) -> str:

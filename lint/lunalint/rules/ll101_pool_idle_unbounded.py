@@ -52,10 +52,10 @@ class PoolIdleUnbounded(Rule):
     - [AWS Network Firewall: TCP idle timeout](https://docs.aws.amazon.com/network-firewall/latest/developerguide/stateful-rule-groups-idle-timeout.html)
     """
 
-    code = "LL101"
-    name = "pool-idle-unbounded"
     check_family = Check.POOL_IDLE
     summary = "Idle pooled connections never expire"
+    message = ("{label} pool idle expiry is unbounded{note}: idle connections never expire, so one a load "
+               "balancer or NAT has dropped is reused and hangs")
 
     VALID = (
         Valid("import aiohttp\naiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True))"),
@@ -65,17 +65,16 @@ class PoolIdleUnbounded(Rule):
     )
     INVALID = (
         Invalid("import aiohttp\naiohttp.ClientSession(connector=aiohttp.TCPConnector(keepalive_timeout=None))",
-                "keepalive_timeout=None"),
-        Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=None))", "never expire"),
-        Invalid("import httpx2 as h\nL = h.Limits(keepalive_expiry=None)\nh.AsyncClient(limits=L)", "httpx2.AsyncClient"),
+                "keepalive_timeout=None", at="2:54"),
+        Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=None))", "never expire", at="2:34"),
+        Invalid("import httpx2 as h\nL = h.Limits(keepalive_expiry=None)\nh.AsyncClient(limits=L)",
+                "httpx2.AsyncClient", at="3:22"),
         Invalid("from httpx import HTTPTransport, Limits, Client\n"
-                "Client(transport=HTTPTransport(limits=Limits(keepalive_expiry=float('inf'))))", "never expire"),
+                "Client(transport=HTTPTransport(limits=Limits(keepalive_expiry=float('inf'))))", "never expire",
+                at="2:46"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         setting = spec.pool_idle
         if spec.pooled and setting is not None and setting.state is State.DISABLED:
-            detail = f" ({setting.note})" if setting.note else ""
-            yield Finding(setting.anchor,
-                          f"{spec.label} pool idle expiry is unbounded{detail}: idle connections never "
-                          "expire, so one a load balancer or NAT has dropped is reused and hangs")
+            yield self.report(setting.anchor, label=spec.label, note=setting.note)

@@ -49,10 +49,10 @@ class PoolIdleTooLong(Rule):
     - [httpx: Resource limits](https://www.python-httpx.org/advanced/resource-limits/)
     """
 
-    code = "LL102"
-    name = "pool-idle-too-long"
     check_family = Check.POOL_IDLE
     summary = "Pool idle expiry is longer than the maximum"
+    message = ("{label} pool idle expiry {value}{note} exceeds the maximum of {maximum}: connections idle that "
+               "long may already be dropped by a load balancer or NAT and hang when reused")
 
     VALID = (
         Valid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=90))"),
@@ -61,12 +61,12 @@ class PoolIdleTooLong(Rule):
     )
     INVALID = (
         Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=300))",
-                "pool idle expiry 300 s exceeds the maximum of 90 s"),
+                "pool idle expiry 300 s exceeds the maximum of 90 s", at="2:34"),
         Invalid("import httpx as hx\nEXPIRY = 5 * 60\nhx.AsyncClient(limits=hx.Limits(keepalive_expiry=EXPIRY))",
-                "300 s"),
+                "300 s", at="3:33"),
         Invalid("import os, httpx\n"
                 "httpx.Client(limits=httpx.Limits(keepalive_expiry=float(os.getenv('EXPIRY', '120'))))",
-                "environment default of EXPIRY"),
+                "environment default of EXPIRY", at="2:34"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
@@ -74,7 +74,5 @@ class PoolIdleTooLong(Rule):
         if not spec.pooled or setting is None or not setting.finite or setting.seconds is None:
             return
         if setting.seconds > policy.max_pool_idle_timeout:
-            yield Finding(setting.anchor,
-                          f"{spec.label} pool idle expiry {setting.describe()} exceeds the maximum of "
-                          f"{fmt_seconds(policy.max_pool_idle_timeout)}: connections idle that long may "
-                          "already be dropped by a load balancer or NAT and hang when reused")
+            yield self.report(setting.anchor, label=spec.label, value=fmt_seconds(setting.seconds), note=setting.note,
+                              maximum=fmt_seconds(policy.max_pool_idle_timeout))

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lunalint.report import Check
-from lunalint.rules.base import Finding, Invalid, Rule, Valid, left_to_default
+from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.rules.helpers import default_source, left_to_default
 
 if TYPE_CHECKING:
     from lunalint.config import Policy
@@ -47,22 +48,23 @@ class PoolIdleImplicit(Rule):
     - [httpx: Resource limits](https://www.python-httpx.org/advanced/resource-limits/)
     """
 
-    code = "LL103"
-    name = "pool-idle-implicit"
     check_family = Check.POOL_IDLE
     summary = "Pool idle expiry is left to the library default (explicit mode)"
-    explicit_only = True
+    message = "{label} pool idle expiry is left to the {source} ({value}); set it explicitly"
 
     VALID = (
         Valid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=30))", {"require_explicit": True}),
         Valid("import httpx\nhttpx.get('https://example.com', timeout=10)", {"require_explicit": True}),
     )
     INVALID = (
-        Invalid("import httpx\nhttpx.Client()", "left to the httpx default (5 s)", {"require_explicit": True}),
+        Invalid("import httpx\nhttpx.Client()", "left to the httpx default (5 s)", {"require_explicit": True},
+                at="2:1"),
         Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(max_connections=10))", "Limits() default",
-                {"require_explicit": True}),
+                {"require_explicit": True}, at="2:21"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
-        if spec.pooled:
-            yield from left_to_default(spec.label, "pool idle expiry", spec.pool_idle)
+        setting = left_to_default(spec.pool_idle) if spec.pooled else None
+        if setting is not None:
+            yield self.report(setting.anchor, label=spec.label, source=default_source(setting),
+                              value=setting.value_text())

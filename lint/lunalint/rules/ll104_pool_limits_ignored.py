@@ -53,10 +53,9 @@ class PoolLimitsIgnored(Rule):
     - [httpx source: `Client.__init__` uses `limits` only to build its default transport](https://github.com/encode/httpx/blob/master/httpx/_client.py)
     """
 
-    code = "LL104"
-    name = "pool-limits-ignored"
     check_family = Check.POOL_IDLE
     summary = "Pool limits are ignored because a transport is passed"
+    message = "{label}: {argument}= is ignored because {reason}"
 
     VALID = (
         Valid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=30))"),
@@ -64,11 +63,11 @@ class PoolLimitsIgnored(Rule):
     )
     INVALID = (
         Invalid("import httpx\nhttpx.Client(transport=httpx.HTTPTransport(), limits=httpx.Limits(keepalive_expiry=30))",
-                "limits= is ignored"),
+                "limits= is ignored", at="2:47"),
         Invalid("import httpx2\nkw = {'transport': httpx2.AsyncHTTPTransport(), 'limits': httpx2.Limits()}\n"
-                "httpx2.AsyncClient(**kw)", "limits= is ignored"),
+                "httpx2.AsyncClient(**kw)", "limits= is ignored", at="3:20"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         for ignored in spec.ignored:
-            yield Finding(ignored.anchor, f"{spec.label}: {ignored.argument}= is ignored because {ignored.reason}")
+            yield self.report(ignored.anchor, label=spec.label, argument=ignored.argument, reason=ignored.reason)

@@ -66,10 +66,10 @@ class TcpKeepaliveMissing(Rule):
     - [tcp(7): TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT](https://man7.org/linux/man-pages/man7/tcp.7.html)
     """
 
-    code = "LL201"
-    name = "tcp-keepalive-missing"
     check_family = Check.TCP_KEEPALIVE
     summary = "Pooled connections have no TCP keepalive"
+    message = ("{label} has no TCP keepalive{note}: a connection silently dropped by a NAT or load balancer "
+               "hangs until the read timeout")
 
     VALID = (
         Valid("import anthropic\nanthropic.Anthropic()"),
@@ -84,22 +84,20 @@ class TcpKeepaliveMissing(Rule):
         Valid("import httpx\ndef make(t):\n    return httpx.Client(transport=t)"),
     )
     INVALID = (
-        Invalid("import openai\nopenai.OpenAI()", "the openai SDK's default client sets no socket options"),
+        Invalid("import openai\nopenai.OpenAI()", "the openai SDK's default client sets no socket options", at="2:1"),
         Invalid("import anthropic, httpx2\nanthropic.Anthropic(http_client=httpx2.Client())",
-                "drops anthropic's default TCP keepalive"),
-        Invalid("import requests\nrequests.Session()", "urllib3 pools cannot expire idle connections"),
-        Invalid("import aiohttp\naiohttp.ClientSession()", "without TCPConnector(socket_factory=...)"),
-        Invalid("import httpx\nhttpx.Client()", "has no TCP keepalive"),
+                "drops anthropic's default TCP keepalive", at="2:33"),
+        Invalid("import requests\nrequests.Session()", "urllib3 pools cannot expire idle connections", at="2:1"),
+        Invalid("import aiohttp\naiohttp.ClientSession()", "without TCPConnector(socket_factory=...)", at="2:1"),
+        Invalid("import httpx\nhttpx.Client()", "has no TCP keepalive", at="2:1"),
         Invalid("import httpx\nhttpx.AsyncClient(transport=httpx.AsyncHTTPTransport(retries=2))",
-                "without socket_options"),
+                "without socket_options", at="2:29"),
         Invalid("import httpx, socket\nOPTS = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]\n"
-                "httpx.Client(transport=httpx.HTTPTransport(socket_options=OPTS))", "do not include SO_KEEPALIVE"),
+                "httpx.Client(transport=httpx.HTTPTransport(socket_options=OPTS))", "do not include SO_KEEPALIVE",
+                at="3:59"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         keepalive = spec.keepalive
         if spec.pooled and keepalive is not None and keepalive.state is KeepaliveState.OFF:
-            detail = f" ({keepalive.note})" if keepalive.note else ""
-            yield Finding(keepalive.anchor,
-                          f"{spec.label} has no TCP keepalive{detail}: a connection silently dropped by a "
-                          "NAT or load balancer hangs until the read timeout")
+            yield self.report(keepalive.anchor, label=spec.label, note=keepalive.note)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
-from lunalint.spec import KeepaliveState
+from lunalint.spec import KeepaliveState, fmt_seconds
 
 if TYPE_CHECKING:
     from lunalint.config import Policy
@@ -56,10 +56,10 @@ class TcpKeepaliveIdleMissing(Rule):
     - [tcp(7): tcp_keepalive_time](https://man7.org/linux/man-pages/man7/tcp.7.html)
     """
 
-    code = "LL202"
-    name = "tcp-keepalive-idle-missing"
     check_family = Check.TCP_KEEPALIVE
     summary = "SO_KEEPALIVE without an idle time waits the 2-hour kernel default"
+    message = ("{label} sets SO_KEEPALIVE without an idle time (TCP_KEEPIDLE, or TCP_KEEPALIVE on macOS): "
+               "the first probe waits for the kernel default of {idle}")
 
     VALID = (
         Valid("import httpx, socket\nopts = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]\n"
@@ -70,16 +70,13 @@ class TcpKeepaliveIdleMissing(Rule):
     )
     INVALID = (
         Invalid("import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options="
-                "[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]))", "kernel default of 7200 s"),
+                "[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]))", "kernel default of 7200 s", at="2:59"),
         Invalid("import httpx2\nfrom socket import SOL_SOCKET, SO_KEEPALIVE\n"
                 "t = httpx2.HTTPTransport(socket_options=[(SOL_SOCKET, SO_KEEPALIVE, True)])\n"
-                "httpx2.Client(transport=t)", "without an idle time"),
+                "httpx2.Client(transport=t)", "without an idle time", at="4:25"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         keepalive = spec.keepalive
         if spec.pooled and keepalive is not None and keepalive.state is KeepaliveState.ON and keepalive.idle is None:
-            yield Finding(keepalive.anchor,
-                          f"{spec.label} sets SO_KEEPALIVE without an idle time (TCP_KEEPIDLE, or "
-                          f"TCP_KEEPALIVE on macOS): the first probe waits for the kernel default of "
-                          f"{KERNEL_DEFAULT_IDLE} s")
+            yield self.report(keepalive.anchor, label=spec.label, idle=fmt_seconds(KERNEL_DEFAULT_IDLE))

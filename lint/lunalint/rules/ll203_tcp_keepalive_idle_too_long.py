@@ -49,10 +49,11 @@ class TcpKeepaliveIdleTooLong(Rule):
     - [tcp(7): TCP_KEEPIDLE](https://man7.org/linux/man-pages/man7/tcp.7.html)
     """
 
-    code = "LL203"
-    name = "tcp-keepalive-idle-too-long"
     check_family = Check.TCP_KEEPALIVE
     summary = "TCP keepalive idle time is longer than the maximum"
+    message = ("{label} TCP keepalive idle time {value} exceeds the maximum of {maximum}: NATs and load "
+               "balancers may drop the flow before the first probe")
+    variants = {"unbounded": "{label} TCP keepalive idle time is unbounded: no probe is ever sent"}
 
     VALID = (
         Valid("import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options="
@@ -64,11 +65,14 @@ class TcpKeepaliveIdleTooLong(Rule):
     INVALID = (
         Invalid("import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options="
                 "[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1), (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 300)]))",
-                "TCP keepalive idle time 300 s exceeds the maximum of 60 s"),
+                "TCP keepalive idle time 300 s exceeds the maximum of 60 s", at="2:106"),
         Invalid("import httpx, socket\nIDLE = getattr(socket, 'TCP_KEEPIDLE', 4)\n"
                 "httpx.Client(transport=httpx.HTTPTransport(socket_options="
                 "[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1), (socket.IPPROTO_TCP, IDLE, 2 * 60 * 60)]))",
-                "7200 s"),
+                "7200 s", at="3:106"),
+        Invalid("import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options="
+                "[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1), (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, None)]))",
+                "idle time is unbounded", at="2:106"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
@@ -79,9 +83,7 @@ class TcpKeepaliveIdleTooLong(Rule):
         if idle is None:
             return
         if idle.finite and idle.seconds is not None and idle.seconds > policy.max_keepalive_idle:
-            yield Finding(idle.anchor,
-                          f"{spec.label} TCP keepalive idle time {fmt_seconds(idle.seconds)} exceeds the maximum "
-                          f"of {fmt_seconds(policy.max_keepalive_idle)}: NATs and load balancers may drop "
-                          "the flow before the first probe")
+            yield self.report(idle.anchor, label=spec.label, value=fmt_seconds(idle.seconds),
+                              maximum=fmt_seconds(policy.max_keepalive_idle))
         elif idle.state is State.DISABLED:
-            yield Finding(idle.anchor, f"{spec.label} TCP keepalive idle time is unbounded: no probe is ever sent")
+            yield self.report(idle.anchor, variant="unbounded", label=spec.label)

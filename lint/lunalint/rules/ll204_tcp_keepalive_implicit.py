@@ -58,11 +58,9 @@ class TcpKeepaliveImplicit(Rule):
     - [anthropic-sdk-python: default socket options](https://github.com/anthropics/anthropic-sdk-python/blob/main/src/anthropic/_base_client.py)
     """
 
-    code = "LL204"
-    name = "tcp-keepalive-implicit"
     check_family = Check.TCP_KEEPALIVE
     summary = "TCP keepalive is left to the library default (explicit mode)"
-    explicit_only = True
+    message = "{label} relies on the library's default TCP keepalive{note}; set socket options explicitly"
 
     VALID = (
         Valid("import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options="
@@ -72,18 +70,16 @@ class TcpKeepaliveImplicit(Rule):
     )
     INVALID = (
         Invalid("import anthropic\nanthropic.Anthropic()", "anthropic's default client sets SO_KEEPALIVE",
-                {"require_explicit": True}),
+                {"require_explicit": True}, at="2:1"),
         Invalid("from anthropic import AsyncAnthropicVertex as V\nV(region='us-east5')", "TCP_KEEPIDLE 60 s",
-                {"require_explicit": True}),
+                {"require_explicit": True}, at="2:1"),
         Invalid("import anthropic, httpx2\nanthropic.Anthropic(http_client=anthropic.DefaultHttpxClient("
                 "timeout=httpx2.Timeout(600, connect=5)))", "relies on the library's default TCP keepalive",
-                {"require_explicit": True}),
+                {"require_explicit": True}, at="2:33"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         keepalive = spec.keepalive
         if (spec.pooled and keepalive is not None and keepalive.state is KeepaliveState.ON
                 and not keepalive.explicit):
-            note = f" ({keepalive.note})" if keepalive.note else ""
-            yield Finding(keepalive.anchor, f"{spec.label} relies on the library's default TCP keepalive{note}; "
-                                          "set socket options explicitly")
+            yield self.report(keepalive.anchor, label=spec.label, note=keepalive.note)

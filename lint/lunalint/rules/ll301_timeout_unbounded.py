@@ -50,10 +50,9 @@ class TimeoutUnbounded(Rule):
     - [requests: Timeouts](https://requests.readthedocs.io/en/latest/user/advanced/#timeouts)
     """
 
-    code = "LL301"
-    name = "timeout-unbounded"
     check_family = Check.TIMEOUT
     summary = "No read timeout and no deadline: a stalled response hangs forever"
+    message = "{label} {what}{note}: a stalled response hangs forever"
 
     VALID = (
         Valid("import openai\nopenai.OpenAI()"),
@@ -63,23 +62,23 @@ class TimeoutUnbounded(Rule):
         Valid("import httpx\nhttpx.Client(timeout=get_timeout())"),
     )
     INVALID = (
-        Invalid("import openai\nopenai.OpenAI(timeout=None)", "timeout=None removes every openai timeout"),
+        Invalid("import openai\nopenai.OpenAI(timeout=None)", "timeout=None removes every openai timeout", at="2:15"),
         Invalid("import anthropic\nc = anthropic.Anthropic()\n"
                 "c.messages.create(model='m', max_tokens=1, messages=[], timeout=None)",
-                "Anthropic.messages.create()"),
-        Invalid("import requests\nrequests.get('https://example.com')", "requests waits forever"),
+                "Anthropic.messages.create()", at="3:57"),
+        Invalid("import requests\nrequests.get('https://example.com')", "requests waits forever", at="2:1"),
         Invalid("import requests\nwith requests.Session() as s:\n    s.post('https://example.com')",
-                "requests.Session has no timeout setting"),
-        Invalid("import requests\ns = requests.Session()\ns.timeout = 30", "session.timeout = 30 is ignored"),
+                "requests.Session has no timeout setting", at="3:5"),
+        Invalid("import requests\ns = requests.Session()\ns.timeout = 30", "session.timeout = 30 is ignored", at="3:1"),
         Invalid("import aiohttp\nasync def f():\n    async with aiohttp.ClientSession() as s:\n"
-                "        await s.get('u', timeout=None)", "disables every timeout"),
+                "        await s.get('u', timeout=None)", "disables every timeout", at="4:26"),
         Invalid("import aiohttp\naiohttp.ClientSession(timeout=aiohttp.ClientTimeout(sock_connect=5))",
-                "ClientTimeout() leaves sock_read unset"),
-        Invalid("import httpx\nhttpx.AsyncClient(timeout=None)", "read timeout is disabled"),
-        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(None, connect=5))", "hangs forever"),
-        Invalid("import httpx\nhttpx.stream('GET', 'https://example.com', timeout=None)", "httpx.stream()"),
+                "ClientTimeout() leaves sock_read unset", at="2:31"),
+        Invalid("import httpx\nhttpx.AsyncClient(timeout=None)", "read timeout is disabled", at="2:19"),
+        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(None, connect=5))", "hangs forever", at="2:36"),
+        Invalid("import httpx\nhttpx.stream('GET', 'https://example.com', timeout=None)", "httpx.stream()", at="2:44"),
         Invalid("import httpx\nwith httpx.Client(timeout=httpx.Timeout(600, connect=5)) as c:\n"
-                "    c.get('https://example.com', timeout=None)", "Client.get()"),
+                "    c.get('https://example.com', timeout=None)", "Client.get()", at="3:34"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
@@ -92,9 +91,7 @@ class TimeoutUnbounded(Rule):
             setting = read if read is not None else total
             assert setting is not None
             notes = dict.fromkeys(s.note for s in (read, total) if s is not None and s.note)
-            note = f" ({'; '.join(notes)})" if notes else ""
             what = "read timeout is disabled" if read is not None else "timeout is disabled"
             if total is not None and read is not None:
                 what = "read timeout and total timeout are disabled"
-            yield Finding(setting.anchor,
-                          f"{spec.label} {what}{note}: a stalled response hangs forever")
+            yield self.report(setting.anchor, label=spec.label, what=what, note="; ".join(notes))

@@ -7,34 +7,12 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
-from lunalint.spec import Setting, fmt_seconds
+from lunalint.rules.helpers import short_timeouts
+from lunalint.spec import fmt_seconds
 
 if TYPE_CHECKING:
     from lunalint.config import Policy
     from lunalint.spec import ClientSpec
-
-
-def short_timeouts(spec: ClientSpec, policy: Policy, *, explicit: bool) -> Iterator[Finding]:
-    """Findings for a read timeout or total deadline below the streaming minimum."""
-    minimum = fmt_seconds(policy.streaming_min_timeout)
-    parts: tuple[tuple[str, Setting | None, str], ...] = (
-        ("read timeout", spec.read_timeout,
-         "a pause longer than that between two chunks (extended thinking, a slow first token) ends the request"),
-        ("total timeout", spec.total_timeout,
-         "it is a whole-request deadline that includes the streamed body, so it ends every longer stream"),
-    )
-    for label, setting, consequence in parts:
-        if setting is None or setting.explicit != explicit or not setting.finite or setting.seconds is None:
-            continue
-        if setting.seconds < policy.streaming_min_timeout:
-            value = fmt_seconds(setting.seconds)
-            if explicit:
-                note = f" ({setting.note})" if setting.note else ""
-                text = f"{spec.label} {label} {value}{note} is below the streaming minimum of {minimum}"
-            else:
-                source = setting.note or "library default"
-                text = f"{spec.label} uses the {source} {label} of {value}, below the streaming minimum of {minimum}"
-            yield Finding(setting.anchor, f"{text}: {consequence}")
 
 
 class TimeoutBelowStreamingMinimum(Rule):
@@ -75,10 +53,9 @@ class TimeoutBelowStreamingMinimum(Rule):
     - [Anthropic: Long requests](https://docs.anthropic.com/en/api/errors#long-requests)
     """
 
-    code = "LL302"
-    name = "timeout-below-streaming-minimum"
     check_family = Check.TIMEOUT
     summary = "Timeout is shorter than the streaming minimum and kills long streams"
+    message = "{label} {kind} {value}{note} is below the streaming minimum of {minimum}: {consequence}"
 
     VALID = (
         Valid("import openai, httpx2\nopenai.OpenAI(http_client=httpx2.Client(timeout=5))"),
@@ -88,18 +65,22 @@ class TimeoutBelowStreamingMinimum(Rule):
     )
     INVALID = (
         Invalid("import openai, httpx2\nopenai.OpenAI(http_client=httpx2.Client(timeout=30))",
-                "adopted from http_client"),
-        Invalid("import openai\nc = openai.AsyncOpenAI()\nc.with_options(timeout=60)", "with_options()"),
-        Invalid("import requests\nrequests.post('https://example.com', timeout=(3.05, 27))", "read timeout 27 s"),
+                "adopted from http_client", at="2:41"),
+        Invalid("import openai\nc = openai.AsyncOpenAI()\nc.with_options(timeout=60)", "with_options()", at="3:16"),
+        Invalid("import requests\nrequests.post('https://example.com', timeout=(3.05, 27))", "read timeout 27 s",
+                at="2:53"),
         Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(60))",
-                "read timeout 60 s is below the streaming minimum of 600 s"),
-        Invalid("import httpx\nT = 30\nhttpx.AsyncClient(timeout=T)", "read timeout 30 s"),
-        Invalid("import httpx\nhttpx.Client(timeout=(5, 120))", "read timeout 120 s"),
+                "read timeout 60 s is below the streaming minimum of 600 s", at="2:36"),
+        Invalid("import httpx\nT = 30\nhttpx.AsyncClient(timeout=T)", "read timeout 30 s", at="3:27"),
+        Invalid("import httpx\nhttpx.Client(timeout=(5, 120))", "read timeout 120 s", at="2:26"),
         Invalid("import os, httpx\nhttpx.Client(timeout=float(os.getenv('HTTP_TIMEOUT', '60')))",
-                "environment default of HTTP_TIMEOUT"),
+                "environment default of HTTP_TIMEOUT", at="2:14"),
         Invalid("import httpx\nhttpx.post('https://example.com', timeout=httpx.Timeout(600, read=59.5))",
-                "59.5 s"),
+                "59.5 s", at="2:62"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
-        yield from short_timeouts(spec, policy, explicit=True)
+        for short in short_timeouts(spec, policy, explicit=True):
+            yield self.report(short.setting.anchor, label=spec.label, kind=short.kind, value=fmt_seconds(short.seconds),
+                              note=short.setting.note, minimum=fmt_seconds(policy.streaming_min_timeout),
+                              consequence=short.consequence)

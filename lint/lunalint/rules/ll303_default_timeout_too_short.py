@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
-from lunalint.rules.ll302_timeout_below_streaming_minimum import short_timeouts
+from lunalint.rules.helpers import default_source, short_timeouts
+from lunalint.spec import fmt_seconds
 
 if TYPE_CHECKING:
     from lunalint.config import Policy
@@ -50,10 +51,9 @@ class DefaultTimeoutTooShort(Rule):
     - [aiohttp: ClientTimeout](https://docs.aiohttp.org/en/stable/client_quickstart.html#timeouts)
     """
 
-    code = "LL303"
-    name = "default-timeout-too-short"
     check_family = Check.TIMEOUT
     summary = "The library's default timeout is shorter than the streaming minimum"
+    message = "{label} uses the {source} {kind} of {value}, below the streaming minimum of {minimum}: {consequence}"
 
     VALID = (
         Valid("import aiohttp\naiohttp.ClientSession(timeout=aiohttp.ClientTimeout(sock_read=600, sock_connect=10))"),
@@ -62,12 +62,16 @@ class DefaultTimeoutTooShort(Rule):
         Valid("import httpx\nhttpx.Client(**options)"),
     )
     INVALID = (
-        Invalid("import aiohttp\naiohttp.ClientSession()", "uses the aiohttp default total timeout of 300 s"),
-        Invalid("from aiohttp import ClientSession as S\nS(timeout=None)", "timeout=None selects it"),
-        Invalid("import httpx\nhttpx.Client()", "uses the httpx default read timeout of 5 s"),
-        Invalid("from httpx2 import AsyncClient as AC\nAC(base_url='https://api.example.com')", "httpx2 default"),
-        Invalid("import httpx\nhttpx.get('https://example.com')", "httpx.get()"),
+        Invalid("import aiohttp\naiohttp.ClientSession()", "uses the aiohttp default total timeout of 300 s", at="2:1"),
+        Invalid("from aiohttp import ClientSession as S\nS(timeout=None)", "timeout=None selects it", at="2:3"),
+        Invalid("import httpx\nhttpx.Client()", "uses the httpx default read timeout of 5 s", at="2:1"),
+        Invalid("from httpx2 import AsyncClient as AC\nAC(base_url='https://api.example.com')", "httpx2 default",
+                at="2:1"),
+        Invalid("import httpx\nhttpx.get('https://example.com')", "httpx.get()", at="2:1"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
-        yield from short_timeouts(spec, policy, explicit=False)
+        for short in short_timeouts(spec, policy, explicit=False):
+            yield self.report(short.setting.anchor, label=spec.label, source=default_source(short.setting),
+                              kind=short.kind, value=fmt_seconds(short.seconds),
+                              minimum=fmt_seconds(policy.streaming_min_timeout), consequence=short.consequence)

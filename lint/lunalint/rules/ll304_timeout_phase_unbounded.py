@@ -54,19 +54,18 @@ class TimeoutPhaseUnbounded(Rule):
     - [httpx: Fine tuning the configuration](https://www.python-httpx.org/advanced/timeouts/)
     """
 
-    code = "LL304"
-    name = "timeout-phase-unbounded"
     check_family = Check.TIMEOUT
     summary = "A write or pool-wait timeout is disabled"
+    message = "{label} {phase} timeout is disabled{note}: {consequence}"
 
     VALID = (
         Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=5))"),
         Valid("import httpx\nhttpx.Client(timeout=None)"),  # reported as LL301 instead
     )
     INVALID = (
-        Invalid("import httpx\nhttpx.Client(timeout=(5, 600))", "write timeout is disabled"),
+        Invalid("import httpx\nhttpx.Client(timeout=(5, 600))", "write timeout is disabled", at="2:23"),
         Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=5, pool=None))",
-                "waiting for a free connection"),
+                "waiting for a free connection", at="2:52"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
@@ -75,6 +74,5 @@ class TimeoutPhaseUnbounded(Rule):
             return  # no read limit at all is LL301's finding
         for phase, setting in spec.other_timeouts:
             if setting.state is State.DISABLED:
-                note = f" ({setting.note})" if setting.note else ""
-                consequence = CONSEQUENCES.get(phase, "that phase can hang forever")
-                yield Finding(setting.anchor, f"{spec.label} {phase} timeout is disabled{note}: {consequence}")
+                yield self.report(setting.anchor, label=spec.label, phase=phase, note=setting.note,
+                                  consequence=CONSEQUENCES.get(phase, "that phase can hang forever"))

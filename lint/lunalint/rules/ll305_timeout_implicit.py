@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lunalint.report import Check
-from lunalint.rules.base import Finding, Invalid, Rule, Valid, left_to_default
+from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.rules.helpers import default_source, left_to_default
 
 if TYPE_CHECKING:
     from lunalint.config import Policy
@@ -48,11 +49,9 @@ class TimeoutImplicit(Rule):
     - [httpx: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
     """
 
-    code = "LL305"
-    name = "timeout-implicit"
     check_family = Check.TIMEOUT
     summary = "The timeout is left to the library default (explicit mode)"
-    explicit_only = True
+    message = "{label} timeout is left to the {source} ({value}); set it explicitly"
 
     VALID = (
         Valid("import httpx\nhttpx.get('https://example.com', timeout=httpx.Timeout(600, connect=10))",
@@ -60,8 +59,11 @@ class TimeoutImplicit(Rule):
     )
     INVALID = (
         Invalid("import httpx\nhttpx.get('https://example.com')", "timeout is left to the httpx default",
-                {"require_explicit": True}),
+                {"require_explicit": True}, at="2:1"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
-        yield from left_to_default(spec.label, "timeout", spec.read_timeout or spec.total_timeout)
+        setting = left_to_default(spec.read_timeout or spec.total_timeout)
+        if setting is not None:
+            yield self.report(setting.anchor, label=spec.label, source=default_source(setting),
+                              value=setting.value_text())

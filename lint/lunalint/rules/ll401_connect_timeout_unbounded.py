@@ -51,10 +51,10 @@ class ConnectTimeoutUnbounded(Rule):
     - [tcp(7): tcp_syn_retries](https://man7.org/linux/man-pages/man7/tcp.7.html)
     """
 
-    code = "LL401"
-    name = "connect-timeout-unbounded"
     check_family = Check.CONNECT_TIMEOUT
     summary = "No connect timeout: connecting to an unreachable host hangs"
+    message = ("{label} connect timeout is disabled{note}: connecting to an unreachable host hangs until the "
+               "operating system gives up")
 
     VALID = (
         Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(900, connect=10))"),
@@ -62,16 +62,14 @@ class ConnectTimeoutUnbounded(Rule):
     )
     INVALID = (
         Invalid("import aiohttp\naiohttp.ClientSession(timeout=aiohttp.ClientTimeout(sock_read=600))",
-                "neither sock_connect, connect nor total is set"),
-        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(900, connect=None))", "connect timeout is disabled"),
-        Invalid("import httpx\nhttpx.AsyncClient(**{'timeout': None})", "connect timeout is disabled"),
-        Invalid("import httpx2\nhttpx2.Client(**dict(timeout=httpx2.Timeout(None)))", "httpx2.Client"),
+                "neither sock_connect, connect nor total is set", at="2:31"),
+        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(900, connect=None))", "connect timeout is disabled",
+                at="2:41"),
+        Invalid("import httpx\nhttpx.AsyncClient(**{'timeout': None})", "connect timeout is disabled", at="2:19"),
+        Invalid("import httpx2\nhttpx2.Client(**dict(timeout=httpx2.Timeout(None)))", "httpx2.Client", at="2:45"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         setting = spec.connect_timeout
         if setting is not None and setting.state is State.DISABLED:
-            note = f" ({setting.note})" if setting.note else ""
-            yield Finding(setting.anchor,
-                          f"{spec.label} connect timeout is disabled{note}: connecting to an unreachable host "
-                          "hangs until the operating system gives up")
+            yield self.report(setting.anchor, label=spec.label, note=setting.note)

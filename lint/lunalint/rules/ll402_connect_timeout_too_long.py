@@ -49,10 +49,10 @@ class ConnectTimeoutTooLong(Rule):
     - [httpx: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
     """
 
-    code = "LL402"
-    name = "connect-timeout-too-long"
     check_family = Check.CONNECT_TIMEOUT
     summary = "Connect timeout is longer than the maximum"
+    message = ("{label} connect timeout {value}{note} exceeds the maximum of {maximum}: an unreachable host "
+               "holds the request that long before it can fail over")
 
     VALID = (
         Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=30))"),
@@ -60,10 +60,10 @@ class ConnectTimeoutTooLong(Rule):
     )
     INVALID = (
         Invalid("import httpx\nhttpx.Client(timeout=600)",
-                "connect timeout 600 s (a single timeout value sets every phase, connect included) exceeds"),
+                "connect timeout 600 s (a single timeout value sets every phase, connect included) exceeds", at="2:14"),
         Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=60))",
-                "connect timeout 60 s exceeds the maximum of 30 s"),
-        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600))", "set by the Timeout default"),
+                "connect timeout 60 s exceeds the maximum of 30 s", at="2:41"),
+        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600))", "set by the Timeout default", at="2:36"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
@@ -71,7 +71,5 @@ class ConnectTimeoutTooLong(Rule):
         if setting is None or not setting.finite or setting.seconds is None:
             return
         if setting.seconds > policy.max_connect_timeout:
-            yield Finding(setting.anchor,
-                          f"{spec.label} connect timeout {setting.describe()} exceeds the maximum of "
-                          f"{fmt_seconds(policy.max_connect_timeout)}: an unreachable host holds the request "
-                          "that long before it can fail over")
+            yield self.report(setting.anchor, label=spec.label, value=fmt_seconds(setting.seconds), note=setting.note,
+                              maximum=fmt_seconds(policy.max_connect_timeout))

@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from lunalint.report import Check
-from lunalint.rules.base import Finding, Invalid, Rule, Valid, left_to_default
+from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.rules.helpers import default_source, left_to_default
 
 if TYPE_CHECKING:
     from lunalint.config import Policy
@@ -48,19 +49,20 @@ class ConnectTimeoutImplicit(Rule):
     - [httpx: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
     """
 
-    code = "LL403"
-    name = "connect-timeout-implicit"
     check_family = Check.CONNECT_TIMEOUT
     summary = "The connect timeout is left to the library default (explicit mode)"
-    explicit_only = True
+    message = "{label} connect timeout is left to the {source} ({value}); set it explicitly"
 
     VALID = (
         Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))", {"require_explicit": True}),
     )
     INVALID = (
         Invalid("import httpx\nhttpx.Client()", "connect timeout is left to the httpx default (5 s)",
-                {"require_explicit": True}),
+                {"require_explicit": True}, at="2:1"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
-        yield from left_to_default(spec.label, "connect timeout", spec.connect_timeout)
+        setting = left_to_default(spec.connect_timeout)
+        if setting is not None:
+            yield self.report(setting.anchor, label=spec.label, source=default_source(setting),
+                              value=setting.value_text())

@@ -59,19 +59,18 @@ class InvalidSettingValue(Rule):
     - [httpx: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
     """
 
-    code = "LL901"
-    name = "invalid-setting-value"
     check_family = Check.OTHER
     summary = "A timeout or idle setting is not a sensible number of seconds"
+    message = "{label} {what} {raw} is not a valid number of seconds"
 
     VALID = (
         Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))"),
     )
     INVALID = (
-        Invalid("import httpx\nhttpx.Client(timeout='600')", "'600' is not a valid number of seconds"),
-        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(-1))", "-1"),
-        Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=float('nan')))", "nan"),
-        Invalid("import httpx\nhttpx.Client(timeout=True)", "True"),
+        Invalid("import httpx\nhttpx.Client(timeout='600')", "'600' is not a valid number of seconds", at="2:14"),
+        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(-1))", "-1", at="2:36"),
+        Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=float('nan')))", "nan", at="2:34"),
+        Invalid("import httpx\nhttpx.Client(timeout=True)", "True", at="2:14"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
@@ -79,4 +78,4 @@ class InvalidSettingValue(Rule):
         for label, setting in _settings(spec):
             if setting.state is State.INVALID and id(setting.anchor) not in seen:
                 seen.add(id(setting.anchor))
-                yield Finding(setting.anchor, f"{spec.label} {label} {setting.raw} is not a valid number of seconds")
+                yield self.report(setting.anchor, label=spec.label, what=label, raw=setting.raw)
