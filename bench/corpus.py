@@ -23,7 +23,6 @@ import random
 import shutil
 import subprocess
 import sys
-import sysconfig
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path

@@ -63,3 +63,13 @@ def test_quick_run_end_to_end() -> None:
         assert any(line.startswith("lunalint") and f" {case} " in line for line in out.splitlines()), case
     assert "`lunalint --version` does not import libcst" in out
     assert "4x corpus costs <= 4.4x" in out
+
+
+def test_profile_phases_runs_the_public_stages_on_the_test_corpus() -> None:
+    proc = subprocess.run([sys.executable, str(HERE / "profile_phases.py"), str(HERE.parent / "tests" / "corpus")],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    for stage in ("discover", "prefilter", "parse", "extract", "judge", "place", "report"):
+        assert f"\n{stage}" in proc.stdout, stage
+    findings = int(proc.stdout.split("findings: ", 1)[1].split(",", 1)[0])
+    assert findings > 0

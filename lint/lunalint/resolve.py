@@ -15,7 +15,7 @@ import libcst as cst
 
 from lunalint.scope import ImportOf, ModuleScan, Opaque, Scope, ValueOf
 from lunalint.values import (
-    Bool, Defined, Dict, Missing, NoneValue, Num, Obj, Seq, Str, Symbol, Unknown, Value, describe,
+    Bool, Defined, Dict, Missing, NoneValue, Num, Obj, Seq, Str, Symbol, Unknown, Value,
 )
 
 __all__ = ["Members", "Resolver"]

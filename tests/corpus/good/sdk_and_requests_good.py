@@ -5,7 +5,6 @@ import socket
 import anthropic
 import httpx
 import requests
-from requests.adapters import HTTPAdapter
 
 http_client = httpx.Client(
     timeout=httpx.Timeout(900, connect=10),

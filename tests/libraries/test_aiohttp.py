@@ -1,9 +1,9 @@
-"""aiohttp: each misconfiguration from issue 3, written with the module, an alias and from-imports."""
+"""aiohttp: each misconfiguration, written with the module, an alias and from-imports."""
 
 from __future__ import annotations
 
 import pytest
-from helpers import lint
+from support.lint import lint
 
 NAMES = ("ClientSession", "ClientTimeout", "TCPConnector", "request")
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from repo_support import ROOT
-from test_action import ACTION, needs_actionlint, _layout, _run_actionlint
+from support.repo import ROOT
+from support.actionlint import ACTION, layout, needs_actionlint, run_actionlint
 
 from lunalint.config import VALID_KEYS, load_settings
 from lunalint.docs import RULES_END, RULES_START, main as docs_main, rules_markdown, sync_readme
@@ -145,5 +145,5 @@ def test_actions_snippets_use_declared_inputs() -> None:
 @needs_actionlint
 @pytest.mark.parametrize("index", [0, 1], ids=["annotations", "sarif"])
 def test_actions_snippets_pass_actionlint(tmp_path: Path, index: int) -> None:
-    result = _run_actionlint(_layout(tmp_path, _workflows()[index]))
+    result = run_actionlint(layout(tmp_path, _workflows()[index]))
     assert result.returncode == 0, result.stdout + result.stderr

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import lint
+from support.lint import lint
 
 from lunalint.report import Check
 from lunalint.rules import RULES, all_rules, known_selectors, select_rules
@@ -124,7 +124,7 @@ def test_selection_follows_ruff() -> None:
 def test_the_static_index_matches_the_rule_modules() -> None:
     """``RULES`` (read without importing any rule) names every rule module; each module's one rule
     class takes its code, name and explicit mode from it, and its docstring starts with them."""
-    modules = sorted(path.stem for path in (Path(__file__).parents[1] / "lint/lunalint/rules").glob("ll*.py"))
+    modules = sorted(path.stem for path in (Path(__file__).resolve().parents[2] / "lint/lunalint/rules").glob("ll*.py"))
     assert modules == sorted(info.module.rsplit(".", 1)[1] for info in RULES)
     assert [(r.code, r.name, r.explicit_only, r.__module__) for r in all_rules()] == [
         (info.code, info.name, info.explicit_only, info.module) for info in RULES]

@@ -12,7 +12,7 @@ from lunalint.parse import parse
 from lunalint.prefilter import prefilter
 from lunalint.rules import all_rules
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 # Enough filler to make a file large (the prefilter then cuts it from its text before ``ast``).
 FILLER = "".join(f"filler_{index} = {index}\n" for index in range(30_000))
 

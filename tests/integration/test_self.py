@@ -8,7 +8,7 @@ from pathlib import Path
 from lunalint.config import Settings
 from lunalint.engine import check_paths
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_lunalint_checks_its_own_package_clean() -> None:

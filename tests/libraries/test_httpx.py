@@ -1,9 +1,9 @@
-"""httpx and httpx2: each misconfiguration from issue 2, through every way of writing it."""
+"""httpx and httpx2: each misconfiguration, through every way of writing it."""
 
 from __future__ import annotations
 
 import pytest
-from helpers import codes, lint
+from support.lint import codes, lint
 
 KEEPALIVE_OPTIONS = ("[({s}.SOL_SOCKET, {s}.SO_KEEPALIVE, 1), ({s}.IPPROTO_TCP, {s}.TCP_KEEPIDLE, 30), "
                      "({s}.IPPROTO_TCP, {s}.TCP_KEEPINTVL, 10), ({s}.IPPROTO_TCP, {s}.TCP_KEEPCNT, 3)]")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from helpers import lint
+from support.lint import lint
 
 ADAPTER = '''
 class KeepAliveAdapter(HTTPAdapter):

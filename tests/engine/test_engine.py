@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import lint
+from support.lint import lint
 
 from lunalint.config import Settings
 from lunalint.prefilter import prefilter

@@ -10,8 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from corpus_support import CORPUS, finding
-from repo_support import ROOT, git, git_env, init_repo
+from support.corpus import CORPUS, finding
+from support.repo import ROOT, git, git_env, init_repo
 
 HOOK = ROOT / "hooks" / "pre-commit"
 BAD = (CORPUS / "bad" / "httpx_unbounded.py").read_text(encoding="utf-8")  # LL301 on line 7

@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import pytest
-from corpus_support import BAD_FILES, CORPUS, GOOD_FILES, copy_corpus, expected_findings
+from support.corpus import BAD_FILES, CORPUS, GOOD_FILES, copy_corpus, expected_findings
 
 from lunalint import __version__
 from lunalint.config import Settings
@@ -20,7 +20,7 @@ from lunalint.formats.sarif import FINGERPRINT_KEY, sarif_log
 from lunalint.report import Check, FileError, Report, Violation
 from lunalint.rules import all_rules
 
-SARIF_SCHEMA_PATH = Path(__file__).resolve().parents[2] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA_PATH = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
 
 
 @pytest.fixture

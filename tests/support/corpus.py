@@ -6,7 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 BAD_FILES = sorted((CORPUS / "bad").glob("*.py"))
 GOOD_FILES = sorted((CORPUS / "good").glob("*.py"))
 _MARKER = re.compile(r"#\s*expect:\s*(?P<codes>[A-Z]+\d+(?:\s*,\s*[A-Z]+\d+)*)")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from corpus_support import CORPUS
+from support.corpus import CORPUS
 
 from lunalint import __version__
 from lunalint.cli import cli, main

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from corpus_support import CORPUS, finding
-from repo_support import ROOT, git, git_env, init_repo, snapshot_of_this_repo
+from support.corpus import CORPUS, finding
+from support.repo import ROOT, git, git_env, init_repo, snapshot_of_this_repo
 
 BAD = (CORPUS / "bad" / "httpx_unbounded.py").read_text(encoding="utf-8")
 GOOD = (CORPUS / "good" / "httpx_good.py").read_text(encoding="utf-8")

@@ -1,8 +1,0 @@
-"""pytest configuration: make ``tests/helpers.py`` importable."""
-
-from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).parent))
