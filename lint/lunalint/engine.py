@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 
     from lunalint.scope import ModuleScan, Scope
     from lunalint.spec import ClientSpec, Setting
+    from lunalint.suppress import Suppressions
     from lunalint.values import Obj
 
 __all__ = ["FileResult", "check_paths", "check_source", "extract_specs"]
@@ -67,7 +68,8 @@ def check_paths(paths: Sequence[Path], settings: Settings, *, jobs: int | None =
     pending: list[_Job] = []
     results: dict[int, FileResult] = {}
     items = discover(paths, settings.exclude + settings.extend_exclude, settings.root, stat=cache is not None,
-                     known_in=cache.known_in if cache is not None else None)
+                     known_in=cache.known_in if cache is not None else None,
+                     respect_gitignore=settings.respect_gitignore, force_exclude=settings.force_exclude)
     for index, item in enumerate(items):
         if isinstance(item, PathError):
             results[index] = FileResult(errors=[FileError(item.display, item.message, code="E002")])
@@ -168,7 +170,7 @@ def _run_job(position: int, job: _Job, settings: Settings) -> _Done:
     digest = content_digest(data) if job.want_digest else ""
     if job.known_digest is not None and digest == job.known_digest:
         return _Done(position, None, digest, stat, read_ns)
-    if not job.rules or not imports_client_module(data):
+    if not job.rules or not (imports_client_module(data) or "LL902" in job.rules):  # LL902: comments
         return _Done(position, FileResult(), digest, stat, read_ns)
     return _Done(position, check_source(data, job.display, settings, rule_classes(job.rules)), digest, stat, read_ns)
 
@@ -241,6 +243,16 @@ def check_source(source: bytes | str, display: str, settings: Settings | None = 
     if rules is None:
         rules = rule_classes(rule.code for rule in _active_rules(settings))
     data = source.encode("utf-8") if isinstance(source, str) else source
+    from lunalint.suppress import audit  # LL902: suppressions that the other rules did not use
+    suppressions = audit(data, rules)
+    result = _check_source(data, display, settings, rules, suppressions)
+    if suppressions is not None and not result.errors:
+        result.violations = sorted(result.violations + suppressions.unused(display, {r.code for r in rules}))
+    return result
+
+
+def _check_source(data: bytes, display: str, settings: Settings, rules: Sequence[type[Rule]],
+                  suppressions: Suppressions | None) -> FileResult:
     if not rules or not imports_client_module(data):
         return FileResult()
     from lunalint.candidates import TooDeeplyNested, may_construct_client, parse
@@ -253,7 +265,7 @@ def check_source(source: bytes | str, display: str, settings: Settings | None = 
     if not may_construct_client(tree, load().entry_points):
         return FileResult()
     try:
-        return _check_parsed(data, tree, display, settings, rules)
+        return _check_parsed(data, tree, display, settings, rules, suppressions)
     except _UserError as error:
         return FileResult(errors=[FileError(display, str(error), "E001")])
     except RecursionError:
@@ -275,8 +287,9 @@ def _parse(data: bytes) -> cst.Module:
     try:
         return cst.parse_module(data)
     except cst.ParserSyntaxError as error:
-        raise _UserError(f"syntax error at line {error.raw_line}, column {error.raw_column + 1}: "
-                         f"{error.message.splitlines()[0] if error.message else 'invalid syntax'}") from None
+        from lunalint.syntax import describe_syntax_error
+
+        raise _UserError(describe_syntax_error(data, error)) from None
     except (UnicodeDecodeError, LookupError, SyntaxError) as error:
         raise _UserError(f"cannot decode: {str(error).splitlines()[0]}") from None
 
@@ -384,7 +397,7 @@ def _receiver(func: cst.Attribute, scope: Scope, receivers: Receivers,
 
 
 def _check_parsed(data: bytes, tree: ast.Module | None, display: str, settings: Settings,
-                  rules: Sequence[type[Rule]]) -> FileResult:
+                  rules: Sequence[type[Rule]], suppressions: Suppressions | None = None) -> FileResult:
     from lunalint.scope import scan_module
 
     module = _parse(data)
@@ -394,17 +407,17 @@ def _check_parsed(data: bytes, tree: ast.Module | None, display: str, settings: 
                 for finding in rule.check(spec, settings.policy)]
     if not findings:
         return FileResult()
-    return FileResult(violations=_place(findings, module, tree, scan, data, display))
+    return FileResult(violations=_place(findings, module, tree, scan, data, display, suppressions))
 
 
 def _place(findings: list[tuple[Rule, Finding, ClientSpec]], module: cst.Module, tree: ast.Module | None,
-           scan: ModuleScan, data: bytes, display: str) -> list[Violation]:
+           scan: ModuleScan, data: bytes, display: str, suppressions: Suppressions | None = None) -> list[Violation]:
     """Positions, suppression comments and de-duplication, for a file that has findings."""
     from lunalint.suppress import parse_suppressions
 
     positions = _positions(module, tree, scan, [(finding.node, spec.node) for _, finding, spec in findings])
     statement_starts = _statement_index(scan.statements, positions)
-    suppressions = parse_suppressions(data.decode(module.encoding, errors="replace"))
+    suppressions = suppressions or parse_suppressions(data.decode(module.encoding, errors="replace"))
     found: dict[tuple[object, ...], Violation] = {}
     for rule, finding, spec in findings:
         where = positions.get(finding.node) or positions[spec.node]
