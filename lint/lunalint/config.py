@@ -113,6 +113,9 @@ def _table(config: Path) -> dict[str, Any]:
     """The lunalint settings of ``config``: ``[tool.lunalint]`` of a pyproject.toml, else the top level."""
     data = _read_toml(config)
     if config.name != "pyproject.toml":
+        tool = data.get("tool")
+        if set(data) == {"tool"} and isinstance(tool, dict) and isinstance(tool.get("lunalint"), dict):
+            return dict(tool["lunalint"])  # a pyproject-style file under another name
         return data
     tool = data.get("tool")
     if not isinstance(tool, dict) or "lunalint" not in tool:
