@@ -278,14 +278,12 @@ def rules_command(output_format: str) -> None:
 @click.argument("rule")
 def explain_command(rule: str) -> None:
     """Show the documentation of RULE (a code such as LL301, or a name)."""
-    from lunalint.rules import rule_by_selector
+    from lunalint.docs import explain
 
-    found = rule_by_selector(rule)
-    if found is None:
+    try:
+        click.echo(explain(rule), nl=False)
+    except KeyError:
         _fail(f"unknown rule {rule!r}; `lunalint rules` lists them")
-        return
-    click.echo(f"# {found.name} ({found.code})\n\nDerived from the **{found.check_family.value}** check.\n")
-    click.echo(found.documentation())
 
 
 def main(argv: list[str] | None = None) -> int:
