@@ -5,12 +5,16 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from lunalint import __version__
 from lunalint.formats import FORMATS, STATISTICS_FORMATS  # plain data: imports neither libcst nor a renderer
+
+if TYPE_CHECKING:
+    from lunalint.config import Settings
+    from lunalint.report import Report
 
 __all__ = ["main", "run"]
 
@@ -30,32 +34,49 @@ def cli() -> None:
     """lunalint: find HTTP clients that hang on stale pooled connections or kill long streams."""
 
 
-def _codes(value: str | None) -> list[str] | None:
-    if value is None:
+def _codes(values: tuple[str, ...]) -> list[str] | None:
+    """Repeated, comma-separated options as one list (None when the option was not given)."""
+    if not values:
         return None
-    return [part.strip() for part in value.split(",") if part.strip()]
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+_PROFILES = ("default", "high-traffic", "low-latency", "long-running")  # lunalint.profiles.PROFILE_NAMES
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--config", "config_path", type=click.Path(path_type=Path), default=None,
-              help="Use this pyproject.toml instead of the nearest one.")
+              help="Use this configuration file (a pyproject.toml, or a lunalint.toml with top-level keys).")
 @click.option("--isolated", is_flag=True, help="Ignore every configuration file.")
-@click.option("--select", help="Comma-separated rule codes, prefixes or names to enable.")
-@click.option("--extend-select", help="Rules to enable on top of the selection.")
-@click.option("--ignore", help="Comma-separated rule codes, prefixes or names to disable.")
-@click.option("--exclude", help="Comma-separated glob patterns to skip (replaces the configured ones).")
+@click.option("--profile", type=click.Choice(_PROFILES), default=None,
+              help="Policy profile: thresholds from the tuning recommendations; explicit keys still win.")
+@click.option("--select", multiple=True, help="Rule codes, prefixes or names to enable (comma-separated, repeatable).")
+@click.option("--extend-select", multiple=True, help="Rules to enable on top of the selection (repeatable).")
+@click.option("--ignore", multiple=True, help="Rule codes, prefixes or names to disable (repeatable).")
+@click.option("--exclude", multiple=True, help="Glob patterns to skip (replaces the configured ones; repeatable).")
+@click.option("--extend-exclude", multiple=True, help="Glob patterns to skip on top of the configured ones.")
+@click.option("--respect-gitignore/--no-respect-gitignore", default=None,
+              help="Skip files ignored by git (.gitignore, .git/info/exclude, core.excludesFile). Default: on.")
+@click.option("--force-exclude/--no-force-exclude", default=None,
+              help="Apply exclusions to paths named on the command line too (for pre-commit).")
 @click.option("--streaming-min-timeout", type=float, help="Shortest timeout that lets long streams live (s).")
 @click.option("--max-pool-idle-timeout", type=float, help="Longest allowed pool idle expiry (s).")
 @click.option("--max-keepalive-idle", type=float, help="Longest allowed TCP keepalive idle time (s).")
 @click.option("--max-connect-timeout", type=float, help="Longest allowed connect timeout (s).")
 @click.option("--require-explicit/--no-require-explicit", default=None,
               help="Also report settings left to a library default.")
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default="text",
-              show_default=True, help="Output format: text, json, github (Actions annotations) or sarif.")
+@click.option("--format", "--output-format", "output_format", type=click.Choice(FORMATS), default=None,
+              help="full (source and fix hints; the default on a terminal), concise (one line each; "
+                   "the default otherwise; also called text), json, github or sarif.")
+@click.option("--stdin-filename", type=click.Path(path_type=Path), default=None,
+              help="The name of the file read from standard input (PATH `-`): for reports, configuration "
+                   "and per-file ignores.")
 @click.option("--output-file", "-o", type=click.Path(path_type=Path), help="Write the report to this file.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Show counts per rule instead of each finding.")
+@click.option("--show-settings", is_flag=True, help="Show the resolved settings and where each came from, then exit.")
+@click.option("--show-files", is_flag=True, help="Show the files that would be checked, then exit.")
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary line.")
 @click.option("--no-color", is_flag=True,
               help="Never colour the output (colour is used only on a terminal; NO_COLOR and FORCE_COLOR are honoured).")
@@ -65,25 +86,36 @@ def _codes(value: str | None) -> list[str] | None:
 @click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
               help="Result cache directory (default: .lunalint_cache beside the configuration, "
                    "or $LUNALINT_CACHE_DIR).")
-def check(paths: tuple[Path, ...], config_path: Path | None, isolated: bool, select: str | None,
-          extend_select: str | None, ignore: str | None, exclude: str | None,
+def check(paths: tuple[Path, ...], config_path: Path | None, isolated: bool, profile: str | None,
+          select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
+          exclude: tuple[str, ...], extend_exclude: tuple[str, ...], respect_gitignore: bool | None,
+          force_exclude: bool | None,
           streaming_min_timeout: float | None, max_pool_idle_timeout: float | None,
           max_keepalive_idle: float | None, max_connect_timeout: float | None,
-          require_explicit: bool | None, output_format: str, output_file: Path | None, exit_zero: bool,
-          statistics: bool, quiet: bool, no_color: bool, jobs: int | None, no_cache: bool,
-          cache_dir: Path | None) -> None:
-    """Check PATHS (default: the current directory) for HTTP client misconfiguration."""
+          require_explicit: bool | None, output_format: str | None, stdin_filename: Path | None,
+          output_file: Path | None, exit_zero: bool, statistics: bool, show_settings: bool, show_files: bool,
+          quiet: bool, no_color: bool, jobs: int | None, no_cache: bool, cache_dir: Path | None) -> None:
+    """Check PATHS (default: the current directory; `-` reads standard input) for HTTP client misconfiguration."""
     from lunalint.config import ConfigError, find_config, load_settings
-    from lunalint.engine import check_paths
-    from lunalint.formats import render
     from lunalint.rules import known_selectors
 
+    if output_format is None:
+        output_format = "full" if output_file is None and sys.stdout.isatty() else "concise"
     if statistics and output_format not in STATISTICS_FORMATS:
         _fail(f"--statistics works with --format {' or '.join(STATISTICS_FORMATS)}, not {output_format}")
-    targets = list(paths) or [Path(".")]
+    from_stdin = list(paths) == [Path("-")]
+    if Path("-") in paths and not from_stdin:
+        _fail("`-` (standard input) cannot be combined with other paths")
+    if stdin_filename is not None and not from_stdin:
+        _fail("--stdin-filename needs the path `-` (standard input)")
+    if isolated and config_path is not None:
+        _fail("--isolated and --config contradict each other: --isolated ignores every configuration file")
+    targets = [stdin_filename or Path("-")] if from_stdin else (list(paths) or [Path(".")])
     overrides: dict[str, Any] = {}
-    for key, value in (("select", _codes(select)), ("extend-select", _codes(extend_select)),
+    for key, value in (("profile", profile), ("select", _codes(select)), ("extend-select", _codes(extend_select)),
                        ("ignore", _codes(ignore)), ("exclude", _codes(exclude)),
+                       ("extend-exclude", _codes(extend_exclude)),
+                       ("respect-gitignore", respect_gitignore), ("force-exclude", force_exclude),
                        ("streaming-min-timeout", streaming_min_timeout),
                        ("max-pool-idle-timeout", max_pool_idle_timeout),
                        ("max-keepalive-idle", max_keepalive_idle),
@@ -102,14 +134,30 @@ def check(paths: tuple[Path, ...], config_path: Path | None, isolated: bool, sel
     except ConfigError as error:
         _fail(str(error))
         return
-    if no_cache:
+    if show_settings:
+        from lunalint.settings_view import show
+
+        click.echo(show(settings), nl=False)
+        raise SystemExit(EXIT_CLEAN)
+    if show_files:
+        _show_files(targets, settings, from_stdin)
+    if no_cache or from_stdin:
         cache_dir = None
     elif cache_dir is None:
         cache_dir = Path(os.environ.get("LUNALINT_CACHE_DIR") or settings.root / ".lunalint_cache")
-    report = check_paths(targets, settings, jobs=jobs, cache_dir=cache_dir)
-    color = output_format == "text" and output_file is None and _use_color(no_color)
-    text = render(report, output_format, color=color, statistics=statistics)
-    if quiet and output_format == "text":
+    sources: dict[str, str] = {}
+    if from_stdin:
+        report = _check_stdin(stdin_filename, settings, sources)
+    else:
+        from lunalint.engine import check_paths
+
+        report = check_paths(targets, settings, jobs=jobs, cache_dir=cache_dir)
+    from lunalint.formats import render
+
+    color = output_format in ("text", "concise", "full") and output_file is None and _use_color(no_color)
+    text = render(report, output_format, color=color, statistics=statistics, sources=sources,
+                  policy=settings.policy)
+    if quiet and output_format in ("text", "concise", "full"):
         from lunalint.formats.text import SUMMARY_PREFIXES
 
         text = "".join(line + "\n" for line in text.splitlines()
@@ -121,6 +169,49 @@ def check(paths: tuple[Path, ...], config_path: Path | None, isolated: bool, sel
     for file_error in report.errors:
         click.echo(f"lunalint: error: {file_error.path}: {file_error.message}", err=True)
     raise SystemExit(report.exit_code(exit_zero=exit_zero))
+
+
+def _check_stdin(stdin_filename: Path | None, settings: Settings, sources: dict[str, str]) -> Report:
+    """Check standard input as the file ``stdin_filename`` (excluded with ``force-exclude``: nothing)."""
+    from lunalint.discover import DEFAULT_EXCLUDES, _Excludes
+    from lunalint.engine import active_rules, check_source, rules_for_file
+    from lunalint.report import Report
+
+    display = str(stdin_filename) if stdin_filename is not None else "-"
+    data = sys.stdin.buffer.read()
+    report = Report()
+    if stdin_filename is not None and settings.force_exclude:
+        excluded = _Excludes((*DEFAULT_EXCLUDES, *settings.exclude, *settings.extend_exclude), settings.root)
+        if excluded.path(os.path.abspath(stdin_filename)):
+            return report
+    sources[display] = data.decode("utf-8", errors="replace")
+    codes = rules_for_file(os.path.abspath(display), settings, active_rules(settings))
+    result = check_source(data, display, settings, codes)
+    report.files_checked = 1
+    report.violations.extend(result.violations)
+    report.errors.extend(result.errors)
+    report.sort()
+    return report
+
+
+def _show_files(targets: list[Path], settings: Settings, from_stdin: bool) -> NoReturn:
+    from lunalint.discover import PathError, discover
+
+    if from_stdin:
+        click.echo(str(targets[0]))
+        raise SystemExit(EXIT_CLEAN)
+    status = EXIT_CLEAN
+    found: list[str] = []
+    for item in discover(targets, settings.exclude + settings.extend_exclude, settings.root,
+                         respect_gitignore=settings.respect_gitignore, force_exclude=settings.force_exclude):
+        if isinstance(item, PathError):
+            click.echo(f"lunalint: error: {item.display}: {item.message}", err=True)
+            status = EXIT_ERROR
+        else:
+            found.append(item.display)
+    for display in sorted(found):
+        click.echo(display)
+    raise SystemExit(status)
 
 
 def _use_color(no_color: bool) -> bool:
@@ -144,10 +235,14 @@ def _common_parent(paths: list[Path]) -> Path:
 def _write_atomically(path: Path, text: str) -> None:
     temporary = path.with_name(f".{path.name}.lunalint-tmp")
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, path)
     except OSError as error:
-        temporary.unlink(missing_ok=True)
+        try:
+            temporary.unlink(missing_ok=True)
+        except OSError:
+            pass
         _fail(f"{path}: cannot write output: {error.strerror or error}")
 
 
@@ -182,14 +277,12 @@ def rules_command(output_format: str) -> None:
 @click.argument("rule")
 def explain_command(rule: str) -> None:
     """Show the documentation of RULE (a code such as LL301, or a name)."""
-    from lunalint.rules import rule_by_selector
+    from lunalint.docs import explain
 
-    found = rule_by_selector(rule)
-    if found is None:
+    try:
+        click.echo(explain(rule), nl=False)
+    except KeyError:
         _fail(f"unknown rule {rule!r}; `lunalint rules` lists them")
-        return
-    click.echo(f"# {found.name} ({found.code})\n\nDerived from the **{found.check_family.value}** check.\n")
-    click.echo(found.documentation())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -200,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
         click.echo("lunalint: error: aborted", err=True)
         return EXIT_ERROR
     except click.exceptions.ClickException as error:
-        hint = " (see `lunalint --help`)" if isinstance(error, click.UsageError) else ""
+        command = error.ctx.command_path if isinstance(error, click.UsageError) and error.ctx else "lunalint"
+        hint = f" (see `{command} --help`)" if isinstance(error, click.UsageError) else ""
         click.echo(f"lunalint: error: {error.format_message()}{hint}", err=True)
         return EXIT_ERROR
     except SystemExit as exit_:

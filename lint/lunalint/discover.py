@@ -1,8 +1,11 @@
 """Stage 1, discover: which files to check.
 
 In: the paths given, exclude patterns, the project root. Out: ``Discovered`` files (each once, with
-its stat when the cache wants it) and ``PathError``s for paths that do not exist. A directory walk
-picks up the suffixes some frontend reads (``frontend.suffixes``) and skips excluded paths.
+its stat when the cache wants it) and ``PathError``s for paths that do not exist or broken links.
+A directory walk picks up the suffixes some frontend reads (``frontend.suffixes``) and skips
+excluded and (with ``respect_gitignore``) git-ignored entries (``lunalint.gitignore``). Files named
+on the command line are checked even when excluded or git-ignored, unless ``force_exclude`` is set
+(pre-commit names every file it checks).
 """
 
 from __future__ import annotations
@@ -13,9 +16,12 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from lunalint.frontend import suffixes
+
+if TYPE_CHECKING:
+    from lunalint.gitignore import Chain
 
 __all__ = ["DEFAULT_EXCLUDES", "Discovered", "KnownIn", "PathError", "discover"]
 
@@ -60,6 +66,19 @@ class _Excludes:
         parts += [fnmatch.translate(p + "/*") for p in globs if "/" in p]
         self.regex = re.compile("|".join(parts)) if parts else None
 
+    def path(self, absolute: str) -> bool:
+        """Whether ``absolute`` or a directory above it (below the root) is excluded."""
+        if absolute.startswith(self.root + os.sep):
+            parts = absolute[len(self.root) + 1:].split(os.sep)
+            prefix = self.root
+        else:
+            parts, prefix = [os.path.basename(absolute)], os.path.dirname(absolute)
+        for part in parts:
+            prefix = os.path.join(prefix, part)
+            if self(prefix, part):
+                return True
+        return False
+
     def __call__(self, absolute: str, name: str) -> bool:
         if name in self.names:
             return True
@@ -78,7 +97,8 @@ KnownIn = Callable[[str], Callable[[str, os.stat_result], bool]]
 
 
 def discover(paths: Iterable[Path], excludes: Sequence[str], root: Path, *, stat: bool = False,
-             known_in: KnownIn | None = None) -> Iterator[Discovered | PathError]:
+             known_in: KnownIn | None = None, respect_gitignore: bool = True,
+             force_exclude: bool = False) -> Iterator[Discovered | PathError]:
     """Yield the files to check, and errors for paths that do not exist; each file once.
 
     Files named on the command line come first, then each directory's files in path order (a
@@ -91,6 +111,8 @@ def discover(paths: Iterable[Path], excludes: Sequence[str], root: Path, *, stat
     seen: set[str] = set()
     directories: list[Path] = []
     for path in paths:
+        if force_exclude and (path.is_file() or path.is_dir()) and _force_excluded(path, excluded, respect_gitignore):
+            continue
         if path.is_file():
             key = os.path.abspath(path)
             if key not in seen:
@@ -111,7 +133,39 @@ def discover(paths: Iterable[Path], excludes: Sequence[str], root: Path, *, stat
             continue  # already walked, or inside a directory already walked
         inner = frozenset(other for other in walked if _contains(absolute, other))  # walked before: skip
         walked.append(absolute)
-        yield from _walk(directory, excluded, seen, stat, known_in, skip=inner)
+        chain = None
+        if respect_gitignore:
+            from lunalint import gitignore
+
+            chain = gitignore.for_walk(absolute)
+        yield from _walk(directory, excluded, seen, stat, known_in, skip=inner, chain=chain)
+
+
+def _force_excluded(path: Path, excluded: _Excludes, respect_gitignore: bool) -> bool:
+    """``--force-exclude`` for a path named on the command line: excluded, or git-ignored."""
+    absolute = os.path.abspath(path)
+    if excluded.path(absolute):
+        return True
+    if not respect_gitignore:
+        return False
+    from lunalint import gitignore
+
+    directory = absolute if path.is_dir() else os.path.dirname(absolute)
+    chain = gitignore.for_walk(directory)
+    if chain is None:
+        return False
+    if not path.is_dir():
+        chain = gitignore.with_directory(chain, directory)
+    found = gitignore.repository(directory)
+    assert found is not None
+    parts = os.path.relpath(absolute, found[0]).split(os.sep)
+    prefix = found[0]
+    for index, part in enumerate(parts):  # each directory above, then the path itself
+        prefix = os.path.join(prefix, part)
+        last = index == len(parts) - 1
+        if gitignore.ignored(chain, prefix, is_directory=path.is_dir() or not last):
+            return True
+    return False
 
 
 def _contains(parent: str, path: str) -> bool:
@@ -131,25 +185,33 @@ _BY_DESCRIPTOR = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
 
 
 def _walk(top: Path, excluded: _Excludes, seen: set[str], stat: bool, known_in: KnownIn | None, *,
-          skip: frozenset[str]) -> Iterator[Discovered]:
+          skip: frozenset[str], chain: Chain | None = None) -> Iterator[Discovered | PathError]:
     """Files under ``top`` that are neither known (``known_in``) nor under a directory in ``skip``
     (absolute paths), sorted by path.
 
     Like ``os.walk(followlinks=False)``: symbolic links to directories are not entered, other
     entries that are not directories (files, links to files, broken links) are candidates, and
     unreadable directories are skipped. Paths are built as strings from prefixes computed once.
+    ``chain`` holds the git ignore rules that apply at ``top`` (None: git-ignored files are walked).
     """
+    if chain is not None:
+        from lunalint import gitignore
     top_text = os.path.normpath(top)
     absolute_top = os.path.abspath(top_text)
     display_top = _display(Path(top_text))
     found: list[tuple[str, os.stat_result | None]] = []  # (suffix below ``top``, stat); suffixes start with a separator
+    broken: list[str] = []  # suffixes of broken symbolic links
     file_stat: os.stat_result | None = None
     names, by_path = excluded.names, excluded.regex is not None  # the usual case: names only, no path to build
     wanted = suffixes()
+    chains: dict[str, Chain] = {}  # suffix -> the ignore rules of that directory's parent
     pending = [""]
     while pending:
         suffix = pending.pop()
         base = absolute_top + suffix
+        rules: Chain | None = None
+        if chain is not None:
+            rules = gitignore.with_directory(chains.pop(suffix, chain), base)
         try:
             descriptor = os.open(base, os.O_RDONLY | os.O_DIRECTORY) if _BY_DESCRIPTOR else None
         except OSError:
@@ -166,10 +228,17 @@ def _walk(top: Path, excluded: _Excludes, seen: set[str], stat: bool, known_in: 
                     if is_directory:
                         if not (entry.is_symlink() or name in names
                                 or (by_path and excluded(base + os.sep + name, name))
-                                or (skip and base + os.sep + name in skip)):
+                                or (skip and base + os.sep + name in skip)
+                                or (rules and gitignore.ignored(rules, base + os.sep + name, True))):
                             pending.append(suffix + os.sep + name)
+                            if rules is not None:
+                                chains[suffix + os.sep + name] = rules
                     elif name.endswith(wanted) and not (
-                            name in names or (by_path and excluded(base + os.sep + name, name))):
+                            name in names or (by_path and excluded(base + os.sep + name, name))
+                            or (rules and gitignore.ignored(rules, base + os.sep + name, False))):
+                        if entry.is_symlink() and not os.path.exists(base + os.sep + name):
+                            broken.append(suffix + os.sep + name)
+                            continue
                         if stat:
                             try:
                                 file_stat = entry.stat()
@@ -184,6 +253,8 @@ def _walk(top: Path, excluded: _Excludes, seen: set[str], stat: bool, known_in: 
             if descriptor is not None:
                 os.close(descriptor)
     found.sort()
+    for suffix in sorted(broken):
+        yield PathError(suffix[1:] if display_top == "." else display_top + suffix, "broken symbolic link")
     for suffix, file_stat in found:
         absolute = absolute_top + suffix
         if absolute not in seen:

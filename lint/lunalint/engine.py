@@ -24,8 +24,9 @@ from lunalint.report import FileError, FileResult, Report
 from lunalint.rules import RuleInfo, matches, rule_classes, select_rule_infos
 from lunalint.workers import Job, Store, run_jobs
 
-__all__ = ["FileResult", "check_paths", "check_source"]
+__all__ = ["FileResult", "active_rules", "check_paths", "check_source", "rules_for_file"]
 
+UNUSED_SUPPRESSION = "LL902"  # judged on the comments, not on ClientSpecs
 INTERNAL_ERROR_HINT = "this is a bug in lunalint; please report it with the file that triggers it"
 
 
@@ -33,14 +34,15 @@ def check_paths(paths: Sequence[Path], settings: Settings, *, jobs: int | None =
                 cache_dir: Path | None = None) -> Report:
     """Discover, check and collect every file under ``paths`` (``jobs`` worker processes, default
     one per core; results cached under ``cache_dir`` when given)."""
-    rules = _active_rules(settings)
+    rules = active_rules(settings)
     store = Store.open(cache_dir, repr((settings.policy, settings.per_file_ignores, str(settings.root),
                                         [rule.code for rule in rules])))
     report = Report()
     results: dict[int, FileResult] = {}
     pending: list[Job] = []
     found = discover(paths, settings.exclude + settings.extend_exclude, settings.root,
-                     stat=store.stat_walk, known_in=store.known_in)
+                     stat=store.stat_walk, known_in=store.known_in,
+                     respect_gitignore=settings.respect_gitignore, force_exclude=settings.force_exclude)
     for index, item in enumerate(found):
         if isinstance(item, PathError):
             results[index] = FileResult(errors=[FileError(item.display, item.message, code="E002")])
@@ -50,7 +52,7 @@ def check_paths(paths: Sequence[Path], settings: Settings, *, jobs: int | None =
         if answered is not None:
             results[index] = answered
         else:
-            pending.append(store.job(index, item, _rules_for_file(store.key(item), settings, rules)))
+            pending.append(store.job(index, item, rules_for_file(store.key(item), settings, rules)))
     for job, done in zip(pending, run_jobs(pending, settings, jobs, _check_codes)):
         results[job.file_index] = store.settle(job, done, settings, _check_codes)
     report.files_checked += store.answered_in_walk  # unchanged, without findings: never left the walk
@@ -67,7 +69,7 @@ def check_source(source: bytes | str, display: str, settings: Settings | None = 
     """Check one file's contents (``display`` names it and picks its frontend by suffix); ``rules``
     are codes (default: the settings' selection). Never raises: problems become ``FileError``s."""
     settings = settings or Settings()
-    codes = tuple(rule.code for rule in _active_rules(settings)) if rules is None else tuple(rules)
+    codes = tuple(rule.code for rule in active_rules(settings)) if rules is None else tuple(rules)
     data = source.encode("utf-8") if isinstance(source, str) else source
     return _check_codes(data, display, settings, codes)
 
@@ -77,15 +79,19 @@ def _check_codes(data: bytes, display: str, settings: Settings, codes: tuple[str
         return FileResult()
     from lunalint.frontend import SourceError, frontend_for
 
+    frontend = frontend_for(display)
     try:
-        analysis = frontend_for(display).analyse(data)
-        if analysis is None or not analysis.specs:
-            return FileResult()
-        from lunalint.judge import judge
-        from lunalint.place import place
+        analysis = frontend.analyse(data)
+        violations = []
+        if analysis is not None and analysis.specs:
+            from lunalint.judge import judge
+            from lunalint.place import place
 
-        judged = judge(analysis.specs, rule_classes(codes), settings.policy)
-        return FileResult(violations=place(judged, analysis.source, display))
+            violations = place(judge(analysis.specs, rule_classes(codes), settings.policy), analysis.source, display)
+        if UNUSED_SUPPRESSION in codes:  # after placement, which records the comments it used
+            suppressions = analysis.source.suppressions if analysis is not None else frontend.suppressions(data)
+            violations = sorted(violations + suppressions.unused(display, set(codes)))
+        return FileResult(violations=violations)
     except SourceError as error:
         return FileResult(errors=[FileError(display, str(error), "E001")])
     except RecursionError:
@@ -95,12 +101,12 @@ def _check_codes(data: bytes, display: str, settings: Settings, codes: tuple[str
         return FileResult(errors=[FileError(display, f"internal error ({cause}); {INTERNAL_ERROR_HINT}", "E900")])
 
 
-def _active_rules(settings: Settings) -> tuple[RuleInfo, ...]:
+def active_rules(settings: Settings) -> tuple[RuleInfo, ...]:
     return select_rule_infos(settings.select, settings.extend_select, settings.ignore,
                              require_explicit=settings.policy.require_explicit)
 
 
-def _rules_for_file(path: str, settings: Settings, rules: Sequence[RuleInfo]) -> tuple[str, ...]:
+def rules_for_file(path: str, settings: Settings, rules: Sequence[RuleInfo]) -> tuple[str, ...]:
     """The codes of the rules that apply to ``path`` (``per-file-ignores`` removed)."""
     if not settings.per_file_ignores:
         return tuple(rule.code for rule in rules)

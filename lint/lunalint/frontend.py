@@ -50,9 +50,13 @@ class Analysis:
 
 class Frontend(Protocol):
     """One language (or file format). ``analyse`` returns None for a file that cannot build a
-    client (its prefilter said no) and raises ``SourceError`` for a file it cannot read."""
+    client (its prefilter said no) and raises ``SourceError`` for a file it cannot read;
+    ``suppressions`` reads a file's suppression comments alone (for rule LL902, which judges the
+    comments of every file, clients or not)."""
 
     def analyse(self, data: bytes) -> Analysis | None: ...
+
+    def suppressions(self, data: bytes) -> Suppressions: ...
 
 
 # suffix -> the module whose ``FRONTEND`` handles it (imported on first use), or the frontend itself

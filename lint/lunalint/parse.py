@@ -64,9 +64,12 @@ def parse(candidate: Candidate) -> Parsed:
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as error:
-        line = error.raw_line if groups is None else _file_line(error.raw_line, groups)
-        reason = error.message.splitlines()[0] if error.message else "invalid syntax"
-        raise SourceError(f"syntax error at line {line}, column {error.raw_column + 1}: {reason}") from None
+        from lunalint.syntax import describe_syntax_error, libcst_reason
+
+        if groups is None:  # ``ast`` refused the file too: CPython says where and what
+            raise SourceError(describe_syntax_error(candidate.data, error)) from None
+        kept = groups
+        raise SourceError(libcst_reason(error, lambda line: _file_line(line, kept))) from None
     starts = [first for first, _ in groups] if groups is not None and len(groups) == len(module.body) else None
     if starts is None and groups is not None:  # cannot happen for a tree ``ast`` accepted; stay safe
         return parse(candidate._replace(tree=None))

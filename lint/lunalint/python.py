@@ -8,8 +8,13 @@ file coordinates and the file's ``# noqa`` / ``# lunalint: ignore`` comments.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lunalint.frontend import Analysis
 from lunalint.prefilter import prefilter
+
+if TYPE_CHECKING:
+    from lunalint.suppress import Suppressions
 
 __all__ = ["FRONTEND", "PythonFrontend"]
 
@@ -31,6 +36,12 @@ class PythonFrontend:
         source = CstSourceMap(parsed.module, parsed.starts, scan.statements, scan.call_statement,
                               parse_suppressions(parsed.text))
         return Analysis(specs, source)
+
+
+    def suppressions(self, data: bytes) -> Suppressions:
+        from lunalint.suppress import parse_suppressions
+
+        return parse_suppressions(data.decode("utf-8", errors="replace"))
 
 
 FRONTEND = PythonFrontend()

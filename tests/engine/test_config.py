@@ -36,8 +36,8 @@ per-file-ignores = { "tests/*" = ["LL3"] }
 """)
     settings = load_settings(path, known_codes=known_selectors())
     assert settings.policy == Policy(900.0, 45.5, 30.0, 10.0, True)
-    assert settings.select == ("LL1", "timeout-unbounded")
-    assert settings.ignore == ("LL102",)
+    assert settings.select == ("LL101", "LL103", "LL104", "LL301")  # resolved: LL1 and LL301, minus LL102
+    assert settings.selections[0][1].ignore == ("LL102",)
     assert settings.exclude == ("generated/",)
     assert settings.per_file_ignores == (("tests/*", ("LL3",)),)
     assert settings.root == tmp_path.resolve()
@@ -47,7 +47,7 @@ def test_overrides_win(tmp_path: Path) -> None:
     path = write(tmp_path, "[tool.lunalint]\nmax-connect-timeout = 10\n")
     settings = load_settings(path, {"max-connect-timeout": 20.0, "select": ["LL4"]}, known_codes=known_selectors())
     assert settings.policy.max_connect_timeout == 20.0
-    assert settings.select == ("LL4",)
+    assert settings.select == ("LL401", "LL402", "LL403")
 
 
 @pytest.mark.parametrize(("body", "fragments"), [

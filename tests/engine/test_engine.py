@@ -322,7 +322,7 @@ def test_the_walk_matches_os_walk(tmp_path: Path) -> None:
     """Same files as ``os.walk(followlinks=False)`` with the default excludes, in sorted order."""
     import os
 
-    from lunalint.discover import discover
+    from lunalint.discover import Discovered, PathError, discover
 
     (tmp_path / "pkg" / "sub").mkdir(parents=True)
     (tmp_path / "pkg-a").mkdir()
@@ -341,11 +341,15 @@ def test_the_walk_matches_os_walk(tmp_path: Path) -> None:
     for directory, dirnames, filenames in os.walk(tmp_path):
         dirnames[:] = [d for d in dirnames if d != "node_modules" and not os.path.islink(os.path.join(directory, d))]
         expected += [os.path.join(directory, f) for f in filenames if f.endswith((".py", ".pyi"))]
-    found = list(discover([tmp_path], (), tmp_path, stat=True))
+    walked = list(discover([tmp_path], (), tmp_path, stat=True))
+    found = [item for item in walked if isinstance(item, Discovered)]
+    errors = [(item.display, item.message) for item in walked if isinstance(item, PathError)]
+    assert len(errors) == 1 and errors[0][0].endswith("pkg/dangling.py") and errors[0][1] == "broken symbolic link"
+    expected.remove(str(tmp_path / "pkg" / "dangling.py"))
     assert [item.path for item in found] == sorted(expected, key=lambda p: p[len(str(tmp_path)):])
     for item in found:
         if item.path.endswith("dangling.py"):
             assert item.stat is None
         else:
             assert item.stat is not None and item.stat.st_ino == os.stat(item.path).st_ino
-    assert all(item.stat is None for item in discover([tmp_path], (), tmp_path))
+    assert all(item.stat is None for item in discover([tmp_path], (), tmp_path) if isinstance(item, Discovered))

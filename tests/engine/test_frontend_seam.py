@@ -46,6 +46,9 @@ class ToyFrontend:
         specs = list(self._specs(text))
         return Analysis(specs, ToySource(parse_suppressions(text)))
 
+    def suppressions(self, data: bytes) -> Suppressions:
+        return parse_suppressions(data.decode("utf-8"))
+
     def _specs(self, text: str) -> Iterator[ClientSpec]:
         for number, line in enumerate(text.splitlines(), start=1):
             match = LINE.match(line)

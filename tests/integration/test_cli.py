@@ -116,8 +116,15 @@ def test_every_format_runs_and_output_file_is_written(tmp_path: Path, fmt: str) 
         json.loads(target.read_text(encoding="utf-8"))
 
 
-def test_output_file_in_a_missing_directory_is_an_error(tmp_path: Path) -> None:
-    result = run("check", "--isolated", "-o", str(tmp_path / "no" / "report.json"), str(BAD))
+def test_output_file_in_a_missing_directory_creates_it(tmp_path: Path) -> None:
+    result = run("check", "--isolated", "--format", "json", "-o", str(tmp_path / "no" / "report.json"), str(BAD))
+    assert result.exit_code == 1, result.stderr
+    assert json.loads((tmp_path / "no" / "report.json").read_text(encoding="utf-8"))["violations"]
+
+
+def test_output_file_that_cannot_be_written_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    result = run("check", "--isolated", "-o", str(tmp_path / "file" / "report.json"), str(BAD))
     assert result.exit_code == 2
     assert result.stderr.startswith("lunalint: error: ") and "cannot write output" in result.stderr
 
@@ -127,7 +134,7 @@ def test_statistics() -> None:
     lines = result.stdout.splitlines()
     assert sorted(line.split("\t")[1] for line in lines[:-1]) == ["LL101", "LL201", "LL301", "LL401"]
     assert all(line.split("\t")[0].strip() == "1" for line in lines[:-1])
-    assert lines[-1] == "Found 4 errors."
+    assert lines[-1] == "Found 4 findings."
     as_json = run("check", "--isolated", "--statistics", "--format", "json", str(BAD))
     assert {item["code"]: item["count"] for item in json.loads(as_json.stdout)}["LL301"] == 1
 
@@ -136,7 +143,7 @@ def test_statistics() -> None:
 def test_statistics_with_a_machine_format_is_a_usage_error(fmt: str) -> None:
     result = run("check", "--isolated", "--statistics", "--format", fmt, str(BAD))
     assert result.exit_code == 2 and result.stdout == ""
-    assert result.stderr == f"lunalint: error: --statistics works with --format text or json, not {fmt}\n"
+    assert result.stderr == f"lunalint: error: --statistics works with --format concise or full or text or json, not {fmt}\n"
 
 
 def test_quiet_prints_findings_only() -> None:

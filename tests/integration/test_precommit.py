@@ -72,7 +72,7 @@ def test_manifest_is_valid_for_pre_commit() -> None:
     from pre_commit.clientlib import load_manifest
 
     [hook] = load_manifest(str(ROOT / ".pre-commit-hooks.yaml"))
-    assert (hook["id"], hook["entry"], hook["language"]) == ("lunalint", "lunalint check", "python")
+    assert (hook["id"], hook["entry"], hook["language"]) == ("lunalint", "lunalint check --force-exclude", "python")
     assert hook["types_or"] == ["python", "pyi"] and hook["pass_filenames"] is True
     assert hook["require_serial"] is False
 

@@ -115,7 +115,8 @@ def test_selection_follows_ruff() -> None:
     assert "LL301" in default and "LL103" not in default
     assert "LL103" in chosen(explicit=True)
     assert chosen(("LL3",)) == {"LL301", "LL302", "LL303", "LL304"}
-    assert chosen(("LL305",)) == {"LL305"}  # naming an explicit-mode rule selects it
+    assert chosen(("LL305",)) == set()  # explicit-mode rules need require-explicit however selected
+    assert chosen(("LL305",), explicit=True) == {"LL305"}
     assert "LL301" not in chosen(ignore=("timeout-unbounded",))
     assert chosen(ignore=("LL",)) == set()
     assert "LL3" in known_selectors() and "timeout-unbounded" in known_selectors()

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prometheus_client.metrics_core import (
-    CounterMetricFamily,
-    GaugeMetricFamily,
-    HistogramMetricFamily,
-    Metric,
-)
-from prometheus_client.registry import CollectorRegistry
+try:
+    from prometheus_client.metrics_core import (
+        CounterMetricFamily,
+        GaugeMetricFamily,
+        HistogramMetricFamily,
+        Metric,
+    )
+    from prometheus_client.registry import CollectorRegistry
+except ModuleNotFoundError as error:  # pragma: no cover - exercised by a test without the extra
+    raise ModuleNotFoundError(
+        "lunalint.egress.prometheus needs prometheus_client: pip install 'lunalint[metrics]'",
+        name=error.name) from error
 
 from .metrics import EgressMetrics
 

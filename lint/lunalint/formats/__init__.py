@@ -1,21 +1,28 @@
-"""Report renderers, one module per ``--format``: text, json, github, sarif."""
+"""Report renderers, one module per ``--format``: concise (alias text), full, json, github, sarif."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
 
 from lunalint.report import Report
 
+if TYPE_CHECKING:
+    from lunalint.config import Policy
+
 __all__ = ["FORMATS", "STATISTICS_FORMATS", "render"]
 
-FORMATS = ("text", "json", "github", "sarif")
-STATISTICS_FORMATS = ("text", "json")  # formats that have a ``--statistics`` form
+FORMATS = ("concise", "full", "text", "json", "github", "sarif")  # ``text`` is the old name of ``concise``
+STATISTICS_FORMATS = ("concise", "full", "text", "json")  # formats that have a ``--statistics`` form
 
 
 def _renderer(fmt: str) -> Callable[..., str]:
-    if fmt == "text":
+    if fmt in ("text", "concise"):
         from lunalint.formats.text import render_text
         return render_text
+    if fmt == "full":
+        from lunalint.formats.full import render_full
+        return render_full
     if fmt == "json":
         from lunalint.formats.json import render_json
         return render_json
@@ -28,11 +35,18 @@ def _renderer(fmt: str) -> Callable[..., str]:
     raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
 
 
-def render(report: Report, fmt: str, *, color: bool = False, statistics: bool = False) -> str:
-    """The whole report as text in format ``fmt`` (ends with a newline when not empty)."""
+def render(report: Report, fmt: str, *, color: bool = False, statistics: bool = False,
+           sources: Mapping[str, str] | None = None, policy: Policy | None = None) -> str:
+    """The whole report as text in format ``fmt`` (ends with a newline when not empty).
+
+    ``sources`` gives the text of files that cannot be read back from their path (standard input),
+    for the code frames of ``full``; ``policy`` sets the numbers of its fix hints.
+    """
     renderer = _renderer(fmt)
+    if fmt == "full" and not statistics:
+        return renderer(report, color=color, sources=sources or {}, policy=policy)
     if fmt in STATISTICS_FORMATS:
-        return renderer(report, color=color, statistics=statistics)
+        return _renderer("text" if fmt == "full" else fmt)(report, color=color, statistics=statistics)
     if statistics:
         raise ValueError(f"--statistics is not available with --format {fmt}")
     return renderer(report)

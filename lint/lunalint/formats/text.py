@@ -1,4 +1,8 @@
-"""The ``text`` format: Ruff-like ``path:line:col: CODE message`` lines and a summary line."""
+"""The ``concise`` format (also called ``text``): ``path:line:col: CODE message`` lines and a summary line.
+
+Vocabulary, the same in every format: a *finding* is a rule's report on the code (JSON
+``violations``); an *error* is a file that could not be checked (JSON ``errors``).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ from collections import Counter
 
 from lunalint.report import Report
 
-__all__ = ["SUMMARY_PREFIXES", "render_text", "statistics_rows"]
+__all__ = ["SUMMARY_PREFIXES", "render_text", "statistics_rows", "summary"]
 
 SUMMARY_PREFIXES = ("Found ", "All checks passed")
 
@@ -21,6 +25,17 @@ def statistics_rows(report: Report) -> list[tuple[str, str, int]]:
     return sorted(((code, name, count) for (code, name), count in counts.items()), key=lambda r: (-r[2], r[0]))
 
 
+def summary(report: Report) -> str | None:
+    """``Found 3 findings.``, ``Found 3 findings; 1 file could not be checked.``, or None when clean."""
+    if not report.violations and not report.errors:
+        return None
+    text = f"Found {_plural(len(report.violations), 'finding')}"
+    if report.errors:
+        count = len(report.errors)
+        text += f"; {_plural(count, 'file')} could not be checked"
+    return text + "."
+
+
 def render_text(report: Report, *, color: bool = False, statistics: bool = False) -> str:
     def style(text: str, sgr: str) -> str:
         return f"\x1b[{sgr}m{text}\x1b[0m" if color else text
@@ -30,8 +45,6 @@ def render_text(report: Report, *, color: bool = False, statistics: bool = False
     else:
         lines = [f"{style(v.path, '1')}{style(':', '36')}{v.line}{style(':', '36')}{v.column}{style(':', '36')} "
                  f"{style(v.code, '1;31')} {v.message}" for v in report.violations]
-    if report.violations:
-        lines.append(f"Found {_plural(len(report.violations), 'error')}.")
-    elif not report.errors:
-        lines.append(style("All checks passed!", "32"))
+    found = summary(report)
+    lines.append(found if found is not None else style("All checks passed!", "32"))
     return "\n".join(lines) + "\n"

@@ -3,6 +3,14 @@
 ``RULES`` indexes every rule by code, name and explicit mode without importing it, so that a run
 answered from the cache (and configuration checking) never imports the rule modules; the rule
 classes take these from it (``rules.base``). A rule's module is ``ll<number>_<name with underscores>``.
+
+Selection follows Ruff (``ruff_workspace`` ``as_rule_table``): each source of settings (the
+configuration file, then the command line) is one ``Selection``. Starting from the default rules,
+a source that gives ``select`` replaces the whole set with its own ``select`` plus
+``extend-select`` minus ``ignore``; a source without ``select`` adds its ``extend-select`` to the
+set and removes its ``ignore``. Within one source, more specific selectors win (``ALL`` < ``LL`` <
+``LL3`` < ``LL30`` < a code or name), and ``ignore`` wins over ``select`` at equal specificity.
+Explicit-mode rules then run only with ``require-explicit``, however they were selected.
 """
 
 from __future__ import annotations
@@ -15,14 +23,15 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol
 if TYPE_CHECKING:
     from lunalint.rules.base import Rule
 
-__all__ = ["RULES", "RuleInfo", "all_rules", "known_selectors", "matches", "rule_by_selector",
-           "rule_classes", "select_rule_infos", "select_rules"]
+__all__ = ["DEFAULT_CODES", "RULES", "RuleInfo", "Selection", "all_rules", "known_selectors", "matches",
+           "resolve_selection", "rule_by_selector", "rule_classes", "select_rule_infos", "select_rules"]
 
 
 class RuleInfo(NamedTuple):
     code: str
     name: str
     explicit_only: bool = False
+    default: bool = True  # in the default selection (``ALL`` and prefixes select it either way)
 
     @property
     def module(self) -> str:
@@ -47,7 +56,17 @@ RULES: tuple[RuleInfo, ...] = (
     RuleInfo("LL402", "connect-timeout-too-long"),
     RuleInfo("LL403", "connect-timeout-implicit", explicit_only=True),
     RuleInfo("LL901", "invalid-setting-value"),
+    RuleInfo("LL902", "unused-suppression", default=False),
 )
+DEFAULT_CODES: tuple[str, ...] = tuple(rule.code for rule in RULES if rule.default)
+
+
+class Selection(NamedTuple):
+    """The rule selection of one source of settings; ``select`` None when that source gives none."""
+
+    select: tuple[str, ...] | None = None
+    extend_select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
 
 
 class _Named(Protocol):
@@ -110,23 +129,41 @@ def rule_by_selector(selector: str) -> type[Rule] | None:
     return None
 
 
+def _specificity(selector: str) -> int:
+    """``ALL`` 0, ``LL`` 1, ``LL3`` 2, ``LL30`` 3, a whole code or a rule name 4."""
+    if selector == "ALL":
+        return 0
+    if selector.startswith("LL") and not any(_exact(selector, rule) for rule in RULES):
+        return len(selector) - 1
+    return 4
+
+
+def resolve_selection(selections: Iterable[Selection]) -> tuple[str, ...]:
+    """The codes selected by ``selections`` (lowest priority first), before explicit-mode gating."""
+    selected = set(DEFAULT_CODES)
+    for selection in selections:
+        updates: dict[str, bool] = {}
+        chosen = [*(selection.select or ()), *selection.extend_select]
+        for level in range(5):
+            for selector in (s for s in chosen if _specificity(s) == level):
+                updates.update((rule.code, True) for rule in RULES if matches(selector, rule))
+            for selector in (s for s in selection.ignore if _specificity(s) == level):
+                updates.update((rule.code, False) for rule in RULES if matches(selector, rule))
+        if selection.select is not None:
+            selected = {code for code, enabled in updates.items() if enabled}
+        else:
+            selected.update(code for code, enabled in updates.items() if enabled)
+            selected.difference_update(code for code, enabled in updates.items() if not enabled)
+    return tuple(rule.code for rule in RULES if rule.code in selected)
+
+
 def select_rule_infos(select: Sequence[str], extend_select: Iterable[str], ignore: Iterable[str], *,
                       require_explicit: bool) -> tuple[RuleInfo, ...]:
-    """Ruff's selection: ``select`` (default: every rule) plus ``extend_select``, minus ``ignore``.
-
-    Explicit-mode rules join a prefix selection only with ``require_explicit``; naming one by its
-    exact code or name selects it regardless.
+    """One source's selection (``select`` empty: the default rules) resolved as ``resolve_selection``
+    does; explicit-mode rules only with ``require_explicit``, however they were selected.
     """
-    chosen = list(select) or ["ALL"]
-    chosen.extend(extend_select)
-    ignored = list(ignore)
-    selected = []
-    for rule in RULES:
-        picked = any(_exact(s, rule) for s in chosen) or (
-            any(matches(s, rule) for s in chosen) and (require_explicit or not rule.explicit_only))
-        if picked and not any(matches(s, rule) for s in ignored):
-            selected.append(rule)
-    return tuple(selected)
+    codes = set(resolve_selection([Selection(tuple(select) or None, tuple(extend_select), tuple(ignore))]))
+    return tuple(rule for rule in RULES if rule.code in codes and (require_explicit or not rule.explicit_only))
 
 
 def select_rules(select: Sequence[str], extend_select: Iterable[str], ignore: Iterable[str], *,
