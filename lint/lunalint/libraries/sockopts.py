@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
 from lunalint.libraries.base import seconds_setting
-from lunalint.spec import Keepalive, KeepaliveState, Setting, State
+from lunalint.spec import Anchor, Keepalive, KeepaliveState, Setting, State
 from lunalint.values import Bool, Missing, NoneValue, Num, Seq, Symbol, Unknown, Value
 
 __all__ = ["keepalive_from_options"]
@@ -25,7 +23,7 @@ def _option_name(level: Value, option: Value) -> str | None:
     return None
 
 
-def keepalive_from_options(value: Value | None, site: cst.CSTNode, *, absent_note: str) -> Keepalive:
+def keepalive_from_options(value: Value | None, site: Anchor, *, absent_note: str) -> Keepalive:
     """Whether ``socket_options`` turn TCP keepalive on, and with which idle time.
 
     ``value`` is the resolved option list (``None``/``Missing``: no options were passed).
