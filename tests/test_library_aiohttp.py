@@ -1,4 +1,4 @@
-"""aiohttp: each misconfiguration from issue 3, written with the module, an alias and from-imports."""
+"""aiohttp: each known misconfiguration, written with the module, an alias and from-imports."""
 
 from __future__ import annotations
 

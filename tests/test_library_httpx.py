@@ -1,4 +1,4 @@
-"""httpx and httpx2: each misconfiguration from issue 2, through every way of writing it."""
+"""httpx and httpx2: each known misconfiguration, through every way of writing it."""
 
 from __future__ import annotations
 
