@@ -2,7 +2,8 @@
 
 ``slowhttp.Client(timeout=...)`` limits each read (30 s when not given); ``client.fetch(url,
 timeout=...)`` replaces that for one request. ``tests/test_library_toolkit.py`` registers this
-module with one ``ENTRIES`` line and lints code that uses it.
+module with one ``ENTRIES`` line and lints code that uses it. CONTRIBUTING.md ("Adding a library")
+shows the code below this docstring word for word; that test keeps the two the same.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ class SlowhttpDefaults(Defaults):
     read: float  # the per-read timeout of a client built without ``timeout=``
 
 
-DEFAULTS = SlowhttpDefaults(upstream="slowhttp 1.0 (made up for the tests), client.py", read=30.0)
+DEFAULTS = SlowhttpDefaults(upstream="slowhttp 1.0 (a made-up package), client.py", read=30.0)
 
 
 def _read(value: Value | None, call: Obj) -> Setting:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from helpers import lint
+from repo_support import ROOT
 
 from lunalint.cli import cli
 from lunalint.libraries import ENTRIES, client_modules, load
@@ -21,6 +22,7 @@ from lunalint.libraries.registry import build
 from lunalint.spec import Keepalive, KeepaliveState, Setting, State
 
 TOY = "slowhttp_library"  # tests/slowhttp_library.py
+TOY_FILE = Path(__file__).with_name(f"{TOY}.py")
 
 SOURCE = """\
 import slowhttp as sh
@@ -67,6 +69,16 @@ def test_the_command_line_reports_on_it(slowhttp: None, tmp_path: Path) -> None:
     violations = json.loads(result.stdout)["violations"]
     assert sorted((v["code"], v["line"], v["column"]) for v in violations) == sorted(EXPECTED)
     assert {v["library"] for v in violations} == {"slowhttp"}
+
+
+def test_contributing_walks_through_this_toy_library() -> None:
+    guide = (ROOT / "CONTRIBUTING.md").read_text(encoding="utf-8")
+    section = guide.split("## Adding a library\n", 1)[1].split("\n## ", 1)[0]
+    [module] = [block for block in re.findall(r"```python\n(.*?)```", section, flags=re.DOTALL)
+                if "LIBRARY = Library(" in block]
+    toy = TOY_FILE.read_text(encoding="utf-8")
+    start = "from __future__ import annotations\n"
+    assert module[module.index(start):] == toy[toy.index(start):]
 
 
 def test_a_name_outside_the_entrys_import_names_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
