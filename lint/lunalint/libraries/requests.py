@@ -40,7 +40,8 @@ class RequestsDefaults(Defaults):
 
 
 DEFAULTS = RequestsDefaults(
-    upstream="requests 2.34.2 (adapters.py), urllib3 2.8.0 (__init__.py), requests_toolbelt 1.0.0",
+    upstream="urllib3 2.8.0 (__init__.py), requests_toolbelt 1.0.0 (adapters/socket_options.py); "
+             "requests 2.34.2 has no default timeout",
     urllib3_request_timeout=3.0, toolbelt_keepalive_idle=60.0)
 
 SESSIONS = frozenset({"requests.Session", "requests.session", "requests.sessions.Session",
