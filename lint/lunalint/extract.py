@@ -65,8 +65,9 @@ def extract(parsed: Parsed) -> Extracted:
                 value = resolver.call(call, scope, qualname=f"{found.clients[0].qualname}.{found.method}")
                 assert isinstance(value, Obj)
                 # A call that may be on one of several clients counts as using each one's default.
+                only = len(found.clients) == 1
                 for client in found.clients:
-                    passes = len(found.clients) == 1 and registry.overrides_timeout(client.qualname, value, found.method)
+                    passes = only and registry.overrides_timeout(client.qualname, value, found.method)
                     overrides.setdefault(id(client.node), []).append(passes)
                 if found.client is not None:
                     specs.extend(registry.method_specs(found.client, value, found.method))

@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from lunalint.libraries.base import (
     Defaults, Library, default, not_followed, not_fully_known, timeout_spec, unknown, unknown_keepalive,
 )
+from lunalint.libraries.httpx import CLIENTS as HTTPX_CLIENTS
 from lunalint.libraries.httpx import DEFAULTS as HTTPX_DEFAULTS
 from lunalint.libraries.httpx import LIBRARY as HTTPX
 from lunalint.libraries.httpx import httpx_timeout
@@ -62,7 +63,6 @@ DEFAULT_CLIENTS = {
 }
 AIOHTTP_CLIENTS = frozenset({"openai.DefaultAioHttpClient", "anthropic.DefaultAioHttpClient"})
 TIMEOUT_ALIASES = frozenset({"openai.Timeout", "anthropic.Timeout"})
-HTTPX_CLIENTS = frozenset({f"{m}.{c}" for m in ("httpx", "httpx2") for c in ("Client", "AsyncClient")})
 REQUEST_METHODS = frozenset({"create", "stream", "parse"})
 COPY_METHODS = frozenset({"with_options", "copy"})
 
@@ -228,7 +228,8 @@ _SDK_CLIENTS = (*(f"{sdk}.{name}" for sdk, names in CLIENTS.items() for name in 
 
 LIBRARY = Library(
     defaults=DEFAULTS,
-    constructors={**dict.fromkeys(_SDK_CLIENTS, _sdk_client), **dict.fromkeys(_DEFAULT_CLIENT_QUALNAMES, _default_client)},
+    constructors={**dict.fromkeys(_SDK_CLIENTS, _sdk_client),
+                  **dict.fromkeys(_DEFAULT_CLIENT_QUALNAMES, _default_client)},
     # ``client.with_options(...)``, and ``client.chat.completions.create(...)`` through any resource
     methods=dict.fromkeys(_SDK_CLIENTS, {
         **dict.fromkeys(COPY_METHODS, _client_method),
