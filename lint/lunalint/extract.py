@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     import libcst as cst
 
-    from lunalint.libraries.base import Library
     from lunalint.parse import Parsed
     from lunalint.receivers import Receivers
     from lunalint.scope import ModuleScan, Scope
@@ -59,7 +58,7 @@ def extract(parsed: Parsed) -> Extracted:
         if qualname is not None and qualname in registry.constructors:
             value = resolver.call(call, scope)
             if isinstance(value, Obj):
-                specs.extend(registry.constructors[qualname][1](value))
+                specs.extend(registry.constructors[qualname](value))
             continue
         if isinstance(func, cst.Attribute) and func.attr.value in registry.method_names:
             found = _receiver(func, scope, receivers, registry.methods)
@@ -67,18 +66,18 @@ def extract(parsed: Parsed) -> Extracted:
                 value = resolver.call(call, scope, qualname=f"{found.clients[0].qualname}.{found.method}")
                 assert isinstance(value, Obj)
                 # A call that may be on one of several clients counts as using each one's default.
+                only = len(found.clients) == 1
                 for client in found.clients:
-                    library = registry.methods[client.qualname][0]
-                    passes = len(found.clients) == 1 and library.overrides_timeout(value, found.method)
+                    passes = only and registry.overrides_timeout(client.qualname, value, found.method)
                     overrides.setdefault(id(client.node), []).append(passes)
                 if found.client is not None:
-                    specs.extend(registry.methods[found.client.qualname][1](found.client, value, found.method))
+                    specs.extend(registry.method_specs(found.client, value, found.method))
     for target, assigned, scope in scan.attribute_assignments:
         if target.attr.value in registry.attribute_names:
             owner = receivers.the_one(target.value, scope)
             if isinstance(owner, Obj) and owner.qualname in registry.assignments:
-                handler = registry.assignments[owner.qualname][1]
-                specs.extend(handler(owner, target.attr.value, resolver.resolve(assigned, scope), target))
+                specs.extend(registry.assignment_specs(owner, target.attr.value, resolver.resolve(assigned, scope),
+                                                       target))
     absorbed = {id(anchor) for spec in specs for anchor in spec.absorbs}
     kept = []
     for spec in specs:
@@ -97,7 +96,7 @@ class _Receiver(NamedTuple):
 
 
 def _receiver(func: cst.Attribute, scope: Scope, receivers: Receivers,
-              methods: Mapping[str, tuple[Library, object]]) -> _Receiver | None:
+              methods: Mapping[str, object]) -> _Receiver | None:
     """The client(s) a method call may be made on, and the (dotted) method name.
 
     ``client.get(...)`` is ``("get", (client,), client)``; ``client.chat.completions.create(...)`` has

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from lunalint.frontend import SourceError
-from lunalint.libraries import CLIENT_MODULES
+from lunalint.libraries import client_modules
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 __all__ = ["Parsed", "parse"]
 
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")  # Python's own line breaks, kept
-_CLIENT_ROOTS = frozenset(CLIENT_MODULES)
 _IMPORTS = (ast.Import, ast.ImportFrom)
 _SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
 
@@ -137,7 +136,7 @@ def _groups_that_matter(tree: ast.Module) -> list[tuple[int, int]]:
 
 
 def _is_client_module(module: str | None) -> bool:
-    return module is not None and module.split(".", 1)[0] in _CLIENT_ROOTS
+    return module is not None and module.split(".", 1)[0] in client_modules()
 
 
 def _line_groups(body: list[ast.stmt], wanted: list[bool]) -> list[tuple[int, int]]:

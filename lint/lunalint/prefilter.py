@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from lunalint.frontend import SourceError
-from lunalint.libraries import CLIENT_MODULES
+from lunalint.libraries import client_modules
 
 __all__ = ["Candidate", "prefilter"]
 
@@ -32,7 +32,6 @@ _MAX_ALIAS_ROUNDS = 4
 MAX_BRACKET_DEPTH = 200
 
 
-_MODULE_NAMES = tuple(m.encode() for m in CLIENT_MODULES)
 LARGE_FILE_BYTES = 256 * 1024  # larger files are cut (``cut``) before ``ast`` reads them
 
 
@@ -58,7 +57,7 @@ def prefilter(data: bytes) -> Candidate | None:
     if len(data) > LARGE_FILE_BYTES:  # statements that cannot matter become empty lines first
         from lunalint.cut import cut
 
-        shorter = cut(data, CLIENT_MODULES)
+        shorter = cut(data, client_modules())
         tree = _parse(shorter) if shorter is not data else None
         data = shorter if tree is not None else data  # a misjudged cut does not parse: read it whole
     if tree is None:
@@ -67,19 +66,25 @@ def prefilter(data: bytes) -> Candidate | None:
 
 
 @lru_cache(maxsize=1)
-def _import_line() -> re.Pattern[bytes]:  # compiled where files are read, not in every process
+def _module_names(modules: tuple[str, ...]) -> tuple[bytes, ...]:
+    return tuple(m.encode() for m in modules)
+
+
+@lru_cache(maxsize=1)
+def _import_line(names: tuple[bytes, ...]) -> re.Pattern[bytes]:  # compiled where files are read
     return re.compile(
         rb"(?:^|(?<=\r))(?:\xef\xbb\xbf)?[ \t]*(?:from|import)[ \t]+[^\r\n#]*?\b(?:"
-        + b"|".join(re.escape(m) for m in _MODULE_NAMES) + rb")\b",
+        + b"|".join(re.escape(m) for m in names) + rb")\b",
         re.MULTILINE,
     )
 
 
 def _imports_client_module(source: bytes) -> bool:
     """The text test: does any import line mention a known client module?"""
-    if not any(name in source for name in _MODULE_NAMES):  # a substring scan is ~3x faster than the regex
+    names = _module_names(client_modules())
+    if not any(name in source for name in names):  # a substring scan is ~3x faster than the regex
         return False
-    return _import_line().search(source) is not None
+    return _import_line(names).search(source) is not None
 
 
 def _bracket_depth(source: bytes) -> int:

@@ -71,6 +71,14 @@ class Setting:
             return "no limit"
         return self.raw or self.state.value
 
+    def at(self, anchor: Anchor) -> Setting:
+        """This setting, reported at ``anchor`` instead."""
+        return replace(self, anchor=anchor)
+
+    def noted(self, note: str) -> Setting:
+        """This setting with ``note`` added after its own note (``"httpx default, <note>"``)."""
+        return replace(self, note=f"{self.note}, {note}" if self.note else note)
+
 
 def fmt_seconds(seconds: float) -> str:
     if math.isinf(seconds):
@@ -93,6 +101,14 @@ class Keepalive:
     idle: Setting | None = None  # None while ON: SO_KEEPALIVE without an idle time
     explicit: bool = True
     note: str = ""
+
+    def at(self, anchor: Anchor) -> Keepalive:
+        """This keepalive, its idle time included, reported at ``anchor`` instead."""
+        return replace(self, anchor=anchor, idle=self.idle and self.idle.at(anchor))
+
+    def noted(self, note: str) -> Keepalive:
+        """This keepalive with the sentence ``note`` added after its own note (``"<own>; <note>"``)."""
+        return replace(self, note=f"{self.note}; {note}" if self.note else note)
 
 
 @dataclass(frozen=True)

@@ -302,12 +302,11 @@ def test_an_internal_error_is_reported_for_its_file_and_the_run_goes_on(
     from lunalint.libraries import load
 
     registry = load()
-    library, _ = registry.constructors["httpx.AsyncClient"]
 
     def broken(call: object) -> list[object]:
         raise RuntimeError("boom\nsecond line")
 
-    monkeypatch.setitem(registry.constructors, "httpx.AsyncClient", (library, broken))
+    monkeypatch.setitem(registry.constructors, "httpx.AsyncClient", broken)
     (tmp_path / "a.py").write_text("import httpx\nhttpx.AsyncClient()\n", encoding="utf-8")
     (tmp_path / "b.py").write_text(BAD, encoding="utf-8")
     report = check_paths([tmp_path], Settings(root=tmp_path), jobs=1)

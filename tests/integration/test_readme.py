@@ -16,7 +16,7 @@ from lunalint.config import VALID_KEYS, load_settings
 from lunalint.docs import RULES_END, RULES_START, main as docs_main, rules_markdown, sync_readme
 from lunalint.engine import check_source
 from lunalint.formats import FORMATS
-from lunalint.libraries import CLIENT_MODULES
+from lunalint.libraries import client_modules
 from lunalint.rules import all_rules, known_selectors
 
 README = ROOT / "README.md"
@@ -81,7 +81,7 @@ def test_configuration_reference_lists_every_key_and_the_example_loads(tmp_path:
 def test_formats_libraries_and_exit_codes_are_documented() -> None:
     formats = re.findall(r"^\| `(\w+)`", section("Output formats"), flags=re.MULTILINE)
     assert formats == list(FORMATS)
-    for module in CLIENT_MODULES:
+    for module in client_modules():
         assert f"**{module}**" in TEXT, module
     assert re.findall(r"^\| (\d) \|", section("Exit codes"), flags=re.MULTILINE) == ["0", "1", "2"]
 

@@ -14,39 +14,48 @@ Semantics from aiohttp 3.14.5 (``client.py``, ``connector.py``):
   ``TCPConnector(socket_factory=...)`` (aiohttp >= 3.12.0).
 - ``aiohttp.request()`` builds a session with the given ``timeout=`` (so ``None`` is the 300 s
   default there) on a ``TCPConnector(force_close=True)``.
+
+The defaults are in ``DEFAULTS``.
 """
 
 from __future__ import annotations
 
 import math
-
-import libcst as cst
+from dataclasses import dataclass, replace
 
 from lunalint.libraries.base import (
-    ConstructorHandler, Library, MethodHandler, default, seconds_setting, unknown, unset_is_none,
+    HTTP_VERBS, Defaults, Library, argument, default, not_followed, not_fully_known, seconds_setting, timeout_spec,
+    unknown, unknown_keepalive, unset_is_none,
 )
 from lunalint.libraries.sockopts import keepalive_from_options
-from lunalint.spec import ClientSpec, Keepalive, KeepaliveState, Setting, State
+from lunalint.spec import Anchor, ClientSpec, Keepalive, KeepaliveState, Setting, State
 from lunalint.values import Bool, Defined, Missing, NoneValue, Num, Obj, Seq, Unknown, Value, describe
 
-__all__ = ["LIBRARY"]
+__all__ = ["DEFAULTS", "LIBRARY", "AiohttpDefaults"]
+
+
+@dataclass(frozen=True)
+class AiohttpDefaults(Defaults):
+    total: float  # ``DEFAULT_TIMEOUT = ClientTimeout(total=5 * 60, sock_connect=30)``
+    sock_connect: float
+    keepalive_timeout: float  # ``TCPConnector(keepalive_timeout=15.0)``
+
+
+DEFAULTS = AiohttpDefaults(upstream="aiohttp 3.14.5, client.py and connector.py", total=300.0, sock_connect=30.0,
+                           keepalive_timeout=15.0)
 
 MODULE = "aiohttp"
-DEFAULT_TOTAL = 300.0
-DEFAULT_SOCK_CONNECT = 30.0
-DEFAULT_KEEPALIVE_TIMEOUT = 15.0
 DEFAULT_NOTE = "aiohttp default"
 FIELDS = ("total", "connect", "sock_read", "sock_connect")
 SESSIONS = frozenset({"aiohttp.ClientSession", "aiohttp.client.ClientSession"})
 TIMEOUTS = frozenset({"aiohttp.ClientTimeout", "aiohttp.client.ClientTimeout"})
 CONNECTORS = frozenset({"aiohttp.TCPConnector", "aiohttp.connector.TCPConnector"})
 REQUEST_FUNCTIONS = frozenset({"aiohttp.request", "aiohttp.client.request"})
-METHODS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
 
 Fields = dict[str, Setting]
 
 
-def _seconds(value: Value, node: cst.CSTNode, *, note: str = "") -> Setting:
+def _seconds(value: Value, node: Anchor, *, note: str = "") -> Setting:
     """A number of seconds as aiohttp reads it: ``None`` and values <= 0 mean no timeout."""
     if isinstance(value, Num) and not math.isnan(value.value) and value.value <= 0:
         return Setting(State.DISABLED, node, raw=describe(value),
@@ -54,9 +63,9 @@ def _seconds(value: Value, node: cst.CSTNode, *, note: str = "") -> Setting:
     return seconds_setting(value, node, note=note)
 
 
-def _default_fields(site: cst.CSTNode, note: str) -> Fields:
-    return {"total": default(DEFAULT_TOTAL, site, note), "connect": default(None, site, note),
-            "sock_read": default(None, site, note), "sock_connect": default(DEFAULT_SOCK_CONNECT, site, note)}
+def _default_fields(site: Anchor, note: str) -> Fields:
+    return {"total": default(DEFAULTS.total, site, note), "connect": default(None, site, note),
+            "sock_read": default(None, site, note), "sock_connect": default(DEFAULTS.sock_connect, site, note)}
 
 
 def _client_timeout(obj: Obj) -> Fields:
@@ -64,17 +73,14 @@ def _client_timeout(obj: Obj) -> Fields:
     return unset_is_none(obj, FIELDS, "ClientTimeout", _seconds)
 
 
-def _unknown_fields(value: Value, site: cst.CSTNode) -> Fields:
-    reason = value.reason if isinstance(value, Unknown) else f"{describe(value)} is not followed"
-    return {name: unknown(site, reason) for name in FIELDS}
+def _unknown_fields(value: Value, site: Anchor) -> Fields:
+    return {name: unknown(site, not_followed(value)) for name in FIELDS}
 
 
 def _session_timeout(call: Obj) -> Fields:
     """What ``ClientSession(timeout=...)`` (or the deprecated ``read_timeout=``) configures."""
-    timeout = call.get("timeout")
+    timeout = argument(call, "timeout")
     site = call.site_of("timeout")
-    if timeout is None and not call.complete:
-        return _unknown_fields(Unknown(call.node, reason="arguments not fully known"), call.node)
     if timeout is None or isinstance(timeout, (Missing, NoneValue)):
         note = DEFAULT_NOTE if timeout is None else "aiohttp default (timeout=None selects it)"
         fields = _default_fields(site if timeout is not None else call.node, note)
@@ -94,7 +100,7 @@ def _session_timeout(call: Obj) -> Fields:
     return _unknown_fields(timeout, timeout.site)
 
 
-def _request_timeout(value: Value, site: cst.CSTNode) -> Fields:
+def _request_timeout(value: Value, site: Anchor) -> Fields:
     """A per-request ``timeout=``: ``None`` disables everything, a number is ``total`` only."""
     if isinstance(value, NoneValue):
         note = "timeout=None on an aiohttp request disables every timeout, the session's included"
@@ -121,14 +127,11 @@ def _connect_bound(fields: Fields) -> Setting:
             return setting
     finite = [s for s in candidates if s.finite and s.seconds is not None]
     if not finite:
-        first = fields["sock_connect"]
-        return Setting(State.DISABLED, first.anchor, explicit=first.explicit, raw=first.raw,
+        return replace(fields["sock_connect"], state=State.DISABLED, seconds=None,
                        note="neither sock_connect, connect nor total is set")
     best = min(finite, key=lambda s: s.seconds if s.seconds is not None else math.inf)
     if best is fields["total"] and not fields["sock_connect"].finite and not fields["connect"].finite:
-        note = "only the total deadline bounds connecting"
-        return Setting(best.state, best.anchor, best.seconds, best.explicit,
-                       f"{best.note}, {note}" if best.note else note, best.raw)
+        return best.noted("only the total deadline bounds connecting")
     return best
 
 
@@ -142,57 +145,51 @@ def _timeouts(fields: Fields, *, default_session: bool) -> dict[str, Setting | N
     }
 
 
-def _socket_factory_keepalive(factory: Value, site: cst.CSTNode) -> Keepalive:
+def _socket_factory_keepalive(factory: Value, site: Anchor) -> Keepalive:
     """TCP keepalive set by a local ``socket_factory`` function through ``sock.setsockopt(...)``."""
     if isinstance(factory, (Missing, NoneValue)):
         return Keepalive(KeepaliveState.OFF, site, explicit=False,
                          note="aiohttp client sockets get TCP keepalive only through TCPConnector(socket_factory=...)")
     if not isinstance(factory, Defined) or factory.kind != "function" or factory.members is None:
-        reason = factory.reason if isinstance(factory, Unknown) else f"socket_factory {describe(factory)} is not followed"
-        return Keepalive(KeepaliveState.UNKNOWN, site, note=reason)
+        return unknown_keepalive(site, not_followed(factory, "socket_factory"))
     calls = factory.members.method_calls("setsockopt")
     options = Seq(factory.node, items=tuple(Seq(factory.node, items=args, is_tuple=True) for args in calls),
                   complete=all(len(args) == 3 for args in calls))
     keepalive = keepalive_from_options(options, site, absent_note="")
     if keepalive.state is KeepaliveState.OFF:
         if factory.members.mentions("keepalive"):  # set some way lunalint does not follow
-            return Keepalive(KeepaliveState.UNKNOWN, site, note="socket_factory options not statically known")
+            return unknown_keepalive(site, "socket_factory options not statically known")
         return Keepalive(KeepaliveState.OFF, site, note=f"socket_factory {factory.name}() does not set SO_KEEPALIVE")
-    idle = keepalive.idle
-    if idle is not None:
-        idle = Setting(idle.state, site, idle.seconds, idle.explicit, idle.note, idle.raw)
-    return Keepalive(keepalive.state, site, idle, keepalive.explicit, keepalive.note)
+    return keepalive.at(site)
 
 
-def _connector(connector: Value | None, site: cst.CSTNode, *, owner: str
-               ) -> tuple[bool, Setting, Keepalive, tuple[cst.CSTNode, ...]]:
+def _connector(connector: Value | None, site: Anchor, *, owner: str
+               ) -> tuple[bool, Setting, Keepalive, tuple[Anchor, ...]]:
     """``(pooled, idle expiry, keepalive, absorbed connector nodes)`` of a ``connector=`` value."""
     if connector is None or isinstance(connector, (Missing, NoneValue)):
         keepalive = Keepalive(KeepaliveState.OFF, site, explicit=False,
                               note=f"{owner} without TCPConnector(socket_factory=...) sets no TCP keepalive")
-        return True, default(DEFAULT_KEEPALIVE_TIMEOUT, site, DEFAULT_NOTE), keepalive, ()
+        return True, default(DEFAULTS.keepalive_timeout, site, DEFAULT_NOTE), keepalive, ()
     if not (isinstance(connector, Obj) and connector.qualname in CONNECTORS):
-        reason = connector.reason if isinstance(connector, Unknown) else f"connector {describe(connector)} is not followed"
-        return True, unknown(site, reason), Keepalive(KeepaliveState.UNKNOWN, site, note=reason), ()
+        reason = not_followed(connector, "connector")
+        return True, unknown(site, reason), unknown_keepalive(site, reason), ()
     pooled, pool, keepalive = _connector_settings(connector)
     if connector.ref is not None:  # built elsewhere: report where this session uses it
-        pool = _at(pool, connector.ref)
-        keepalive = Keepalive(keepalive.state, connector.ref, keepalive.idle and _at(keepalive.idle, connector.ref),
-                              keepalive.explicit, keepalive.note)
+        pool, keepalive = pool.at(connector.ref), keepalive.at(connector.ref)
     return pooled, pool, keepalive, (connector.node,)
 
 
 def _connector_settings(connector: Obj) -> tuple[bool, Setting, Keepalive]:
     force_close = connector.get("force_close")
     if isinstance(force_close, Bool) and force_close.value:
-        off = Keepalive(KeepaliveState.UNKNOWN, connector.node, note="force_close=True")
+        off = unknown_keepalive(connector.node, "force_close=True")
         return False, Setting(State.SECONDS, connector.node, seconds=0.0, note="force_close=True"), off
     expiry = connector.get("keepalive_timeout")
     if expiry is None:
         if connector.complete:
-            pool = default(DEFAULT_KEEPALIVE_TIMEOUT, connector.node, DEFAULT_NOTE)
+            pool = default(DEFAULTS.keepalive_timeout, connector.node, DEFAULT_NOTE)
         else:
-            pool = unknown(connector.node, "TCPConnector arguments not fully known")
+            pool = unknown(connector.node, not_fully_known("TCPConnector"))
     elif isinstance(expiry, NoneValue):
         pool = Setting(State.DISABLED, connector.site_of("keepalive_timeout"), raw="None",
                        note="keepalive_timeout=None")
@@ -200,7 +197,7 @@ def _connector_settings(connector: Obj) -> tuple[bool, Setting, Keepalive]:
         pool = seconds_setting(expiry, connector.site_of("keepalive_timeout"))
     factory = connector.get("socket_factory")
     if factory is None and not connector.complete:
-        keepalive = Keepalive(KeepaliveState.UNKNOWN, connector.node, note="TCPConnector arguments not fully known")
+        keepalive = unknown_keepalive(connector.node, not_fully_known("TCPConnector"))
     else:
         keepalive = _socket_factory_keepalive(factory or Missing(connector.node),
                                               connector.site_of("socket_factory") if factory else connector.node)
@@ -209,27 +206,17 @@ def _connector_settings(connector: Obj) -> tuple[bool, Setting, Keepalive]:
     return True, pool, keepalive
 
 
-def _at(setting: Setting, node: cst.CSTNode) -> Setting:
-    return Setting(setting.state, node, setting.seconds, setting.explicit, setting.note, setting.raw)
-
-
 def _session(call: Obj) -> list[ClientSpec]:
     timeout = call.get("timeout")
     fields = _session_timeout(call)
     default_session = (timeout is None and call.complete and call.get("read_timeout") is None) \
         or isinstance(timeout, NoneValue)
     timeouts = _timeouts(fields, default_session=default_session)
-    connector = call.get("connector")
-    if connector is None and not call.complete:
-        connector = Unknown(call.node, reason="arguments not fully known")
+    connector = argument(call, "connector")
     pooled, pool, keepalive, absorbs = _connector(connector, call.site_of("connector") if connector else call.node,
                                                   owner="aiohttp.ClientSession")
-    return [ClientSpec(
-        library=MODULE, label="aiohttp.ClientSession", anchor=call.node, pooled=pooled,
-        pool_idle=pool, keepalive=keepalive,
-        read_timeout=timeouts["read"], total_timeout=timeouts["total"], connect_timeout=timeouts["connect"],
-        absorbs=absorbs,
-    )]
+    spec = timeout_spec(MODULE, "aiohttp.ClientSession", call.node, timeouts, pooled=pooled)
+    return [replace(spec, pool_idle=pool, keepalive=keepalive, absorbs=absorbs)]
 
 
 def _connector_alone(call: Obj) -> list[ClientSpec]:
@@ -244,39 +231,22 @@ def _request_function(call: Obj) -> list[ClientSpec]:
     fields = _session_timeout(call)
     timeout = call.get("timeout")
     timeouts = _timeouts(fields, default_session=timeout is None or isinstance(timeout, NoneValue))
-    return [ClientSpec(
-        library=MODULE, label="aiohttp.request()", anchor=call.node, pooled=False,
-        read_timeout=timeouts["read"], total_timeout=timeouts["total"], connect_timeout=timeouts["connect"],
-    )]
+    return [timeout_spec(MODULE, "aiohttp.request()", call.node, timeouts, pooled=False)]
 
 
 def _session_method(receiver: Obj, call: Obj, method: str) -> list[ClientSpec]:
     """A per-request ``timeout=`` replaces the session's timeout for that request."""
-    if method not in METHODS:
-        return []
     timeout = call.get("timeout")
     if timeout is None:
         return []  # the session's timeout applies, judged at the session
     fields = _request_timeout(timeout, call.site_of("timeout"))
     timeouts = _timeouts(fields, default_session=False)
-    return [ClientSpec(
-        library=MODULE, label=f"ClientSession.{method}()", anchor=call.node, pooled=False,
-        read_timeout=timeouts["read"], total_timeout=timeouts["total"], connect_timeout=timeouts["connect"],
-    )]
+    return [timeout_spec(MODULE, f"ClientSession.{method}()", call.node, timeouts, pooled=False)]
 
 
-def _build() -> Library:
-    constructors: dict[str, ConstructorHandler] = {}
-    methods: dict[str, MethodHandler] = {}
-    for qualname in SESSIONS:
-        constructors[qualname] = _session
-        methods[qualname] = _session_method
-    for qualname in CONNECTORS:
-        constructors[qualname] = _connector_alone
-    for qualname in REQUEST_FUNCTIONS:
-        constructors[qualname] = _request_function
-    return Library(name=MODULE, modules=(MODULE,), constructors=constructors, methods=methods,
-                   method_names=frozenset(METHODS))
-
-
-LIBRARY = _build()
+LIBRARY = Library(
+    defaults=DEFAULTS,
+    constructors={**dict.fromkeys(SESSIONS, _session), **dict.fromkeys(CONNECTORS, _connector_alone),
+                  **dict.fromkeys(REQUEST_FUNCTIONS, _request_function)},
+    methods=dict.fromkeys(SESSIONS, dict.fromkeys(HTTP_VERBS, _session_method)),
+)

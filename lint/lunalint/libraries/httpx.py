@@ -1,31 +1,39 @@
 """httpx and httpx2 (pydantic/httpx2, the fork the openai and anthropic SDKs use): one API.
 
-Defaults from httpx 0.28.1 ``_config.py`` and httpx2 2.16.2: ``DEFAULT_TIMEOUT_CONFIG =
-Timeout(5.0)`` (every phase 5 s), ``DEFAULT_LIMITS = Limits(max_connections=100,
-max_keepalive_connections=20, keepalive_expiry=5.0)``. There is no whole-request deadline: ``read``
-limits each socket read. ``limits=`` on a client is ignored when ``transport=`` is passed, and TCP
-keepalive is only possible through a transport's ``socket_options``.
+There is no whole-request deadline: ``read`` limits each socket read. A per-request ``timeout=``
+replaces the client's as a whole. ``limits=`` on a client is ignored when ``transport=`` is
+passed, and TCP keepalive is only possible through a transport's ``socket_options``.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-import libcst as cst
-
-from lunalint.libraries.base import ConstructorHandler, Library, MethodHandler, default, seconds_setting, unknown
+from lunalint.libraries import ENTRIES
+from lunalint.libraries.base import (
+    HTTP_VERBS, Defaults, Library, argument, default, not_followed, not_fully_known, seconds_setting, timeout_spec,
+    unknown, unknown_keepalive,
+)
 from lunalint.libraries.sockopts import keepalive_from_options
-from lunalint.spec import ClientSpec, IgnoredSetting, Keepalive, KeepaliveState, Setting, State
-from lunalint.values import Missing, NoneValue, Num, Obj, Seq, Unknown, Value, describe
+from lunalint.spec import Anchor, ClientSpec, IgnoredSetting, Keepalive, KeepaliveState, Setting, State
+from lunalint.values import Missing, NoneValue, Num, Obj, Seq, Unknown, Value
 
-__all__ = ["LIBRARY", "TimeoutPhases", "httpx_timeout", "httpx_pool", "MODULES"]
+__all__ = ["CLIENTS", "DEFAULTS", "LIBRARY", "MODULES", "HttpxDefaults", "TimeoutPhases", "httpx_pool", "httpx_timeout"]
 
-MODULES = ("httpx", "httpx2")
-DEFAULT_TIMEOUT = 5.0
-DEFAULT_KEEPALIVE_EXPIRY = 5.0
+
+@dataclass(frozen=True)
+class HttpxDefaults(Defaults):
+    timeout: float  # ``DEFAULT_TIMEOUT_CONFIG = Timeout(5.0)``: every phase
+    keepalive_expiry: float  # ``DEFAULT_LIMITS``, and a bare ``Limits()``
+
+
+DEFAULTS = HttpxDefaults(upstream="httpx 0.28.1 and httpx2 2.16.2, _config.py", timeout=5.0, keepalive_expiry=5.0)
+
+MODULES = ENTRIES[__name__]
 PHASES = ("connect", "read", "write", "pool")
-REQUEST_FUNCTIONS = ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")
+REQUEST_FUNCTIONS = (*HTTP_VERBS, "stream")
 CLIENT_METHODS = (*REQUEST_FUNCTIONS, "send", "build_request")
+CLIENTS = tuple(f"{module}.{cls}" for module in MODULES for cls in ("Client", "AsyncClient"))
 TRANSPORT_LIMITS_POSITION = 5
 TRANSPORT_SOCKET_OPTIONS_POSITION = 10
 
@@ -40,8 +48,8 @@ def _module_of(qualname: str) -> str:
     return qualname.split(".", 1)[0]
 
 
-def httpx_timeout(value: Value | None, site: cst.CSTNode, *, default_note: str,
-                  default_seconds: float = DEFAULT_TIMEOUT,
+def httpx_timeout(value: Value | None, site: Anchor, *, default_note: str,
+                  default_seconds: float = DEFAULTS.timeout,
                   default_connect: float | None = None) -> TimeoutPhases:
     """The four phases a ``timeout=`` value sets (``None``: not passed, the default applies)."""
     if value is None or isinstance(value, Missing):
@@ -53,8 +61,7 @@ def httpx_timeout(value: Value | None, site: cst.CSTNode, *, default_note: str,
     if isinstance(value, Seq) and value.is_tuple:
         return _timeout_tuple(value)
     if isinstance(value, Unknown) or (isinstance(value, Obj) and not _is(value, "Timeout")):
-        reason = value.reason if isinstance(value, Unknown) else f"{describe(value)} is not followed"
-        return {phase: unknown(value.site, reason) for phase in PHASES}
+        return {phase: unknown(value.site, not_followed(value)) for phase in PHASES}
     node = value.ref or site  # an inline value is reported on its ``timeout=`` argument
     every = seconds_setting(value, node)
     connect_note = "a single timeout value sets every phase, connect included"
@@ -83,7 +90,7 @@ def _timeout_object(obj: Obj) -> TimeoutPhases:
         if given is not None:
             phases[phase] = seconds_setting(given, obj.site_of(phase))
         elif not obj.complete and base is None:
-            phases[phase] = unknown(obj.site, "timeout arguments not fully known")
+            phases[phase] = unknown(obj.site, not_fully_known("timeout"))
     return phases
 
 
@@ -101,8 +108,7 @@ def _timeout_tuple(value: Seq) -> TimeoutPhases:
     return phases
 
 
-def httpx_pool(limits: Value | None, site: cst.CSTNode, *, default_expiry: float,
-               default_note: str) -> Setting:
+def httpx_pool(limits: Value | None, site: Anchor, *, default_expiry: float, default_note: str) -> Setting:
     """The pool idle expiry (``keepalive_expiry``) a ``limits=`` value sets."""
     if limits is None or isinstance(limits, Missing):
         return default(default_expiry, site, default_note)
@@ -110,41 +116,30 @@ def httpx_pool(limits: Value | None, site: cst.CSTNode, *, default_expiry: float
         expiry = limits.get("keepalive_expiry", 2)
         if expiry is None:
             if not limits.complete:
-                return unknown(limits.site, "Limits arguments not fully known")
-            return default(DEFAULT_KEEPALIVE_EXPIRY, limits.site, "Limits() default")
+                return unknown(limits.site, not_fully_known("Limits"))
+            return default(DEFAULTS.keepalive_expiry, limits.site, "Limits() default")
         return seconds_setting(expiry, limits.site_of("keepalive_expiry"))
-    reason = limits.reason if isinstance(limits, Unknown) else f"{describe(limits)} is not followed"
-    return unknown(limits.site, reason)
+    return unknown(limits.site, not_followed(limits))
 
 
 def _client(call: Obj) -> list[ClientSpec]:
     module = _module_of(call.qualname)
-    label = call.qualname
-    timeout = call.get("timeout")
-    if timeout is None and not call.complete:
-        timeout = Unknown(call.node, reason="arguments not fully known")
-    phases = httpx_timeout(timeout, call.site_of("timeout"), default_note=f"{module} default")
+    phases = httpx_timeout(argument(call, "timeout"), call.site_of("timeout"), default_note=f"{module} default")
     pool, keepalive, ignored = _client_pool(call, module)
-    return [ClientSpec(
-        library=module, label=label, anchor=call.node, pooled=True,
-        pool_idle=pool, keepalive=keepalive,
-        read_timeout=phases["read"], connect_timeout=phases["connect"],
-        other_timeouts=(("write", phases["write"]), ("pool", phases["pool"])),
-        ignored=ignored,
-    )]
+    spec = timeout_spec(module, call.qualname, call.node, phases, pooled=True)
+    return [replace(spec, pool_idle=pool, keepalive=keepalive, ignored=ignored)]
 
 
 def _client_pool(call: Obj, module: str) -> tuple[Setting, Keepalive, tuple[IgnoredSetting, ...]]:
     transport = call.get("transport")
     limits = call.get("limits")
     if transport is None and not call.complete:
-        reason = "arguments not fully known"
-        return unknown(call.node, reason), Keepalive(KeepaliveState.UNKNOWN, call.node, note=reason), ()
+        return unknown(call.node, not_fully_known()), unknown_keepalive(call.node, not_fully_known()), ()
     if transport is None or isinstance(transport, NoneValue):
-        pool = httpx_pool(limits, call.site_of("limits"), default_expiry=DEFAULT_KEEPALIVE_EXPIRY,
+        pool = httpx_pool(limits, call.site_of("limits"), default_expiry=DEFAULTS.keepalive_expiry,
                           default_note=f"{module} default")
         if call.get("mounts") is not None:
-            keepalive = Keepalive(KeepaliveState.UNKNOWN, call.node, note="mounts= not followed")
+            keepalive = unknown_keepalive(call.node, "mounts= not followed")
         else:
             keepalive = Keepalive(KeepaliveState.OFF, call.node, explicit=False,
                                   note=f"{call.qualname} without transport= sets no socket options")
@@ -156,9 +151,8 @@ def _client_pool(call: Obj, module: str) -> tuple[Setting, Keepalive, tuple[Igno
     transport = _unwrap_transport(transport)
     if isinstance(transport, Obj) and _is_transport(transport):
         return (*_transport_pool(transport, module, call.site_of("transport")), ignored)
-    reason = transport.reason if isinstance(transport, Unknown) else f"{describe(transport)} is not followed"
-    return (unknown(transport.site, reason),
-            Keepalive(KeepaliveState.UNKNOWN, transport.site, note=reason), ignored)
+    reason = not_followed(transport)
+    return unknown(transport.site, reason), unknown_keepalive(transport.site, reason), ignored
 
 
 def _is_transport(value: Value) -> bool:
@@ -178,69 +172,42 @@ def _unwrap_transport(transport: Value) -> Value:
     return found if transport.ref is None else replace(found, ref=transport.ref)
 
 
-def _transport_pool(transport: Obj, module: str, site: cst.CSTNode) -> tuple[Setting, Keepalive]:
+def _transport_pool(transport: Obj, module: str, site: Anchor) -> tuple[Setting, Keepalive]:
     anchor = transport.ref
-    limits = transport.get("limits", TRANSPORT_LIMITS_POSITION)
-    options = transport.get("socket_options", TRANSPORT_SOCKET_OPTIONS_POSITION)
-    if not transport.complete:
-        limits = limits or Unknown(transport.node, reason="transport arguments not fully known")
-        options = options or Unknown(transport.node, reason="transport arguments not fully known")
-    pool = httpx_pool(limits, anchor or transport.site_of("limits"), default_expiry=DEFAULT_KEEPALIVE_EXPIRY,
+    limits = argument(transport, "limits", TRANSPORT_LIMITS_POSITION, what="transport")
+    options = argument(transport, "socket_options", TRANSPORT_SOCKET_OPTIONS_POSITION, what="transport")
+    pool = httpx_pool(limits, anchor or transport.site_of("limits"), default_expiry=DEFAULTS.keepalive_expiry,
                       default_note=f"{module} default")
     if anchor is not None and pool.state is not State.UNKNOWN:
-        pool = _at(pool, anchor)
+        pool = pool.at(anchor)
     keepalive = keepalive_from_options(
         options, anchor or transport.site_of("socket_options"),
         absent_note=f"{transport.qualname} without socket_options sets no TCP keepalive")
-    if anchor is not None:
-        keepalive = Keepalive(keepalive.state, anchor, keepalive.idle and _at(keepalive.idle, anchor),
-                              keepalive.explicit, keepalive.note)
-    return pool, keepalive
-
-
-def _at(setting: Setting, node: cst.CSTNode) -> Setting:
-    return Setting(setting.state, node, setting.seconds, setting.explicit, setting.note, setting.raw)
+    return pool, keepalive if anchor is None else keepalive.at(anchor)
 
 
 def _request_function(call: Obj) -> list[ClientSpec]:
     module = _module_of(call.qualname)
-    timeout = call.get("timeout")
-    if timeout is None and not call.complete:
-        timeout = Unknown(call.node, reason="arguments not fully known")
-    phases = httpx_timeout(timeout, call.site_of("timeout"), default_note=f"{module} default")
-    return [ClientSpec(
-        library=module, label=f"{call.qualname}()", anchor=call.node, pooled=False,
-        read_timeout=phases["read"], connect_timeout=phases["connect"],
-        other_timeouts=(("write", phases["write"]), ("pool", phases["pool"])),
-    )]
+    phases = httpx_timeout(argument(call, "timeout"), call.site_of("timeout"), default_note=f"{module} default")
+    return [timeout_spec(module, f"{call.qualname}()", call.node, phases, pooled=False)]
 
 
 def _client_method(receiver: Obj, call: Obj, method: str) -> list[ClientSpec]:
     """A per-request ``timeout=`` replaces the client's timeout as a whole (no per-field merge)."""
     timeout = call.get("timeout")
-    if method not in CLIENT_METHODS or timeout is None:
+    if timeout is None:
         return []  # the client's own timeout applies, judged at the client
     module = _module_of(receiver.qualname)
     phases = httpx_timeout(timeout, call.site_of("timeout"), default_note=f"{module} default")
     label = f"{receiver.qualname.rsplit('.', 1)[-1]}.{method}()"
-    return [ClientSpec(
-        library=module, label=label, anchor=call.node, pooled=False,
-        read_timeout=phases["read"], connect_timeout=phases["connect"],
-        other_timeouts=(("write", phases["write"]), ("pool", phases["pool"])),
-    )]
+    return [timeout_spec(module, label, call.node, phases, pooled=False)]
 
 
-def _build() -> Library:
-    constructors: dict[str, ConstructorHandler] = {}
-    methods: dict[str, MethodHandler] = {}
-    for module in MODULES:
-        for cls in ("Client", "AsyncClient"):
-            constructors[f"{module}.{cls}"] = _client
-            methods[f"{module}.{cls}"] = _client_method
-        for function in REQUEST_FUNCTIONS:
-            constructors[f"{module}.{function}"] = _request_function
-    return Library(name="httpx", modules=MODULES, constructors=constructors, methods=methods,
-                   method_names=frozenset(CLIENT_METHODS))
-
-
-LIBRARY = _build()
+LIBRARY = Library(
+    defaults=DEFAULTS,
+    constructors={
+        **dict.fromkeys(CLIENTS, _client),
+        **{f"{module}.{function}": _request_function for module in MODULES for function in REQUEST_FUNCTIONS},
+    },
+    methods=dict.fromkeys(CLIENTS, dict.fromkeys(CLIENT_METHODS, _client_method)),
+)

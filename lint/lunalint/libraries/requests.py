@@ -14,40 +14,51 @@ Semantics from requests 2.34.2 and urllib3 2.8.0:
   UNSUPPORTED (no LL1xx finding) and TCP keepalive, through ``socket_options`` on an adapter or
   pool manager, is what LL2xx requires instead.
 - ``urllib3.request()`` (the module-level function) defaults to ``timeout=3``.
+
+The defaults are in ``DEFAULTS``.
 """
 
 from __future__ import annotations
 
-import libcst as cst
+from dataclasses import dataclass, replace
 
 from lunalint.libraries.base import (
-    AssignmentHandler, ConstructorHandler, Library, MethodHandler, default, seconds_setting, unknown,
-    unset_is_none,
+    HTTP_VERBS, Defaults, Library, default, not_followed, not_fully_known, seconds_setting, timeout_spec, unknown,
+    unknown_keepalive, unset_is_none,
 )
 from lunalint.libraries.sockopts import keepalive_from_options
-from lunalint.spec import ClientSpec, Keepalive, KeepaliveState, Setting, State
+from lunalint.spec import Anchor, ClientSpec, Keepalive, KeepaliveState, Setting, State
 from lunalint.values import Missing, NoneValue, Num, Obj, Seq, Unknown, Value, describe
 
-__all__ = ["LIBRARY"]
+__all__ = ["DEFAULTS", "LIBRARY", "RequestsDefaults"]
 
-VERBS = ("get", "post", "put", "patch", "delete", "head", "options", "request")
+
+@dataclass(frozen=True)
+class RequestsDefaults(Defaults):
+    urllib3_request_timeout: float  # ``urllib3.request()``: ``timeout=3``
+    toolbelt_keepalive_idle: float  # ``TCPKeepAliveAdapter(idle=60, interval=20, count=5)``
+
+
+DEFAULTS = RequestsDefaults(
+    upstream="urllib3 2.8.0 (__init__.py), requests_toolbelt 1.0.0 (adapters/socket_options.py); "
+             "requests 2.34.2 has no default timeout",
+    urllib3_request_timeout=3.0, toolbelt_keepalive_idle=60.0)
+
 SESSIONS = frozenset({"requests.Session", "requests.session", "requests.sessions.Session",
                       "requests.sessions.session"})
-FUNCTIONS = frozenset({f"requests.{verb}" for verb in VERBS} | {f"requests.api.{verb}" for verb in VERBS})
+FUNCTIONS = frozenset({f"requests.{verb}" for verb in HTTP_VERBS} | {f"requests.api.{verb}" for verb in HTTP_VERBS})
 TIMEOUTS = frozenset({"urllib3.Timeout", "urllib3.util.Timeout", "urllib3.util.timeout.Timeout",
                       "requests.packages.urllib3.util.Timeout", "requests.packages.urllib3.Timeout"})
 ADAPTERS = frozenset({"requests.adapters.HTTPAdapter"})
 TOOLBELT = "requests_toolbelt.adapters.socket_options"
 KEEPALIVE_ADAPTERS = frozenset({f"{TOOLBELT}.TCPKeepAliveAdapter"})
 OPTION_ADAPTERS = frozenset({f"{TOOLBELT}.SocketOptionsAdapter"})
-TOOLBELT_IDLE = 60.0
 POOL_MANAGERS = frozenset({"urllib3.PoolManager", "urllib3.poolmanager.PoolManager", "urllib3.ProxyManager",
                            "urllib3.poolmanager.ProxyManager"})
 CONNECTION_POOLS = frozenset({"urllib3.HTTPConnectionPool", "urllib3.HTTPSConnectionPool",
                               "urllib3.connectionpool.HTTPConnectionPool",
                               "urllib3.connectionpool.HTTPSConnectionPool"})
 URLLIB3_FUNCTIONS = frozenset({"urllib3.request"})
-URLLIB3_FUNCTION_DEFAULT = 3.0
 SESSION_REQUEST_TIMEOUT = 8
 POOL_METHODS = ("request", "urlopen", "request_encode_url", "request_encode_body")
 
@@ -55,7 +66,7 @@ NO_IDLE_EXPIRY = ("urllib3 pools cannot expire idle connections; TCP keepalive i
                   "reusing one a NAT or load balancer has dropped")
 
 
-def _no_idle_expiry(node: cst.CSTNode) -> Setting:
+def _no_idle_expiry(node: Anchor) -> Setting:
     return Setting(State.UNSUPPORTED, node, note=NO_IDLE_EXPIRY)
 
 
@@ -75,7 +86,7 @@ def _urllib3_timeout(obj: Obj) -> tuple[Setting, Setting]:
     return result[0], result[1]
 
 
-def _timeout(value: Value | None, site: cst.CSTNode, *, missing: Setting | None,
+def _timeout(value: Value | None, site: Anchor, *, missing: Setting | None,
              missing_connect: Setting | None) -> tuple[Setting | None, Setting | None]:
     """``(connect, read)`` of a requests/urllib3 ``timeout=`` argument (``None``: not passed)."""
     if value is None or isinstance(value, Missing):
@@ -100,8 +111,7 @@ def _timeout(value: Value | None, site: cst.CSTNode, *, missing: Setting | None,
         note = "a single timeout value sets connect and read"
         return seconds_setting(value, value.site, note=note), seconds_setting(value, value.site)
     if isinstance(value, Unknown) or isinstance(value, Obj):
-        reason = value.reason if isinstance(value, Unknown) else f"{describe(value)} is not followed"
-        setting = unknown(value.site, reason)
+        setting = unknown(value.site, not_followed(value))
         return setting, setting
     invalid = seconds_setting(value, value.site)
     return invalid, invalid
@@ -115,11 +125,10 @@ def _call_spec(label: str, call: Obj, *, missing: Setting | None, missing_connec
     connect, read = _timeout(timeout, call.site_of("timeout"), missing=missing, missing_connect=missing_connect)
     if connect is None and read is None:
         return []
-    return [ClientSpec(library=library, label=label, anchor=call.node, pooled=False,
-                       read_timeout=read, connect_timeout=connect)]
+    return [timeout_spec(library, label, call.node, {"read": read, "connect": connect}, pooled=False)]
 
 
-def _forever(node: cst.CSTNode, what: str) -> Setting:
+def _forever(node: Anchor, what: str) -> Setting:
     return Setting(State.DISABLED, node, explicit=False, note=f"no timeout= argument: {what} waits forever")
 
 
@@ -137,34 +146,32 @@ def _session(call: Obj) -> list[ClientSpec]:
                        pool_idle=_no_idle_expiry(call.node), keepalive=keepalive)]
 
 
-def _session_method(receiver: Obj, call: Obj, method: str) -> list[ClientSpec]:
-    if method in VERBS:
-        # ``Session.request(method, url, params, data, headers, cookies, files, auth, timeout, ...)``
-        return _call_spec(f"Session.{method}()", call, position=SESSION_REQUEST_TIMEOUT if method == "request" else None,
-                          missing=_forever(call.node, "requests.Session has no timeout setting, so the call"))
-    if method == "mount":
-        adapter = call.get("adapter", 1)
-        if adapter is None:
-            return []
-        # Report on the adapter itself, so one adapter mounted for http:// and https:// is one finding.
-        keepalive = _adapter_keepalive(adapter, adapter.node if isinstance(adapter, Obj) else adapter.site)
-        return [ClientSpec(library="requests", label="requests.Session", anchor=call.node, pooled=True,
-                           pool_idle=_no_idle_expiry(call.node), keepalive=keepalive,
-                           absorbs=(receiver.node,))]
-    return []
+def _session_request(receiver: Obj, call: Obj, method: str) -> list[ClientSpec]:
+    # ``Session.request(method, url, params, data, headers, cookies, files, auth, timeout, ...)``
+    return _call_spec(f"Session.{method}()", call, position=SESSION_REQUEST_TIMEOUT if method == "request" else None,
+                      missing=_forever(call.node, "requests.Session has no timeout setting, so the call"))
 
 
-def _session_assignment(receiver: Obj, attribute: str, value: Value, target: cst.CSTNode) -> list[ClientSpec]:
-    """``session.timeout = X`` does nothing: requests never reads it."""
-    if attribute != "timeout":
+def _session_mount(receiver: Obj, call: Obj, method: str) -> list[ClientSpec]:
+    adapter = call.get("adapter", 1)
+    if adapter is None:
         return []
+    # Report on the adapter itself, so one adapter mounted for http:// and https:// is one finding.
+    keepalive = _adapter_keepalive(adapter, adapter.node if isinstance(adapter, Obj) else adapter.site)
+    return [ClientSpec(library="requests", label="requests.Session", anchor=call.node, pooled=True,
+                       pool_idle=_no_idle_expiry(call.node), keepalive=keepalive,
+                       absorbs=(receiver.node,))]
+
+
+def _session_timeout(receiver: Obj, attribute: str, value: Value, target: Anchor) -> list[ClientSpec]:
+    """``session.timeout = X`` does nothing: requests never reads it."""
     note = (f"session.timeout = {describe(value)} is ignored: requests.Session has no timeout setting; "
             "pass timeout= to each call")
     return [ClientSpec(library="requests", label="requests.Session", anchor=target, pooled=False,
                        read_timeout=Setting(State.DISABLED, target, note=note))]
 
 
-def _adapter_keepalive(adapter: Value, site: cst.CSTNode) -> Keepalive:
+def _adapter_keepalive(adapter: Value, site: Anchor) -> Keepalive:
     if isinstance(adapter, Obj) and adapter.qualname in ADAPTERS:
         return Keepalive(KeepaliveState.OFF, site, explicit=True,
                          note="HTTPAdapter passes no socket_options; " + NO_IDLE_EXPIRY)
@@ -172,51 +179,43 @@ def _adapter_keepalive(adapter: Value, site: cst.CSTNode) -> Keepalive:
         idle_value = adapter.get("idle")
         if idle_value is None:
             if not adapter.complete:
-                return Keepalive(KeepaliveState.UNKNOWN, site, note="TCPKeepAliveAdapter arguments not fully known")
-            idle = default(TOOLBELT_IDLE, site, "TCPKeepAliveAdapter default")
+                return unknown_keepalive(site, not_fully_known("TCPKeepAliveAdapter"))
+            idle = default(DEFAULTS.toolbelt_keepalive_idle, site, "TCPKeepAliveAdapter default")
         else:
             idle = seconds_setting(idle_value, site)
         return Keepalive(KeepaliveState.ON, site, idle=idle)
     if isinstance(adapter, Obj) and adapter.qualname in OPTION_ADAPTERS:
         options = adapter.get("socket_options")
         if options is None and not adapter.complete:
-            return Keepalive(KeepaliveState.UNKNOWN, site, note="SocketOptionsAdapter arguments not fully known")
-        return _at(keepalive_from_options(options, site, absent_note="SocketOptionsAdapter default options"), site)
+            return unknown_keepalive(site, not_fully_known("SocketOptionsAdapter"))
+        return keepalive_from_options(options, site, absent_note="SocketOptionsAdapter default options").at(site)
     if isinstance(adapter, Obj) and adapter.cls is not None and adapter.cls.members is not None:
         cls = adapter.cls
         if cls.subclass_of(ADAPTERS) and cls.members is not None:
             return _subclass_keepalive(cls.name, cls.members.values_of("socket_options"),
                                        cls.members.mentions("socket_options") or cls.members.mentions("keepalive"),
                                        site)
-    reason = adapter.reason if isinstance(adapter, Unknown) else f"adapter {describe(adapter)} is not followed"
-    return Keepalive(KeepaliveState.UNKNOWN, site, note=reason)
+    return unknown_keepalive(site, not_followed(adapter, "adapter"))
 
 
-def _subclass_keepalive(name: str, values: tuple[Value, ...], mentioned: bool, site: cst.CSTNode) -> Keepalive:
+def _subclass_keepalive(name: str, values: tuple[Value, ...], mentioned: bool, site: Anchor) -> Keepalive:
     """An ``HTTPAdapter`` subclass: the ``socket_options`` it passes to its pool manager."""
     if not values:
         if mentioned:
-            return Keepalive(KeepaliveState.UNKNOWN, site, note=f"{name} socket options not statically known")
+            return unknown_keepalive(site, f"{name} socket options not statically known")
         return Keepalive(KeepaliveState.OFF, site,
                          note=f"{name} (an HTTPAdapter subclass) passes no socket_options; " + NO_IDLE_EXPIRY)
     results = [keepalive_from_options(value, site, absent_note="") for value in values]
     on = [k for k in results if k.state is KeepaliveState.ON]
     if on:
-        return _at(on[0], site)
+        return on[0].at(site)
     if all(k.state is KeepaliveState.OFF for k in results) and not _unresolved(values):
         return Keepalive(KeepaliveState.OFF, site, note=f"the socket options of {name} do not include SO_KEEPALIVE")
-    return Keepalive(KeepaliveState.UNKNOWN, site, note=f"{name} socket options not statically known")
+    return unknown_keepalive(site, f"{name} socket options not statically known")
 
 
 def _unresolved(values: tuple[Value, ...]) -> bool:
     return any(isinstance(value, (Unknown, NoneValue)) for value in values)
-
-
-def _at(keepalive: Keepalive, site: cst.CSTNode) -> Keepalive:
-    idle = keepalive.idle
-    if idle is not None:
-        idle = Setting(idle.state, site, idle.seconds, idle.explicit, idle.note, idle.raw)
-    return Keepalive(keepalive.state, site, idle, keepalive.explicit, keepalive.note)
 
 
 # urllib3 ------------------------------------------------------------------------------------------
@@ -231,19 +230,16 @@ def _pool(call: Obj) -> list[ClientSpec]:
         connect, read = _timeout(timeout, call.site_of("timeout"), missing=None, missing_connect=None)
     options = call.get("socket_options")
     if options is None and not call.complete:
-        keepalive = Keepalive(KeepaliveState.UNKNOWN, call.node, note="arguments not fully known")
+        keepalive = unknown_keepalive(call.node, not_fully_known())
     else:
         keepalive = keepalive_from_options(options, call.site_of("socket_options"),
                                            absent_note=f"{label} without socket_options; {NO_IDLE_EXPIRY}")
-    return [ClientSpec(library="urllib3", label=label, anchor=call.node, pooled=True,
-                       pool_idle=_no_idle_expiry(call.node), keepalive=keepalive,
-                       read_timeout=read, connect_timeout=connect)]
+    spec = timeout_spec("urllib3", label, call.node, {"read": read, "connect": connect}, pooled=True)
+    return [replace(spec, pool_idle=_no_idle_expiry(call.node), keepalive=keepalive)]
 
 
 def _pool_method(receiver: Obj, call: Obj, method: str) -> list[ClientSpec]:
     """A call without ``timeout=`` uses the pool's; on a pool without one it waits forever."""
-    if method not in POOL_METHODS:
-        return []
     position = 2 if receiver.qualname in CONNECTION_POOLS else None
     pool_timeout = receiver.get("timeout", position)
     missing: Setting | None = None
@@ -257,28 +253,19 @@ def _pool_method(receiver: Obj, call: Obj, method: str) -> list[ClientSpec]:
 
 def _urllib3_function(call: Obj) -> list[ClientSpec]:
     site = call.node
-    missing = default(URLLIB3_FUNCTION_DEFAULT, site, "urllib3.request() default")
+    missing = default(DEFAULTS.urllib3_request_timeout, site, "urllib3.request() default")
     return _call_spec("urllib3.request()", call, missing=missing, missing_connect=missing, library="urllib3")
 
 
-def _build() -> Library:
-    constructors: dict[str, ConstructorHandler] = {}
-    methods: dict[str, MethodHandler] = {}
-    assignments: dict[str, AssignmentHandler] = {}
-    for qualname in FUNCTIONS:
-        constructors[qualname] = _request_function
-    for qualname in SESSIONS:
-        constructors[qualname] = _session
-        methods[qualname] = _session_method
-        assignments[qualname] = _session_assignment
-    for qualname in POOL_MANAGERS | CONNECTION_POOLS:
-        constructors[qualname] = _pool
-        methods[qualname] = _pool_method
-    for qualname in URLLIB3_FUNCTIONS:
-        constructors[qualname] = _urllib3_function
-    return Library(name="requests", modules=("requests", "urllib3"), constructors=constructors, methods=methods,
-                   method_names=frozenset({*VERBS, "mount", *POOL_METHODS}), assignments=assignments,
-                   attribute_names=frozenset({"timeout"}))
-
-
-LIBRARY = _build()
+LIBRARY = Library(
+    defaults=DEFAULTS,
+    constructors={
+        **dict.fromkeys(FUNCTIONS, _request_function), **dict.fromkeys(SESSIONS, _session),
+        **dict.fromkeys(POOL_MANAGERS | CONNECTION_POOLS, _pool), **dict.fromkeys(URLLIB3_FUNCTIONS, _urllib3_function),
+    },
+    methods={
+        **dict.fromkeys(SESSIONS, {**dict.fromkeys(HTTP_VERBS, _session_request), "mount": _session_mount}),
+        **dict.fromkeys(POOL_MANAGERS | CONNECTION_POOLS, dict.fromkeys(POOL_METHODS, _pool_method)),
+    },
+    assignments=dict.fromkeys(SESSIONS, {"timeout": _session_timeout}),
+)

@@ -1,9 +1,8 @@
 """The openai (>= 3) and anthropic (>= 1) SDK clients, which are built on httpx2.
 
-Semantics from openai 3.57.0 and anthropic 2.14.0 (``_constants.py``, ``_base_client.py``):
+Semantics from openai 3.57.0 and anthropic 2.14.0 (``_constants.py``, ``_base_client.py``); the
+defaults are in ``DEFAULTS``:
 
-- ``DEFAULT_TIMEOUT = httpx2.Timeout(600, connect=5.0)``, ``DEFAULT_CONNECTION_LIMITS =
-  httpx2.Limits(max_connections=1000, max_keepalive_connections=100)`` (so ``keepalive_expiry`` 5 s).
 - ``timeout=`` on the client, on ``with_options()`` and per request takes a number (every phase,
   connect included), an ``httpx2.Timeout`` or ``None`` (no timeout at all, connect included).
 - When the client's ``timeout`` is not given and ``http_client=`` has a timeout other than httpx's
@@ -18,23 +17,34 @@ Semantics from openai 3.57.0 and anthropic 2.14.0 (``_constants.py``, ``_base_cl
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-import libcst as cst
-
-from lunalint.libraries.base import ConstructorHandler, Library, MethodHandler, default, unknown
+from lunalint.libraries.base import (
+    Defaults, Library, default, not_followed, not_fully_known, timeout_spec, unknown, unknown_keepalive,
+)
+from lunalint.libraries.httpx import CLIENTS as HTTPX_CLIENTS
+from lunalint.libraries.httpx import DEFAULTS as HTTPX_DEFAULTS
 from lunalint.libraries.httpx import LIBRARY as HTTPX
 from lunalint.libraries.httpx import httpx_timeout
-from lunalint.spec import ClientSpec, IgnoredSetting, Keepalive, KeepaliveState, Setting, State
-from lunalint.values import Missing, NoneValue, Num, Obj, Unknown, Value, describe
+from lunalint.spec import Anchor, ClientSpec, IgnoredSetting, Keepalive, KeepaliveState, Setting, State
+from lunalint.values import Missing, NoneValue, Num, Obj, Unknown, Value
 
-__all__ = ["LIBRARY"]
+__all__ = ["DEFAULTS", "LIBRARY", "SdkDefaults"]
 
-DEFAULT_READ = 600.0
-DEFAULT_CONNECT = 5.0
-DEFAULT_KEEPALIVE_EXPIRY = 5.0
-HTTPX_DEFAULT_TIMEOUT = 5.0
-ANTHROPIC_KEEPALIVE_IDLE = 60.0
+
+@dataclass(frozen=True)
+class SdkDefaults(Defaults):
+    read: float  # ``DEFAULT_TIMEOUT = httpx2.Timeout(600, connect=5.0)``: read, write and pool
+    connect: float
+    # ``DEFAULT_CONNECTION_LIMITS = httpx2.Limits(max_connections=1000, max_keepalive_connections=100)``
+    # leaves ``keepalive_expiry`` at httpx's
+    keepalive_expiry: float
+    anthropic_keepalive_idle: float  # anthropic's default client: SO_KEEPALIVE, TCP_KEEPIDLE 60
+
+
+DEFAULTS = SdkDefaults(upstream="openai 3.57.0 and anthropic 2.14.0, _constants.py and _base_client.py",
+                       read=600.0, connect=5.0, keepalive_expiry=HTTPX_DEFAULTS.keepalive_expiry,
+                       anthropic_keepalive_idle=60.0)
 
 CLIENTS = {
     "openai": ("OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI", "Client", "AsyncClient"),
@@ -53,7 +63,6 @@ DEFAULT_CLIENTS = {
 }
 AIOHTTP_CLIENTS = frozenset({"openai.DefaultAioHttpClient", "anthropic.DefaultAioHttpClient"})
 TIMEOUT_ALIASES = frozenset({"openai.Timeout", "anthropic.Timeout"})
-HTTPX_CLIENTS = frozenset({f"{m}.{c}" for m in ("httpx", "httpx2") for c in ("Client", "AsyncClient")})
 REQUEST_METHODS = frozenset({"create", "stream", "parse"})
 COPY_METHODS = frozenset({"with_options", "copy"})
 
@@ -73,23 +82,14 @@ def _normalise(value: Value | None) -> Value | None:
     return value
 
 
-def _noted(setting: Setting | None, note: str) -> Setting | None:
-    if setting is None:
-        return None
-    full = f"{setting.note}, {note}" if setting.note else note
-    return Setting(setting.state, setting.anchor, setting.seconds, setting.explicit, full, setting.raw)
-
-
-def _phases_spec(sdk: str, label: str, node: cst.CSTNode, value: Value | None, site: cst.CSTNode, *,
+def _phases_spec(sdk: str, label: str, node: Anchor, value: Value | None, site: Anchor, *,
                  pooled: bool, default_note: str) -> ClientSpec:
-    phases = httpx_timeout(_normalise(value), site, default_note=default_note, default_seconds=DEFAULT_READ,
-                           default_connect=DEFAULT_CONNECT)
+    phases = httpx_timeout(_normalise(value), site, default_note=default_note, default_seconds=DEFAULTS.read,
+                           default_connect=DEFAULTS.connect)
     if isinstance(value, NoneValue):
         none_note = f"timeout=None removes every {sdk} timeout, the 5 s connect timeout included"
-        phases = {phase: _noted(setting, none_note) or setting for phase, setting in phases.items()}
-    return ClientSpec(library=sdk, label=label, anchor=node, pooled=pooled,
-                      read_timeout=phases["read"], connect_timeout=phases["connect"],
-                      other_timeouts=(("write", phases["write"]), ("pool", phases["pool"])))
+        phases = {phase: setting.noted(none_note) for phase, setting in phases.items()}
+    return timeout_spec(sdk, label, node, phases, pooled=pooled)
 
 
 # The inner http_client ----------------------------------------------------------------------------
@@ -107,7 +107,7 @@ def _inner_timeout_given(inner: Obj) -> bool | None:
     timeout = inner.get("timeout")
     if timeout is None:
         return None if not inner.complete else False
-    if isinstance(timeout, Num) and timeout.value == HTTPX_DEFAULT_TIMEOUT and inner.qualname in HTTPX_CLIENTS:
+    if isinstance(timeout, Num) and timeout.value == HTTPX_DEFAULTS.timeout and inner.qualname in HTTPX_CLIENTS:
         return False  # equal to httpx's default: the SDK cannot tell it apart and uses its own
     return True
 
@@ -122,14 +122,13 @@ def _sdk_client(call: Obj) -> list[ClientSpec]:
     if isinstance(http_client, (Missing, NoneValue)):
         http_client = None  # ``http_client=None``: the SDK builds its default client
     if not call.complete and (timeout is None or http_client is None):
-        reason = "arguments not fully known"
-        setting = unknown(call.node, reason)
+        setting = unknown(call.node, not_fully_known())
         return [ClientSpec(library=sdk, label=label, anchor=call.node, pool_idle=setting,
-                           keepalive=Keepalive(KeepaliveState.UNKNOWN, call.node, note=reason),
+                           keepalive=unknown_keepalive(call.node, not_fully_known()),
                            read_timeout=setting, connect_timeout=setting)]
     inner = http_client if isinstance(http_client, Obj) else None
     inner_spec = _inner_spec(inner) if inner is not None else None
-    absorbs: tuple[cst.CSTNode, ...] = (inner.node,) if inner_spec is not None and inner is not None else ()
+    absorbs: tuple[Anchor, ...] = (inner.node,) if inner_spec is not None and inner is not None else ()
 
     # Timeout: the SDK's own, else one adopted from the http_client, else the SDK default.
     if timeout is not None:
@@ -139,33 +138,32 @@ def _sdk_client(call: Obj) -> list[ClientSpec]:
     elif inner_spec is not None and inner is not None:
         adopted = _inner_timeout_given(inner)
         if adopted is None:
-            spec = _phases_spec(sdk, label, call.node, Unknown(call.node, reason="http_client arguments not fully known"),
+            spec = _phases_spec(sdk, label, call.node, Unknown(call.node, reason=not_fully_known("http_client")),
                                 call.node, pooled=True, default_note=note)
         elif adopted:
             adopted_note = "adopted from http_client, since the SDK's timeout is not set"
             spec = ClientSpec(library=sdk, label=label, anchor=call.node,
-                              read_timeout=_noted(inner_spec.read_timeout, adopted_note),
-                              connect_timeout=_noted(inner_spec.connect_timeout, adopted_note),
-                              other_timeouts=tuple((p, s) for p, s in inner_spec.other_timeouts))
+                              read_timeout=inner_spec.read_timeout and inner_spec.read_timeout.noted(adopted_note),
+                              connect_timeout=inner_spec.connect_timeout
+                              and inner_spec.connect_timeout.noted(adopted_note),
+                              other_timeouts=inner_spec.other_timeouts)
         else:
             spec = _phases_spec(sdk, label, call.node, None, call.node, pooled=True, default_note=note)
     else:
-        reason = http_client.reason if isinstance(http_client, Unknown) else "http_client not followed"
+        reason = not_followed(http_client, "http_client")
         spec = _phases_spec(sdk, label, call.node, Unknown(call.node, reason=reason), call.node,
                             pooled=True, default_note=note)
 
     # Pool and keepalive: the SDK's default client, or whatever the http_client has.
     ignored: tuple[IgnoredSetting, ...] = ()
     if http_client is None:
-        pool = default(DEFAULT_KEEPALIVE_EXPIRY, call.node, note)
+        pool = default(DEFAULTS.keepalive_expiry, call.node, note)
         keepalive = _default_keepalive(sdk, call.node)
     elif inner_spec is not None:
         pool = inner_spec.pool_idle or unknown(call.node)
-        keepalive = inner_spec.keepalive or Keepalive(KeepaliveState.UNKNOWN, call.node)
+        keepalive = inner_spec.keepalive or unknown_keepalive(call.node)
         if sdk == "anthropic" and keepalive.state is KeepaliveState.OFF:
-            keepalive = Keepalive(keepalive.state, keepalive.anchor, keepalive.idle, keepalive.explicit,
-                                  f"{keepalive.note}; passing http_client= drops anthropic's default TCP keepalive"
-                                  if keepalive.note else "passing http_client= drops anthropic's default TCP keepalive")
+            keepalive = keepalive.noted("passing http_client= drops anthropic's default TCP keepalive")
         ignored = inner_spec.ignored
     elif isinstance(http_client, Obj) and http_client.qualname in AIOHTTP_CLIENTS:
         site = call.site_of("http_client")
@@ -173,15 +171,15 @@ def _sdk_client(call: Obj) -> list[ClientSpec]:
         keepalive = Keepalive(KeepaliveState.OFF, site,
                               note="DefaultAioHttpClient accepts socket_options and never applies them")
     else:
-        reason = http_client.reason if isinstance(http_client, Unknown) else f"{describe(http_client)} is not followed"
+        reason = not_followed(http_client)
         pool = unknown(call.site_of("http_client"), reason)
-        keepalive = Keepalive(KeepaliveState.UNKNOWN, call.site_of("http_client"), note=reason)
+        keepalive = unknown_keepalive(call.site_of("http_client"), reason)
     return [replace(spec, pooled=True, pool_idle=pool, keepalive=keepalive, absorbs=absorbs, ignored=ignored)]
 
 
-def _default_keepalive(sdk: str, node: cst.CSTNode) -> Keepalive:
+def _default_keepalive(sdk: str, node: Anchor) -> Keepalive:
     if sdk == "anthropic":
-        idle = Setting(State.SECONDS, node, seconds=ANTHROPIC_KEEPALIVE_IDLE, explicit=False, note="anthropic default")
+        idle = default(DEFAULTS.anthropic_keepalive_idle, node, "anthropic default")
         return Keepalive(KeepaliveState.ON, node, idle=idle, explicit=False,
                          note="anthropic's default client sets SO_KEEPALIVE and TCP_KEEPIDLE 60 s")
     return Keepalive(KeepaliveState.OFF, node, explicit=False,
@@ -204,7 +202,7 @@ def _default_client(call: Obj) -> list[ClientSpec]:
     pool = spec.pool_idle
     if call.get("transport") is None and call.complete:
         if call.get("limits") is None:
-            pool = default(DEFAULT_KEEPALIVE_EXPIRY, call.node, note)
+            pool = default(DEFAULTS.keepalive_expiry, call.node, note)
         if sdk == "anthropic":
             keepalive = _default_keepalive(sdk, call.node)
         else:
@@ -216,9 +214,6 @@ def _default_client(call: Obj) -> list[ClientSpec]:
 # Methods ------------------------------------------------------------------------------------------
 def _client_method(receiver: Obj, call: Obj, method: str) -> list[ClientSpec]:
     """``with_options(timeout=...)`` and per-request ``timeout=`` on ``create``/``stream``/``parse``."""
-    last = method.rsplit(".", 1)[-1]
-    if method not in COPY_METHODS and not ("." in method and last in REQUEST_METHODS):
-        return []
     timeout = call.get("timeout")
     if timeout is None:
         return []  # the client's timeout applies, judged at the client
@@ -229,19 +224,15 @@ def _client_method(receiver: Obj, call: Obj, method: str) -> list[ClientSpec]:
 
 
 _DEFAULT_CLIENT_QUALNAMES = frozenset(f"{sdk}.{name}" for sdk, names in DEFAULT_CLIENTS.items() for name in names)
+_SDK_CLIENTS = (*(f"{sdk}.{name}" for sdk, names in CLIENTS.items() for name in names), *EXTRA_PATHS)
 
-
-def _build() -> Library:
-    constructors: dict[str, ConstructorHandler] = {}
-    methods: dict[str, MethodHandler] = {}
-    qualnames = [f"{sdk}.{name}" for sdk, names in CLIENTS.items() for name in names] + list(EXTRA_PATHS)
-    for qualname in qualnames:
-        constructors[qualname] = _sdk_client
-        methods[qualname] = _client_method
-    for qualname in _DEFAULT_CLIENT_QUALNAMES:
-        constructors[qualname] = _default_client
-    return Library(name="sdks", modules=("openai", "anthropic"), constructors=constructors, methods=methods,
-                   method_names=frozenset(REQUEST_METHODS | COPY_METHODS))
-
-
-LIBRARY = _build()
+LIBRARY = Library(
+    defaults=DEFAULTS,
+    constructors={**dict.fromkeys(_SDK_CLIENTS, _sdk_client),
+                  **dict.fromkeys(_DEFAULT_CLIENT_QUALNAMES, _default_client)},
+    # ``client.with_options(...)``, and ``client.chat.completions.create(...)`` through any resource
+    methods=dict.fromkeys(_SDK_CLIENTS, {
+        **dict.fromkeys(COPY_METHODS, _client_method),
+        **dict.fromkeys((f"*.{name}" for name in REQUEST_METHODS), _client_method),
+    }),
+)

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import libcst as cst
-
-from lunalint.libraries.base import seconds_setting
-from lunalint.spec import Keepalive, KeepaliveState, Setting, State
+from lunalint.libraries.base import seconds_setting, unknown_keepalive
+from lunalint.spec import Anchor, Keepalive, KeepaliveState, Setting, State
 from lunalint.values import Bool, Missing, NoneValue, Num, Seq, Symbol, Unknown, Value
 
 __all__ = ["keepalive_from_options"]
@@ -25,7 +23,7 @@ def _option_name(level: Value, option: Value) -> str | None:
     return None
 
 
-def keepalive_from_options(value: Value | None, site: cst.CSTNode, *, absent_note: str) -> Keepalive:
+def keepalive_from_options(value: Value | None, site: Anchor, *, absent_note: str) -> Keepalive:
     """Whether ``socket_options`` turn TCP keepalive on, and with which idle time.
 
     ``value`` is the resolved option list (``None``/``Missing``: no options were passed).
@@ -34,7 +32,7 @@ def keepalive_from_options(value: Value | None, site: cst.CSTNode, *, absent_not
         return Keepalive(KeepaliveState.OFF, site, explicit=False, note=absent_note)
     if not isinstance(value, Seq):
         reason = value.reason if isinstance(value, Unknown) else "socket options not statically known"
-        return Keepalive(KeepaliveState.UNKNOWN, site, note=reason)
+        return unknown_keepalive(site, reason)
     enabled: bool | None = None
     idle: Setting | None = None
     for item in value.items:
@@ -47,14 +45,14 @@ def keepalive_from_options(value: Value | None, site: cst.CSTNode, *, absent_not
             if isinstance(setting, (Num, Bool)):
                 enabled = bool(setting.value)
             else:
-                return Keepalive(KeepaliveState.UNKNOWN, site, note="SO_KEEPALIVE value not known")
+                return unknown_keepalive(site, "SO_KEEPALIVE value not known")
         elif name in _IDLE:
             idle = seconds_setting(setting, node, note=f"{name}")
     complete = value.complete and all(isinstance(item, Seq) and len(item.items) == 3
                                       for item in value.items)
     if enabled is None:
         if not complete:
-            return Keepalive(KeepaliveState.UNKNOWN, site, note="socket options not fully known")
+            return unknown_keepalive(site, "socket options not fully known")
         return Keepalive(KeepaliveState.OFF, value.site,
                          note="the socket options do not include SO_KEEPALIVE")
     if not enabled:
