@@ -151,7 +151,7 @@ def _force_excluded(path: Path, excluded: _Excludes, respect_gitignore: bool) ->
     from lunalint import gitignore
 
     directory = absolute if path.is_dir() else os.path.dirname(absolute)
-    chain = gitignore.for_walk(directory)
+    chain = gitignore.rules_at(directory)
     if chain is None:
         return False
     if not path.is_dir():

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     from pathspec import GitIgnoreSpec
 
-__all__ = ["Chain", "Rules", "for_walk", "ignored", "repository", "with_directory"]
+__all__ = ["Chain", "Rules", "for_walk", "ignored", "repository", "rules_at", "with_directory"]
 
 
 class Rules(NamedTuple):
@@ -131,7 +131,14 @@ def _excludes_file(git_dir: str) -> str:
 
 
 def for_walk(top: str) -> Chain | None:
-    """The rules that apply inside directory ``top``, or None when it is in no git work tree."""
+    """The rules for walking directory ``top``, or None when it is in no git work tree."""
+    chain = rules_at(top)
+    return None if chain is None else tuple(_inside(rules, top) for rules in chain)
+
+
+def rules_at(top: str) -> Chain | None:
+    """Every rule that applies in directory ``top`` (the patterns of the directories above it
+    included), or None when it is in no git work tree."""
     found = repository(top)
     if found is None:
         return None
@@ -146,3 +153,21 @@ def for_walk(top: str) -> Chain | None:
         if directory != top:
             chain = with_directory(chain, directory)
     return chain
+
+
+def _inside(rules: Rules, top: str) -> Rules:
+    """``rules`` without the patterns that ignore ``top`` or a directory above it: a directory
+    given to walk is walked, as git would list it with ``git ls-files --others <top>`` and Ruff
+    walks a path named on its command line; inside it, each entry is judged by its own path."""
+    relative = os.path.relpath(top, rules.base).replace(os.sep, "/")
+    if relative == "." or relative.startswith("../"):
+        return rules
+    parts = relative.split("/")
+    above = ["/".join(parts[:end]) + "/" for end in range(1, len(parts) + 1)]
+    patterns = [pattern for pattern in rules.spec.patterns
+                if not (pattern.include and any(pattern.match_file(path) is not None for path in above))]
+    if len(patterns) == len(rules.spec.patterns):
+        return rules
+    from pathspec import GitIgnoreSpec
+
+    return Rules(rules.base, GitIgnoreSpec(patterns))

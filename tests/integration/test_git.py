@@ -109,6 +109,18 @@ def test_named_files_are_checked_unless_force_exclude(repo: tuple[Path, dict[str
     assert show_files(root, env, "--force-exclude", "gen/api.py", "logs/x.py", "app.py") == ["app.py"]
 
 
+def test_a_directory_named_inside_an_ignored_one_is_walked(repo: tuple[Path, dict[str, str]]) -> None:
+    """As Ruff walks a path named on its command line: the patterns that ignore the directory
+    itself (``logs/``) do not apply inside it; each entry is still judged by its own path."""
+    root, env = repo
+    write(root, "logs/deep/a.py")
+    write(root, "logs/deep/tmp_b.py")
+    assert show_files(root / "logs", env) == ["deep/a.py", "x.py"]
+    assert show_files(root / "logs" / "deep", env) == ["a.py"]  # tmp_*.py still ignored
+    assert show_files(root, env, "logs/deep") == ["logs/deep/a.py"]
+    assert show_files(root, env, "--force-exclude", "logs/deep") == []
+
+
 def test_linked_worktree_reads_the_common_info_exclude(repo: tuple[Path, dict[str, str]], tmp_path: Path) -> None:
     root, env = repo
     git(root, "add", "-A")
