@@ -503,8 +503,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="a case whose first run takes longer than this many seconds gets at most 3 runs")
     parser.add_argument("--quick", action="store_true", help="a tiny corpus, to check that the harness works")
     parser.add_argument("--markdown", action="store_true", help="print the table as Markdown (for the README)")
-    parser.add_argument("--lunalint", default=str(Path(sys.executable).parent / "lunalint"),
-                        help="the lunalint executable (default: the one next to this Python)")
+    parser.add_argument("--lunalint", default=None,
+                        help="the lunalint executable (default: this working tree, installed without -e into "
+                             "bench/.work/lunalint-venv, as users install it)")
     parser.add_argument("--app-files", type=int, default=None, help="files in the generated app (default 1000)")
     parser.add_argument("--skip", action="append", default=[], choices=PEER_ORDER, help="leave out a peer")
     parser.add_argument("--no-peers", action="store_true", help="measure lunalint only")
@@ -517,11 +518,10 @@ def main(argv: list[str] | None = None) -> int:
         args.short_runs = 1 if args.quick else 15
     if args.app_files is None:
         args.app_files = 40 if args.quick else 1000
-    if not Path(args.lunalint).exists():
-        found = shutil.which("lunalint")
-        if not found:
-            parser.error(f"no lunalint at {args.lunalint}; pass --lunalint PATH")
-        args.lunalint = found
+    if args.lunalint is None:
+        args.lunalint = str(corpus_mod.install_lunalint(HERE.parent))
+    elif not Path(args.lunalint).exists():
+        parser.error(f"no lunalint at {args.lunalint}; pass --lunalint PATH")
     data = run_all(args)
     stem = WORK / ("last-quick" if args.quick else "last")
     save_json(data, stem.with_suffix(".json"))
