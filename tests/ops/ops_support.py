@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -28,11 +29,11 @@ def unavailable(reason: str) -> None:
 
 
 def env() -> dict[str, str]:
-    """The environment with the sbin directories on PATH and lint/ on PYTHONPATH."""
+    """The environment with the sbin directories on PATH; lint/ and the test servers on PYTHONPATH."""
     result = dict(os.environ)
     result["PATH"] = os.pathsep.join((result.get("PATH", ""), "/usr/sbin", "/sbin"))
-    lint = str(ROOT / "lint")
-    result["PYTHONPATH"] = os.pathsep.join(p for p in (lint, result.get("PYTHONPATH", "")) if p)
+    paths = (str(ROOT / "lint"), str(ROOT / "tests" / "egress"), str(ROOT / "tests" / "ops"))
+    result["PYTHONPATH"] = os.pathsep.join(p for p in (*paths, result.get("PYTHONPATH", "")) if p)
     return result
 
 
@@ -72,3 +73,18 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def scaled_rules(text: str, scale: float) -> str:
+    """A test-only copy of the rules with time scaled by ``scale``: ``for:`` durations, rate
+    windows, the p99 threshold (seconds) and the reuse alert's traffic floor (per second)."""
+
+    def ms(minutes: str) -> str:
+        return f"{round(int(minutes) * 60_000 * scale)}ms"
+
+    text, fors = re.subn(r"for: (\d+)m\b", lambda m: f"for: {ms(m.group(1))}", text)
+    text, windows = re.subn(r"\[(\d+)m\]", lambda m: f"[{ms(m.group(1))}]", text)
+    text, p99 = re.subn(r"p99_rate5m > 30\b", f"p99_rate5m > {30 * scale:g}", text)
+    text, floor = re.subn(r"> 1 / 60\b", f"> 1 / {60 * scale:g}", text)
+    assert (fors, p99, floor) == (4, 1, 1) and windows >= 6, (fors, windows, p99, floor)
+    return text
