@@ -142,9 +142,11 @@ def diagnose(source: str, *, interval: float | None = None, every: float = 1.0, 
     """Read ``source`` once, or over ``interval`` seconds every ``every`` seconds, and judge it."""
     readings = [parse_exposition(read_source(source, timeout), source)]
     if interval is not None:
-        end = time.monotonic() + interval
-        while (left := end - time.monotonic()) > 0:
-            sleep(min(every, left))
+        waited = 0.0
+        while waited < interval:
+            pause = min(every, interval - waited)
+            sleep(pause)
+            waited += pause
             readings.append(parse_exposition(read_source(source, timeout), source))
     checks = tuple(judge_totals(totals(readings)))
     return Report(source, interval, len(readings), checks)
