@@ -78,6 +78,8 @@ class IdleServer:
             await self._handle(reader, writer)
         except (ConnectionError, OSError, asyncio.IncompleteReadError, ssl.SSLError):
             writer.transport.abort()
+        except asyncio.CancelledError:  # `stop`: end the connection quietly, this task is done
+            writer.transport.abort()
         finally:
             self._tasks.discard(task)
 
