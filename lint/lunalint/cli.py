@@ -285,6 +285,12 @@ def explain_command(rule: str) -> None:
         _fail(f"unknown rule {rule!r}; `lunalint rules` lists them")
 
 
+from lunalint.ops.commands import doctor_command, egress_group, probe_command  # noqa: E402 - click commands only
+
+for _command in (egress_group, probe_command, doctor_command):
+    cli.add_command(_command)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (``SystemExit`` and tracebacks never escape)."""
     try:

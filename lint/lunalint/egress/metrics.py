@@ -50,6 +50,7 @@ class MetricsSnapshot:
     duration_buckets: tuple[tuple[float, int], ...]
     duration_p50: float | None
     duration_p99: float | None
+    pool_max: int = 0  # the tracked pools' connection limits, summed (0: none known)
 
     @property
     def reuse_rate(self) -> float:
@@ -104,11 +105,12 @@ class EgressMetrics:
         self._recent.append(duration)
 
     def snapshot(self) -> MetricsSnapshot:
-        idle = active = 0
+        idle = active = pool_max = 0
         for source in list(self._pools):
             source_idle, source_active = source.pool_state()
             idle += source_idle
             active += source_active
+            pool_max += int(getattr(source, "pool_limit", 0))
         cumulative: list[tuple[float, int]] = []
         running = 0
         for bound, count in zip(DURATION_BUCKETS, self._bucket_counts):
@@ -128,6 +130,7 @@ class EgressMetrics:
             duration_buckets=tuple(cumulative),
             duration_p50=_quantile(recent, 0.50),
             duration_p99=_quantile(recent, 0.99),
+            pool_max=pool_max,
         )
 
 

@@ -51,6 +51,9 @@ class EgressCollector:
         yield GaugeMetricFamily(
             "http_connection_pool_active", "Pooled connections carrying a request.", value=s.pool_active
         )
+        yield GaugeMetricFamily(
+            "http_connection_pool_max", "Most connections the pools may open, summed.", value=s.pool_max
+        )
 
 
 def register_prometheus(metrics: EgressMetrics, registry: CollectorRegistry) -> EgressCollector:

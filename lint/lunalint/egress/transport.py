@@ -38,6 +38,7 @@ class EgressTransport(httpx.AsyncBaseTransport):
         self._config = config
         self._metrics = metrics
         self._rng = rng or random.Random()
+        self.pool_limit = config.pool_max_connections  # read by the metrics' pool_max gauge
         metrics.track_pool(self)
 
     def pool_state(self) -> tuple[int, int]:

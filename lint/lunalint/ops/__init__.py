@@ -1,0 +1,1 @@
+"""Operating the egress client: Prometheus rules, ``lunalint probe`` and ``lunalint doctor``."""
