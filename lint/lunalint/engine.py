@@ -78,14 +78,14 @@ def _check_codes(data: bytes, display: str, settings: Settings, codes: tuple[str
     from lunalint.frontend import SourceError, frontend_for
 
     try:
-        analysis = frontend_for(display).analyse(data)
+        analysis = frontend_for(display).analyse(data, display)
         if analysis is None or not analysis.specs:
-            return FileResult()
+            return FileResult(cacheable=analysis is None or analysis.cacheable)
         from lunalint.judge import judge
         from lunalint.place import place
 
         judged = judge(analysis.specs, rule_classes(codes), settings.policy)
-        return FileResult(violations=place(judged, analysis.source, display))
+        return FileResult(violations=place(judged, analysis.source, display), cacheable=analysis.cacheable)
     except SourceError as error:
         return FileResult(errors=[FileError(display, str(error), "E001")])
     except RecursionError:

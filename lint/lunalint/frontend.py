@@ -46,19 +46,25 @@ class Analysis:
 
     specs: list[ClientSpec]
     source: SourceMap
+    # False when the answer also depends on files other than this one (Rust: the nearest
+    # Cargo.lock), which the result cache does not watch: such a result is never cached.
+    cacheable: bool = True
 
 
 class Frontend(Protocol):
     """One language (or file format). ``analyse`` returns None for a file that cannot build a
-    client (its prefilter said no) and raises ``SourceError`` for a file it cannot read."""
+    client (its prefilter said no) and raises ``SourceError`` for a file it cannot read. ``path``
+    is the file's name as reported (a path on disk when the file was read from one): a frontend
+    may look beside it (Rust reads the nearest ``Cargo.lock``)."""
 
-    def analyse(self, data: bytes) -> Analysis | None: ...
+    def analyse(self, data: bytes, path: str) -> Analysis | None: ...
 
 
 # suffix -> the module whose ``FRONTEND`` handles it (imported on first use), or the frontend itself
 _FRONTENDS: dict[str, str | Frontend] = {
     ".py": "lunalint.python",
     ".pyi": "lunalint.python",
+    ".rs": "lunalint.rust",
 }
 
 

@@ -1,14 +1,16 @@
-"""Suppression comments: ``# noqa``, ``# noqa: LL301``, ``# lunalint: ignore[LL301]``."""
+"""Suppression comments: ``# noqa``, ``# noqa: LL301``, ``# lunalint: ignore[LL301]`` (in Rust,
+``//`` starts them: ``// lunalint: ignore[LL301]``)."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["Suppressions", "parse_suppressions"]
 
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?", re.IGNORECASE)
-_IGNORE = re.compile(r"#\s*lunalint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
+_NOQA = r"\s*noqa(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?"
+_IGNORE = r"\s*lunalint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?"
 _SPLIT = re.compile(r"[\s,]+")
 _LINES = re.compile(r"\r\n|\r|\n")  # Python's own line breaks (str.splitlines knows more)
 ALL = frozenset({"*"})
@@ -28,15 +30,23 @@ class Suppressions:
         return False
 
 
-def parse_suppressions(text: str) -> Suppressions:
+@lru_cache(maxsize=None)
+def _patterns(comment: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    prefix = re.escape(comment)
+    return re.compile(prefix + _NOQA, re.IGNORECASE), re.compile(prefix + _IGNORE, re.IGNORECASE)
+
+
+def parse_suppressions(text: str, comment: str = "#") -> Suppressions:
+    """The suppressions in ``text``, whose comments start with ``comment``."""
     by_line: dict[int, frozenset[str]] = {}
     if "noqa" not in text.lower() and "lunalint" not in text.lower():
         return Suppressions(by_line)
+    patterns = _patterns(comment)
     for number, line in enumerate(_LINES.split(text), start=1):
-        if "#" not in line:
+        if comment not in line:
             continue
         codes: set[str] = set()
-        for pattern in (_NOQA, _IGNORE):
+        for pattern in patterns:
             for match in pattern.finditer(line):
                 listed = match.group("codes")
                 if listed is None or not listed.strip():
