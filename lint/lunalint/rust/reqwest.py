@@ -51,6 +51,8 @@ def _seconds(call: Call | Unknown, *, option: bool, note: str = "") -> Setting:
     span = call.span
     if isinstance(value, Dur):
         full = ", ".join(part for part in (note, value.note) if part)
+        if math.isnan(value.seconds) or value.seconds < 0:  # Duration::from_secs_f64 panics on these
+            return Setting(State.INVALID, span, raw=value.raw or f"{value.seconds:g}", note=full)
         if math.isinf(value.seconds):
             return Setting(State.DISABLED, span, raw=value.raw or "Duration::MAX", note=full or "Duration::MAX")
         return Setting(State.SECONDS, span, seconds=value.seconds, note=full)
