@@ -55,7 +55,7 @@ PASS_METHODS = {"unwrap", "expect", "map_err", "context", "with_context", "wrap_
                 "into", "to_owned", "ok", "unwrap_or_else_log", "expect_throw"}
 REQUEST_METHODS = {"get", "post", "put", "patch", "delete", "head", "request"}
 INTEGER_TYPES = {"u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize"}
-RELEVANT = re.compile(rb"Client|[Bb]uilder|reqwest|timeout|\bbuild\b")
+RELEVANT = rb"Client|[Bb]uilder|reqwest|timeout|\bbuild\b"
 MAX_DEPTH = 4
 MAX_STEPS = 200_000
 FALLBACK_NOTE = "the .unwrap_or() fallback"
@@ -118,6 +118,8 @@ class _Extractor:
         self.depth = 0
         self.active: set[int] = set()
         self.steps = 0
+        aliases = [re.escape(name) for name, full in self.names.aliases.items() if full.startswith("reqwest")]
+        self.relevant = re.compile(b"|".join([RELEVANT, *(rf"\b{alias}\b".encode() for alias in aliases)]))
         self._index(self.root, None)
 
     # ---- the file's items
@@ -161,11 +163,11 @@ class _Extractor:
         for child in node.named_children:
             kind = child.type
             if kind == "function_item":
-                if RELEVANT.search(child.text or b""):
+                if self.relevant.search(child.text or b""):
                     self._call_function(_Function(child, owner), None, [], standalone=True)
             elif kind in ("const_item", "static_item"):
                 value = child.child_by_field_name("value")
-                if value is not None and RELEVANT.search(value.text or b""):
+                if value is not None and self.relevant.search(value.text or b""):
                     self._constant(text(child.child_by_field_name("name")))
             elif kind == "impl_item":
                 body = child.child_by_field_name("body")

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 
 __all__ = ["Locked", "locked_reqwest", "parse_version"]
 
@@ -40,7 +39,6 @@ def locked_reqwest(path: str) -> Locked:
     return _in_directory(os.path.dirname(os.path.abspath(path)))
 
 
-@lru_cache(maxsize=256)
 def _in_directory(directory: str) -> Locked:
     for _ in range(MAX_LEVELS):
         candidate = os.path.join(directory, "Cargo.lock")
