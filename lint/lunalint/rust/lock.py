@@ -1,7 +1,8 @@
 """The reqwest version a Rust file is built with: from the nearest ``Cargo.lock`` above it.
 
 Cargo writes one ``Cargo.lock`` per workspace, at its root, so the nearest one walking up from the
-file is the one its crate is built with. A lock may hold several reqwest versions (two major
+file that locks reqwest at all is the one its crate is built with (a nested lock without reqwest
+belongs to another workspace, or is stale). A lock may hold several reqwest versions (two major
 lines through different dependencies); the lowest is taken, so a default is only credited when
 every locked version has it.
 """
@@ -40,6 +41,7 @@ def locked_reqwest(path: str) -> Locked:
 
 
 def _in_directory(directory: str) -> Locked:
+    found_lock = False
     for _ in range(MAX_LEVELS):
         candidate = os.path.join(directory, "Cargo.lock")
         try:
@@ -53,5 +55,11 @@ def _in_directory(directory: str) -> Locked:
             continue
         versions = [parse_version(match["version"].decode("ascii", "replace")) for match in _PACKAGE.finditer(data)]
         known = [version for version in versions if version is not None]
-        return Locked("Cargo.lock", min(known) if known else None)
-    return Locked(None, None)
+        if known:
+            return Locked("Cargo.lock", min(known))
+        found_lock = True
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return Locked("Cargo.lock" if found_lock else None, None)
