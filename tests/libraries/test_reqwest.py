@@ -383,3 +383,15 @@ def test_a_file_that_is_not_utf8_is_a_one_line_error(tmp_path: Path) -> None:
 def test_syntax_errors_leave_the_rest_readable() -> None:
     code = HEAD + "fn broken() { let x = ; }\nfn make() -> Client { Client::new() }\n"
     assert len(specs(code)) == 1
+
+
+def test_a_nested_lock_without_reqwest_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "Cargo.lock").write_text(cargo_lock("0.12.28"), encoding="utf-8")
+    crate = tmp_path / "crates" / "common"
+    (crate / "src").mkdir(parents=True)
+    (crate / "Cargo.lock").write_text("version = 4\n\n[[package]]\nname = \"serde\"\nversion = \"1.0.0\"\n",
+                                      encoding="utf-8")
+    source = crate / "src" / "lib.rs"
+    source.write_text(chain(""), encoding="utf-8")
+    spec = one(chain(""), str(source))
+    assert spec.keepalive is not None and spec.keepalive.state is KeepaliveState.ON
