@@ -12,6 +12,9 @@ Layout of ``bench/.work/``:
     corpus4x/copyN/   four copies of corpus/, each file given a distinct trailing comment so that
                       no content-keyed cache can answer one copy from another
     nomatch/          plain modules none of which imports a client module (the prefilter probe)
+    rust/             generated Rust modules, as many as app/ has Python files: about 5% build reqwest
+                      clients, 2% name reqwest without building one (no real project's files are
+                      copied); kept out of corpus/ so that the peers' tree stays Python only
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ PEERS = {
     "pylint": "pylint",
 }
 PY_SUFFIXES = (".py", ".pyi")
-CORPUS_VERSION = "2"  # bump when the generator or the layout changes
+CORPUS_VERSION = "3"  # bump when the generator or the layout changes
 
 
 def log(message: str) -> None:
@@ -125,13 +128,13 @@ def _copy_package(src: Path, dst: Path) -> None:
     shutil.copytree(src, dst, ignore=ignore)
 
 
-def tree_stats(root: Path) -> tuple[int, int]:
-    """(Python files, their bytes) under ``root``."""
+def tree_stats(root: Path, suffixes: tuple[str, ...] = PY_SUFFIXES) -> tuple[int, int]:
+    """(files with these suffixes (default: Python), their bytes) under ``root``."""
     count = size = 0
     for directory, dirnames, filenames in os.walk(root):
         dirnames[:] = [d for d in dirnames if d not in ("__pycache__", ".lunalint_cache", ".ruff_cache")]
         for filename in filenames:
-            if filename.endswith(PY_SUFFIXES):
+            if filename.endswith(suffixes):
                 count += 1
                 size += os.path.getsize(os.path.join(directory, filename))
     return count, size
@@ -321,6 +324,67 @@ def generate_app(root: Path, files: int, seed: int = 7, client_share: float = 0.
     return counts
 
 
+_RUST_CLIENTS = (
+    ("use reqwest::Client;\nuse std::time::Duration;",
+     "Client::builder()\n        .timeout(Duration::from_secs({t}))\n        .pool_idle_timeout(Duration::from_secs({i}))"
+     "\n        .build()\n        .expect(\"client\")"),
+    ("use reqwest::ClientBuilder;\nuse std::time::Duration;",
+     "ClientBuilder::new()\n        .read_timeout(Duration::from_secs({t}))\n        .connect_timeout(Duration::from_millis({c}))"
+     "\n        .tcp_keepalive(Duration::from_secs(30))\n        .build()\n        .expect(\"client\")"),
+    ("use reqwest::blocking;", "blocking::Client::new()"),
+)
+
+
+def _rust_function(rng: random.Random, name: str) -> str:
+    args = [f"{_ident(rng, 1)}_{i}: u64" for i in range(rng.randint(0, 3))]
+    lines = [f"pub fn {name}({', '.join(args)}) -> u64 {{", "    let mut total = 0u64;"]
+    for arg in (a.split(":")[0] for a in args):
+        lines.append(f"    total = total.wrapping_add({arg} * {rng.randint(2, 99)});")
+    for _ in range(rng.randint(2, 8)):
+        value = _ident(rng, 1)
+        lines.append(f"    let {value} = total.wrapping_mul({rng.randint(3, 999)}) % {rng.randint(7, 9999)};")
+        lines.append(f"    if {value} > {rng.randint(1, 500)} {{ total = total.wrapping_add({value}); }}")
+    lines += ["    total", "}"]
+    return "\n".join(lines)
+
+
+def _rust_module(rng: random.Random, header: list[str], extra: str = "") -> str:
+    parts = ["//! Generated benchmark module.", "", *header, "use std::collections::HashMap;", ""]
+    name = _camel(rng)
+    parts += [f"#[derive(Debug, Clone, Default)]\npub struct {name} {{\n    pub id: u64,\n    pub label: String,\n"
+              f"    pub tags: HashMap<String, u64>,\n}}\n",
+              f"impl {name} {{\n    pub fn weight(&self) -> u64 {{\n        self.tags.values().sum::<u64>() + self.id\n    }}\n}}\n"]
+    parts += [_rust_function(rng, f"{_ident(rng)}_{i}") + "\n" for i in range(rng.randint(3, 10))]
+    return "\n".join(parts) + extra
+
+
+def generate_rust_app(root: Path, files: int, seed: int = 13, client_share: float = 0.05,
+                      mention_share: float = 0.02) -> dict[str, int]:
+    """Write a deterministic Rust source tree (modules only; it is never compiled)."""
+    rng = random.Random(seed)
+    counts = {"client": 0, "mention_only": 0, "plain": 0}
+    order = list(range(files))
+    rng.shuffle(order)
+    n_client = max(1, round(files * client_share)) if client_share else 0
+    n_mention = max(1, round(files * mention_share)) if mention_share else 0
+    clients, mentions = set(order[:n_client]), set(order[n_client:n_client + n_mention])
+    for index in range(files):
+        if index in clients:
+            header, chain = rng.choice(_RUST_CLIENTS)
+            body = chain.format(t=rng.choice((30, 60, 600, 900)), i=rng.choice((30, 90, 300)), c=rng.choice((500, 5000)))
+            kind = "client"
+            text = _rust_module(rng, header.splitlines(), f"\npub fn make_client() -> impl Sized {{\n    {body}\n}}\n")
+        elif index in mentions:
+            kind, text = "mention_only", _rust_module(rng, ["use reqwest::StatusCode;"])
+        else:
+            kind, text = "plain", _rust_module(rng, [])
+        path = root / f"m{index // 50}" / f"{_ident(rng)}_{index}.rs"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        counts[kind] += 1
+    return counts
+
+
 # --------------------------------------------------------------------------------------------
 
 
@@ -339,6 +403,8 @@ class Corpus:
     files4x: int
     bytes4x: int
     pkg_stats: dict[str, tuple[int, int]]
+    rust: Path  # the generated Rust tree
+    rust_files: int
 
 
 def _write_project(path: Path, name: str) -> None:
@@ -382,6 +448,7 @@ def build(quick: bool = False, app_files: int = 1000, rebuild: bool = False) -> 
             else:
                 _copy_package(src, root / "pkgs" / name)
         counts = generate_app(root / "app", app_files)
+        counts.update({f"rust_{kind}": n for kind, n in generate_rust_app(base / "rust", app_files).items()})
         (base / "app_counts.json").write_text(json.dumps(counts))
         # 4x: distinct content per copy so that a content-keyed cache cannot share work between copies.
         for copy in range(4):
@@ -402,7 +469,8 @@ def build(quick: bool = False, app_files: int = 1000, rebuild: bool = False) -> 
         generate_app(nomatch / "plain", 40 if not quick else 10, seed=11, client_share=0.0, import_only_share=0.0)
         stamp_file.write_text(stamp)
     # Written on every build (so that older corpora get them too): each tree is its own project.
-    projects = [(root, "bench-corpus"), (root4x, "bench-corpus-4x"), (nomatch, "bench-nomatch")]
+    projects = [(root, "bench-corpus"), (root4x, "bench-corpus-4x"), (nomatch, "bench-nomatch"),
+                (base / "rust", "bench-rust")]
     projects += [(root4x / f"copy{copy}", f"bench-corpus-copy{copy}") for copy in range(4)]
     for directory, name in projects:
         _write_project(directory / "pyproject.toml", name)
@@ -413,8 +481,9 @@ def build(quick: bool = False, app_files: int = 1000, rebuild: bool = False) -> 
     files4x, size4x = tree_stats(root4x)
     pkg_stats = {name: tree_stats(root / "pkgs" / name) for name in packages if (root / "pkgs" / name).is_dir()}
     pkg_stats["app (generated)"] = tree_stats(root / "app")
+
     return Corpus(venv, root, root4x, nomatch, [p for p in three if p.exists()], packages, failed, counts,
-                  files, size, files4x, size4x, pkg_stats)
+                  files, size, files4x, size4x, pkg_stats, base / "rust", tree_stats(base / "rust", (".rs",))[0])
 
 
 def install_peers(venv: Venv) -> tuple[dict[str, str], dict[str, str]]:

@@ -261,6 +261,14 @@ def run_all(args: argparse.Namespace) -> dict:
     tree4x.samples.append(run_once(lunalint.check(["."], cold=True), root4x, out_dir / "lunalint-tree4x.out",
                                    env, tree_rss=True))
 
+    # 7b. per-file cost by language: the generated Python app vs the generated Rust tree (same
+    #     number of files, the same shares of client files), cold.
+    app_files = sum(v for k, v in corpus.app_counts.items() if not k.startswith("rust_"))
+    measure("lunalint", "app .py only", lunalint.check(["."], cold=True), root / "app", app_files, runs,
+            prepare=lambda: clear_lunalint_cache(root / "app"), note="generated Python app")
+    measure("lunalint", "rust .rs only", lunalint.check(["."], cold=True), corpus.rust, corpus.rust_files, runs,
+            prepare=lambda: clear_lunalint_cache(corpus.rust), note="generated Rust tree")
+
     # 8. the libcst probes.
     probes = {
         "--version": imports_libcst(lunalint.python, lunalint.exe, ["--version"], root),
@@ -411,11 +419,14 @@ def describe(data: dict) -> list[str]:
     lunalint: Lunalint = data["lunalint"]
     parts = ", ".join(f"{name} {corpus.packages.get(name, '')} ({files})".replace("  ", " ")
                       for name, (files, _) in corpus.pkg_stats.items())
-    app = corpus.app_counts
+    app = {k: v for k, v in corpus.app_counts.items() if not k.startswith("rust_")}
+    rust = {k[len("rust_"):]: v for k, v in corpus.app_counts.items() if k.startswith("rust_")}
     lines = [
         f"corpus: {corpus.files:,} Python files, {corpus.bytes / 1e6:.1f} MB: {parts}",
         f"generated app: {sum(app.values())} files, {app['client']} build clients "
         f"({100 * app['client'] / max(1, sum(app.values())):.0f}%), {app['import_only']} import httpx without a client",
+        f"generated Rust tree: {corpus.rust_files} .rs files, {rust.get('client', 0)} build reqwest clients, "
+        f"{rust.get('mention_only', 0)} name reqwest without a client",
         f"4x corpus: {corpus.files4x:,} files, {corpus.bytes4x / 1e6:.1f} MB (each copy's files end in a distinct comment)",
         f"3-file run: {', '.join(str(p.relative_to(corpus.root)) for p in corpus.three_files)}",
         f"lunalint: {lunalint.version} at {lunalint.exe} (git {git_rev()}); features: {lunalint.features()}",

@@ -73,3 +73,23 @@ def test_profile_phases_runs_the_public_stages_on_the_test_corpus() -> None:
         assert f"\n{stage}" in proc.stdout, stage
     findings = int(proc.stdout.split("findings: ", 1)[1].split(",", 1)[0])
     assert findings > 0
+
+
+def test_generated_rust_tree_is_deterministic_parses_and_has_clients(tmp_path: Path) -> None:
+    from lunalint.rust.parse import parse
+
+    first = corpus.generate_rust_app(tmp_path / "a", 100, seed=5)
+    second = corpus.generate_rust_app(tmp_path / "b", 100, seed=5)
+    assert first == second == {"client": 5, "mention_only": 2, "plain": 93}
+    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*.rs"))
+    assert len(files) == 100
+    for rel in files:
+        data = (tmp_path / "a" / rel).read_bytes()
+        assert data == (tmp_path / "b" / rel).read_bytes()
+        assert not parse(data).tree.root_node.has_error, rel
+    from lunalint.config import Settings
+    from lunalint.engine import check_paths
+
+    report = check_paths([tmp_path / "a"], Settings(root=tmp_path), jobs=1)
+    assert report.errors == [] and report.files_checked == 100
+    assert {Path(v.path).name for v in report.violations}  # the client files are found

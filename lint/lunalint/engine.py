@@ -81,7 +81,7 @@ def _check_codes(data: bytes, display: str, settings: Settings, codes: tuple[str
 
     frontend = frontend_for(display)
     try:
-        analysis = frontend.analyse(data)
+        analysis = frontend.analyse(data, display)
         violations = []
         if analysis is not None and analysis.specs:
             from lunalint.judge import judge
@@ -91,7 +91,7 @@ def _check_codes(data: bytes, display: str, settings: Settings, codes: tuple[str
         if UNUSED_SUPPRESSION in codes:  # after placement, which records the comments it used
             suppressions = analysis.source.suppressions if analysis is not None else frontend.suppressions(data)
             violations = sorted(violations + suppressions.unused(display, set(codes)))
-        return FileResult(violations=violations)
+        return FileResult(violations=violations, cacheable=analysis is None or analysis.cacheable)
     except SourceError as error:
         return FileResult(errors=[FileError(display, str(error), "E001")])
     except RecursionError:

@@ -46,15 +46,20 @@ class Analysis:
 
     specs: list[ClientSpec]
     source: SourceMap
+    # False when the answer also depends on files other than this one (Rust: the nearest
+    # Cargo.lock), which the result cache does not watch: such a result is never cached.
+    cacheable: bool = True
 
 
 class Frontend(Protocol):
     """One language (or file format). ``analyse`` returns None for a file that cannot build a
-    client (its prefilter said no) and raises ``SourceError`` for a file it cannot read;
-    ``suppressions`` reads a file's suppression comments alone (for rule LL902, which judges the
-    comments of every file, clients or not)."""
+    client (its prefilter said no) and raises ``SourceError`` for a file it cannot read. ``path``
+    is the file's name as reported (a path on disk when the file was read from one): a frontend
+    may look beside it (Rust reads the nearest ``Cargo.lock``). ``suppressions`` reads a file's
+    suppression comments alone (for rule LL902, which judges the comments of every file, clients
+    or not)."""
 
-    def analyse(self, data: bytes) -> Analysis | None: ...
+    def analyse(self, data: bytes, path: str) -> Analysis | None: ...
 
     def suppressions(self, data: bytes) -> Suppressions: ...
 
@@ -63,6 +68,7 @@ class Frontend(Protocol):
 _FRONTENDS: dict[str, str | Frontend] = {
     ".py": "lunalint.python",
     ".pyi": "lunalint.python",
+    ".rs": "lunalint.rust",
 }
 
 

@@ -22,7 +22,7 @@ __all__ = ["FRONTEND", "PythonFrontend"]
 class PythonFrontend:
     """Python source files."""
 
-    def analyse(self, data: bytes) -> Analysis | None:
+    def analyse(self, data: bytes, path: str = "") -> Analysis | None:
         candidate = prefilter(data)
         if candidate is None:
             return None

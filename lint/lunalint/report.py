@@ -48,6 +48,7 @@ class FileResult:
 
     violations: list[Violation] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    cacheable: bool = True  # False: it depends on another file too (see ``frontend.Analysis``)
 
 
 @dataclass

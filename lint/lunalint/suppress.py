@@ -14,6 +14,9 @@ finding at all), ``# lunalint: noqa`` (the same, Ruff's ``# ruff: noqa`` spellin
 (``unused-suppression``) can report the others: a lunalint comment that names an unknown rule, or
 that suppressed no finding of a rule that ran. A bare ``# noqa`` and codes of other tools in a
 ``# noqa`` are left alone, since other linters read those comments too.
+
+In Rust, ``//`` starts the same comments (``// lunalint: ignore[LL301]``): ``parse_suppressions``
+takes the comment prefix.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import NamedTuple
 
 from lunalint.report import Check, Violation
@@ -29,10 +33,9 @@ __all__ = ["UNUSED_SUPPRESSION", "Suppressions", "audit", "parse_suppressions"]
 
 UNUSED_SUPPRESSION = ("LL902", "unused-suppression")
 
-_NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?", re.IGNORECASE)
-_IGNORE = re.compile(r"#\s*lunalint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?", re.IGNORECASE)
-_FILE = re.compile(r"^[ \t]*#\s*lunalint:\s*(?:(?P<skip>skip-file)|noqa(?::\s*(?P<codes>[\w\s,-]*?))?)\s*$",
-                   re.IGNORECASE)
+_NOQA = r"\s*noqa(?::\s*(?P<codes>[A-Za-z]+[0-9]+(?:[\s,]+[A-Za-z]+[0-9]+)*))?"
+_IGNORE = r"\s*lunalint:\s*ignore(?:\[(?P<codes>[^\]]*)\])?"
+_FILE = r"\s*lunalint:\s*(?:(?P<skip>skip-file)|noqa(?::\s*(?P<codes>[\w\s,-]*?))?)\s*$"
 _SPLIT = re.compile(r"[\s,]+")
 _LINES = re.compile(r"\r\n|\r|\n")  # Python's own line breaks (str.splitlines knows more)
 EVERY = "*"
@@ -103,19 +106,29 @@ class Suppressions:
         return found
 
 
-def parse_suppressions(text: str) -> Suppressions:
+@lru_cache(maxsize=None)
+def _patterns(comment: str) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """(per-line noqa, per-line ignore, whole-file) for comments starting with ``comment``."""
+    prefix = re.escape(comment)
+    return (re.compile(prefix + _NOQA, re.IGNORECASE), re.compile(prefix + _IGNORE, re.IGNORECASE),
+            re.compile(r"^[ \t]*" + prefix + _FILE, re.IGNORECASE))
+
+
+def parse_suppressions(text: str, comment: str = "#") -> Suppressions:
+    """The suppressions in ``text``, whose comments start with ``comment``."""
     by_line: dict[int, frozenset[str]] = {}
     comments: list[_Comment] = []
     file_codes: set[str] = set()
     lowered = text.lower()
     if "noqa" not in lowered and "lunalint" not in lowered:
         return Suppressions(by_line)
+    noqa, ignore, whole_file = _patterns(comment)
     for number, line in enumerate(_LINES.split(text), start=1):
-        if "#" not in line:
+        if comment not in line:
             continue
-        whole = _FILE.match(line)
+        whole = whole_file.match(line)
         if whole is not None:
-            start = line.index("#")
+            start = line.index(comment)
             listed = whole.group("codes")
             tokens = [t for t in _SPLIT.split(listed.strip())] if listed and listed.strip() else []
             codes, unknown = _resolve(tokens)
@@ -124,7 +137,7 @@ def parse_suppressions(text: str) -> Suppressions:
                                      unknown, True))
             continue
         line_codes: set[str] = set()
-        for pattern, audited in ((_NOQA, False), (_IGNORE, True)):
+        for pattern, audited in ((noqa, False), (ignore, True)):
             for match in pattern.finditer(line):
                 listed = match.group("codes")
                 if listed is None or not listed.strip():

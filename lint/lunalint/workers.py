@@ -101,7 +101,7 @@ class Store:
                 return FileResult(*cached)
             done = run_job(job._replace(known_digest=None), settings, check)
             assert done.result is not None
-        if cache is not None and done.stat is not None:
+        if cache is not None and done.stat is not None and done.result.cacheable:
             cache.store(job.key, done.digest, done.stat, done.read_ns, done.result.violations, done.result.errors)
         return done.result
 

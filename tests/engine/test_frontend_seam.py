@@ -39,7 +39,7 @@ class ToySource:
 class ToyFrontend:
     """Positions are known while reading, so anchors are ``Span``s."""
 
-    def analyse(self, data: bytes) -> Analysis | None:
+    def analyse(self, data: bytes, path: str) -> Analysis | None:
         text = data.decode("utf-8")
         if "client" not in text:
             return None

@@ -100,3 +100,28 @@ def test_large_output_through_a_pipe_is_complete_and_a_reader_leaving_early_is_n
     assert reader.wait(timeout=120) == 1  # click's answer to a broken pipe: exit 1, quietly
     with reader.stderr:
         assert reader.stderr.read() == b""  # no traceback, no "internal error"
+
+
+TS_PROBE = """
+import sys
+from lunalint.cli import main
+code = main(sys.argv[1:])
+print("tree-sitter-imported" if any(name.startswith("tree_sitter") for name in sys.modules)
+      else "tree-sitter-not-imported", code)
+"""
+
+
+def test_a_python_only_run_imports_no_tree_sitter(tmp_path: Path) -> None:
+    (tmp_path / "c.py").write_text("import httpx\nhttpx.Client(timeout=None)\n", encoding="utf-8")
+    (tmp_path / "plain.rs").write_text("fn main() { println!(\"no http here\"); }\n", encoding="utf-8")
+    result = run("-c", TS_PROBE, "check", "--no-cache", str(tmp_path))
+    assert "tree-sitter-not-imported 1" in result.stdout, result.stdout + result.stderr
+
+
+def test_a_rust_file_naming_reqwest_is_discovered_and_parsed(tmp_path: Path) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "http.rs").write_text("fn c() -> reqwest::Client { reqwest::Client::new() }\n",
+                                              encoding="utf-8")
+    result = run("-c", TS_PROBE, "check", "--no-cache", str(tmp_path))
+    assert "tree-sitter-imported 1" in result.stdout, result.stdout + result.stderr
+    assert "http.rs:1:29: LL301" in result.stdout, result.stdout

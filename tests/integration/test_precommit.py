@@ -73,7 +73,7 @@ def test_manifest_is_valid_for_pre_commit() -> None:
 
     [hook] = load_manifest(str(ROOT / ".pre-commit-hooks.yaml"))
     assert (hook["id"], hook["entry"], hook["language"]) == ("lunalint", "lunalint check --force-exclude", "python")
-    assert hook["types_or"] == ["python", "pyi"] and hook["pass_filenames"] is True
+    assert hook["types_or"] == ["python", "pyi", "rust"] and hook["pass_filenames"] is True
     assert hook["require_serial"] is False
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from support.lint import lint
 from support.repo import ROOT
 from support.actionlint import ACTION, layout, needs_actionlint, run_actionlint
 
@@ -148,3 +149,11 @@ def test_actions_snippets_use_declared_inputs() -> None:
 def test_actions_snippets_pass_actionlint(tmp_path: Path, index: int) -> None:
     result = run_actionlint(layout(tmp_path, _workflows()[index]))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_rust_snippet_passes() -> None:
+    [snippet] = re.findall(r"```rust\n(.*?)```", section("Rust (reqwest)"), re.DOTALL)
+    body = "\n".join(f"    {line}" if line and not line.startswith("use ") else line for line in snippet.splitlines())
+    code = f"{body.split(chr(10), 1)[0]}\nfn make() -> reqwest::Result<reqwest::Client> {{\n{body.split(chr(10), 1)[1]}\n    Ok(client)\n}}\n"
+    assert "Client::builder()" in code
+    assert lint(code, path="client.rs") == []

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from support.lint import lint
+from support.lint import lint, lint_rust
 
 from lunalint.report import Check
 from lunalint.rules import RULES, all_rules, known_selectors, select_rules
@@ -48,6 +48,46 @@ def _pattern(template: str) -> re.Pattern[str]:
     parts = [re.escape(text) + ("" if name is None else "(.*)")
              for text, name, _, _ in string.Formatter().parse(template)]
     return re.compile("".join(parts), re.DOTALL)
+
+
+def _rust_cases(kind: str) -> list[object]:
+    cases = []
+    for rule in all_rules():
+        examples: tuple[Valid, ...] | tuple[Invalid, ...] = rule.RUST_VALID if kind == "valid" else rule.RUST_INVALID
+        for index, example in enumerate(examples):
+            cases.append(pytest.param(rule, example, id=f"{rule.code}-rust-{kind}-{index}"))
+    return cases
+
+
+@pytest.mark.parametrize(("rule", "example"), _rust_cases("valid"))
+def test_rust_valid_examples_are_not_reported(rule: type[Rule], example: Valid, tmp_path: Path) -> None:
+    found = [v for v in lint_rust(example.code, tmp_path, select=(rule.code,), **example.options)
+             if v.code == rule.code]
+    assert found == []
+
+
+@pytest.mark.parametrize(("rule", "example"), _rust_cases("invalid"))
+def test_rust_invalid_examples_are_reported(rule: type[Rule], example: Invalid, tmp_path: Path) -> None:
+    found = [v for v in lint_rust(example.code, tmp_path, select=(rule.code,), **example.options)
+             if v.code == rule.code]
+    assert found, f"{rule.code} did not report:\n{example.code}"
+    at = [f"{v.line}:{v.column}" for v in found if example.message in v.message]
+    assert at, [v.message for v in found]
+    assert example.at in at, f"reported at {at}, not at {example.at} (the most specific node)"
+
+
+RUST_RULES = ("LL101", "LL102", "LL103", "LL201", "LL202", "LL203", "LL204", "LL301", "LL302", "LL303", "LL305",
+              "LL401", "LL402", "LL403", "LL901")
+
+
+@pytest.mark.parametrize("rule", all_rules(), ids=lambda rule: rule.code)
+def test_rules_that_apply_to_rust_have_rust_examples_and_docs(rule: type[Rule]) -> None:
+    if rule.code not in RUST_RULES:  # reqwest has no setting these rules judge
+        assert not rule.RUST_VALID and not rule.RUST_INVALID
+        return
+    assert rule.RUST_VALID and rule.RUST_INVALID
+    use_instead = rule.documentation().split("## Use instead", 1)[1].split("\n## ", 1)[0]
+    assert "```rust" in use_instead
 
 
 @pytest.mark.parametrize("rule", all_rules(), ids=lambda rule: rule.code)

@@ -95,6 +95,10 @@ class Rule:
     has_fix: ClassVar[bool] = False
     VALID: ClassVar[tuple[Valid, ...]] = ()
     INVALID: ClassVar[tuple[Invalid, ...]] = ()
+    # The same, in Rust (reqwest). A first line ``// Cargo.lock: reqwest 0.12.28`` makes the test
+    # put a ``Cargo.lock`` locking that version beside the example.
+    RUST_VALID: ClassVar[tuple[Valid, ...]] = ()
+    RUST_INVALID: ClassVar[tuple[Invalid, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

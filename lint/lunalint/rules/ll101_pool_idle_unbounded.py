@@ -41,6 +41,12 @@ class PoolIdleUnbounded(Rule):
     transport = httpx.HTTPTransport(limits=httpx.Limits(keepalive_expiry=60))
     ```
 
+    ```rust
+    let client = reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(60))
+        .build()?;
+    ```
+
     ## Options
     - `max-pool-idle-timeout` (default 90 s)
 
@@ -72,6 +78,33 @@ class PoolIdleUnbounded(Rule):
         Invalid("from httpx import HTTPTransport, Limits, Client\n"
                 "Client(transport=HTTPTransport(limits=Limits(keepalive_expiry=float('inf'))))", "never expire",
                 at="2:46"),
+    )
+
+    RUST_VALID = (
+        Valid('use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Client::builder().pool_idle_timeout(Duration::from_secs(60)).build()\n'
+              '}\n'),
+        Valid('use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Ok(Client::new())\n'
+              '}\n'),
+    )
+    RUST_INVALID = (
+        Invalid('use reqwest::Client;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<Client> {\n'
+                '    Client::builder().pool_idle_timeout(None).build()\n'
+                '}\n',
+                'never expire', at='4:23'),
+        Invalid('use reqwest::blocking;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<blocking::Client> {\n'
+                '    blocking::Client::builder().pool_idle_timeout(None).build()\n'
+                '}\n',
+                'reqwest::blocking::Client', at='4:33'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

@@ -39,6 +39,12 @@ class PoolIdleTooLong(Rule):
     limits = httpx.Limits(keepalive_expiry=60)
     ```
 
+    ```rust
+    let client = reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(60))
+        .build()?;
+    ```
+
     ## Options
     - `max-pool-idle-timeout` (default 90 s)
 
@@ -67,6 +73,49 @@ class PoolIdleTooLong(Rule):
         Invalid("import os, httpx\n"
                 "httpx.Client(limits=httpx.Limits(keepalive_expiry=float(os.getenv('EXPIRY', '120'))))",
                 "environment default of EXPIRY", at="2:34"),
+    )
+
+    RUST_VALID = (
+        Valid('use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Client::builder().pool_idle_timeout(Duration::from_secs(90)).build()\n'
+              '}\n'),
+        Valid('use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Ok(Client::new())\n'
+              '}\n'),
+        Valid('use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Client::builder().pool_idle_timeout(Duration::from_secs(300)).build()\n'
+              '}\n', {'max_pool_idle_timeout': 400}),
+    )
+    RUST_INVALID = (
+        Invalid('use reqwest::Client;\n'
+                'use std::time::Duration;\n'
+                'const IDLE: u64 = 5 * 60;\n'
+                'fn make() -> reqwest::Result<Client> {\n'
+                '    Client::builder().pool_idle_timeout(Duration::from_secs(IDLE)).build()\n'
+                '}\n',
+                'pool idle expiry 300 s exceeds the maximum of 90 s', at='5:23'),
+        Invalid('use reqwest::ClientBuilder;\n'
+                'use std::time::Duration;\n'
+                'pub struct HttpClientConfig {\n'
+                '    pub pool_idle_timeout_secs: u64,\n'
+                '}\n'
+                'impl Default for HttpClientConfig {\n'
+                '    fn default() -> Self {\n'
+                '        Self { pool_idle_timeout_secs: 600 }\n'
+                '    }\n'
+                '}\n'
+                'pub fn create_client(config: &HttpClientConfig) -> reqwest::Result<reqwest::Client> {\n'
+                '    ClientBuilder::new()\n'
+                '        .pool_idle_timeout(Duration::from_secs(config.pool_idle_timeout_secs))\n'
+                '        .build()\n'
+                '}\n',
+                '600 s (HttpClientConfig::default())', at='13:10'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

@@ -38,6 +38,12 @@ class PoolIdleImplicit(Rule):
     client = httpx.Client(limits=httpx.Limits(keepalive_expiry=60))
     ```
 
+    ```rust
+    let client = reqwest::Client::builder()
+        .pool_idle_timeout(Duration::from_secs(60))
+        .build()?;
+    ```
+
     ## Options
     - `require-explicit` (default false)
 
@@ -61,6 +67,22 @@ class PoolIdleImplicit(Rule):
                 at="2:1"),
         Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(max_connections=10))", "Limits() default",
                 {"require_explicit": True}, at="2:21"),
+    )
+
+    RUST_VALID = (
+        Valid('use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Client::builder().pool_idle_timeout(Duration::from_secs(60)).build()\n'
+              '}\n', {'require_explicit': True}),
+    )
+    RUST_INVALID = (
+        Invalid('use reqwest::Client;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<Client> {\n'
+                '    Ok(Client::new())\n'
+                '}\n',
+                'left to the reqwest default (90 s)', {'require_explicit': True}, at='4:8'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

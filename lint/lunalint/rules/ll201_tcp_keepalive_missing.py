@@ -55,6 +55,13 @@ class TcpKeepaliveMissing(Rule):
     Passing `transport=` turns off httpx's environment proxies; add them back with `mounts=` if
     you rely on `HTTPS_PROXY`.
 
+    ```rust
+    // reqwest 0.12.23 and later default to 15 s (Cargo.lock decides); before that, set it:
+    let client = reqwest::Client::builder()
+        .tcp_keepalive(Duration::from_secs(30))
+        .build()?;
+    ```
+
     ## Options
     - `max-keepalive-idle` (default 60 s)
 
@@ -95,6 +102,42 @@ class TcpKeepaliveMissing(Rule):
         Invalid("import httpx, socket\nOPTS = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]\n"
                 "httpx.Client(transport=httpx.HTTPTransport(socket_options=OPTS))", "do not include SO_KEEPALIVE",
                 at="3:59"),
+    )
+
+    RUST_VALID = (
+        Valid('// Cargo.lock: reqwest 0.12.28\n'
+              'use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Ok(Client::new())\n'
+              '}\n'),
+        Valid('use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Client::builder().tcp_keepalive(Duration::from_secs(30)).build()\n'
+              '}\n'),
+    )
+    RUST_INVALID = (
+        Invalid('use reqwest::Client;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<Client> {\n'
+                '    Ok(Client::new())\n'
+                '}\n',
+                'no Cargo.lock found', at='4:8'),
+        Invalid('// Cargo.lock: reqwest 0.12.22\n'
+                'use reqwest::Client;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<Client> {\n'
+                '    Client::builder().build()\n'
+                '}\n',
+                'reqwest 0.12.22 in Cargo.lock sets none by default', at='5:5'),
+        Invalid('// Cargo.lock: reqwest 0.12.22\n'
+                'use reqwest::Client;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<Client> {\n'
+                '    Client::builder().tcp_keepalive(None).build()\n'
+                '}\n',
+                'tcp_keepalive(None)', at='5:23'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

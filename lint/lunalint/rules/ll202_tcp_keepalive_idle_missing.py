@@ -46,6 +46,12 @@ class TcpKeepaliveIdleMissing(Rule):
         options.append((socket.IPPROTO_TCP, getattr(socket, "TCP_KEEPALIVE", 0x10), 30))
     ```
 
+    ```rust
+    let client = reqwest::Client::builder()
+        .tcp_keepalive(Duration::from_secs(30))
+        .build()?;
+    ```
+
     ## Options
     - `max-keepalive-idle` (default 60 s)
 
@@ -74,6 +80,30 @@ class TcpKeepaliveIdleMissing(Rule):
         Invalid("import httpx2\nfrom socket import SOL_SOCKET, SO_KEEPALIVE\n"
                 "t = httpx2.HTTPTransport(socket_options=[(SOL_SOCKET, SO_KEEPALIVE, True)])\n"
                 "httpx2.Client(transport=t)", "without an idle time", at="4:25"),
+    )
+
+    RUST_VALID = (
+        Valid('// Cargo.lock: reqwest 0.12.28\n'
+              'use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Client::builder().tcp_keepalive(Duration::from_secs(30)).build()\n'
+              '}\n'),
+        Valid('// Cargo.lock: reqwest 0.12.28\n'
+              'use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Ok(Client::new())\n'
+              '}\n'),
+    )
+    RUST_INVALID = (
+        Invalid('// Cargo.lock: reqwest 0.12.28\n'
+                'use reqwest::Client;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<Client> {\n'
+                '    Client::builder().tcp_keepalive(None).build()\n'
+                '}\n',
+                'kernel default of 7200 s', at='5:23'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

@@ -39,6 +39,12 @@ class TcpKeepaliveIdleTooLong(Rule):
     options = [(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1), (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 30)]
     ```
 
+    ```rust
+    let client = reqwest::Client::builder()
+        .tcp_keepalive(Duration::from_secs(30))
+        .build()?;
+    ```
+
     ## Options
     - `max-keepalive-idle` (default 60 s)
 
@@ -73,6 +79,28 @@ class TcpKeepaliveIdleTooLong(Rule):
         Invalid("import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options="
                 "[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1), (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, None)]))",
                 "idle time is unbounded", at="2:106"),
+    )
+
+    RUST_VALID = (
+        Valid('use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Client::builder().tcp_keepalive(Duration::from_secs(60)).build()\n'
+              '}\n'),
+    )
+    RUST_INVALID = (
+        Invalid('use reqwest::Client;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<Client> {\n'
+                '    Client::builder().tcp_keepalive(Duration::from_secs(300)).build()\n'
+                '}\n',
+                'TCP keepalive idle time 300 s exceeds the maximum of 60 s', at='4:23'),
+        Invalid('use reqwest::Client;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<Client> {\n'
+                '    Client::builder().tcp_keepalive(Some(Duration::from_secs(2 * 60 * 60))).build()\n'
+                '}\n',
+                '7200 s', at='4:23'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

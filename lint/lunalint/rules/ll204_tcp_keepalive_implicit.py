@@ -48,6 +48,12 @@ class TcpKeepaliveImplicit(Rule):
     )
     ```
 
+    ```rust
+    let client = reqwest::Client::builder()
+        .tcp_keepalive(Duration::from_secs(30))
+        .build()?;
+    ```
+
     ## Options
     - `require-explicit` (default false)
 
@@ -76,6 +82,24 @@ class TcpKeepaliveImplicit(Rule):
         Invalid("import anthropic, httpx2\nanthropic.Anthropic(http_client=anthropic.DefaultHttpxClient("
                 "timeout=httpx2.Timeout(600, connect=5)))", "relies on the library's default TCP keepalive",
                 {"require_explicit": True}, at="2:33"),
+    )
+
+    RUST_VALID = (
+        Valid('// Cargo.lock: reqwest 0.12.28\n'
+              'use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Client::builder().tcp_keepalive(Duration::from_secs(30)).build()\n'
+              '}\n', {'require_explicit': True}),
+    )
+    RUST_INVALID = (
+        Invalid('// Cargo.lock: reqwest 0.12.28\n'
+                'use reqwest::Client;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<Client> {\n'
+                '    Ok(Client::new())\n'
+                '}\n',
+                'reqwest 0.12.28 in Cargo.lock: default idle 15 s', {'require_explicit': True}, at='5:8'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

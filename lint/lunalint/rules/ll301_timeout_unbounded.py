@@ -39,6 +39,14 @@ class TimeoutUnbounded(Rule):
     client = httpx.Client(timeout=httpx.Timeout(600, connect=10))
     ```
 
+    ```rust
+    // read_timeout bounds each read (and the wait for the response head), not the whole stream
+    let client = reqwest::Client::builder()
+        .read_timeout(Duration::from_secs(600))
+        .connect_timeout(Duration::from_secs(10))
+        .build()?;
+    ```
+
     ## Options
     - `streaming-min-timeout` (default 600 s)
 
@@ -79,6 +87,38 @@ class TimeoutUnbounded(Rule):
         Invalid("import httpx\nhttpx.stream('GET', 'https://example.com', timeout=None)", "httpx.stream()", at="2:44"),
         Invalid("import httpx\nwith httpx.Client(timeout=httpx.Timeout(600, connect=5)) as c:\n"
                 "    c.get('https://example.com', timeout=None)", "Client.get()", at="3:34"),
+    )
+
+    RUST_VALID = (
+        Valid('use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Client::builder().read_timeout(Duration::from_secs(600)).build()\n'
+              '}\n'),
+        Valid('use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Client::builder().timeout(Duration::from_secs(900)).build()\n'
+              '}\n'),
+        Valid('use reqwest::blocking;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<blocking::Client> {\n'
+              '    blocking::Client::builder().build()\n'
+              '}\n'),
+    )
+    RUST_INVALID = (
+        Invalid('use reqwest::Client;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<Client> {\n'
+                '    Ok(Client::new())\n'
+                '}\n',
+                'read timeout and total timeout are disabled (reqwest default)', at='4:8'),
+        Invalid('use reqwest::blocking;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<blocking::Client> {\n'
+                '    blocking::Client::builder().timeout(None).build()\n'
+                '}\n',
+                'read timeout is disabled', at='4:33'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

@@ -42,6 +42,12 @@ class TimeoutBelowStreamingMinimum(Rule):
     client = httpx.Client(timeout=httpx.Timeout(600, connect=10))
     ```
 
+    ```rust
+    let client = reqwest::Client::builder()
+        .read_timeout(Duration::from_secs(600)) // per read: long streams live on
+        .build()?;
+    ```
+
     ## Options
     - `streaming-min-timeout` (default 600 s)
 
@@ -77,6 +83,50 @@ class TimeoutBelowStreamingMinimum(Rule):
                 "environment default of HTTP_TIMEOUT", at="2:14"),
         Invalid("import httpx\nhttpx.post('https://example.com', timeout=httpx.Timeout(600, read=59.5))",
                 "59.5 s", at="2:62"),
+    )
+
+    RUST_VALID = (
+        Valid('use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Client::builder().read_timeout(Duration::from_secs(600)).build()\n'
+              '}\n'),
+        Valid('use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Client::builder().timeout(Duration::from_secs(10 * 60)).build()\n'
+              '}\n'),
+        Valid('use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Client::builder().timeout(Duration::from_secs(60)).build()\n'
+              '}\n', {'streaming_min_timeout': 60}),
+    )
+    RUST_INVALID = (
+        Invalid('use reqwest::Client;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<Client> {\n'
+                '    Client::builder().timeout(Duration::from_secs(60)).build()\n'
+                '}\n',
+                'total timeout 60 s is below the streaming minimum', at='4:23'),
+        Invalid('use reqwest::Client;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<Client> {\n'
+                '    Client::builder().read_timeout(Duration::from_millis(30_000)).build()\n'
+                '}\n',
+                'read timeout 30 s', at='4:23'),
+        Invalid('use reqwest::Client;\n'
+                'use std::time::Duration;\n'
+                'fn make(t: Option<u64>) -> reqwest::Result<Client> {\n'
+                '    Client::builder().timeout(Duration::from_secs(t.unwrap_or(60))).build()\n'
+                '}\n',
+                '60 s (the .unwrap_or() fallback)', at='4:23'),
+        Invalid('use reqwest::Client;\n'
+                'use std::time::Duration;\n'
+                'async fn ask(client: &Client) -> reqwest::Result<reqwest::Response> {\n'
+                '    client.post("https://example.com").timeout(Duration::from_secs(30)).send().await\n'
+                '}\n',
+                "reqwest::RequestBuilder total timeout 30 s (a per-request timeout replaces the client's)", at='4:40'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

@@ -40,6 +40,13 @@ class DefaultTimeoutTooShort(Rule):
     client = httpx.AsyncClient(timeout=httpx.Timeout(600, connect=10))
     ```
 
+    ```rust
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .connect_timeout(Duration::from_secs(10))
+        .build()?;
+    ```
+
     ## Options
     - `streaming-min-timeout` (default 600 s)
 
@@ -68,6 +75,27 @@ class DefaultTimeoutTooShort(Rule):
         Invalid("from httpx2 import AsyncClient as AC\nAC(base_url='https://api.example.com')", "httpx2 default",
                 at="2:1"),
         Invalid("import httpx\nhttpx.get('https://example.com')", "httpx.get()", at="2:1"),
+    )
+
+    RUST_VALID = (
+        Valid('use reqwest::blocking;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<blocking::Client> {\n'
+              '    blocking::Client::builder().timeout(Duration::from_secs(600)).build()\n'
+              '}\n'),
+        Valid('use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Ok(Client::new())\n'
+              '}\n'),
+    )
+    RUST_INVALID = (
+        Invalid('use reqwest::blocking;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<blocking::Client> {\n'
+                '    Ok(blocking::Client::new())\n'
+                '}\n',
+                'uses the reqwest::blocking default read timeout of 30 s', at='4:8'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

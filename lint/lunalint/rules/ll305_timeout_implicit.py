@@ -39,6 +39,12 @@ class TimeoutImplicit(Rule):
     httpx.get("https://example.com", timeout=httpx.Timeout(600, connect=10))
     ```
 
+    ```rust
+    let client = reqwest::Client::builder()
+        .read_timeout(Duration::from_secs(600))
+        .build()?;
+    ```
+
     ## Options
     - `require-explicit` (default false)
 
@@ -60,6 +66,22 @@ class TimeoutImplicit(Rule):
     INVALID = (
         Invalid("import httpx\nhttpx.get('https://example.com')", "timeout is left to the httpx default",
                 {"require_explicit": True}, at="2:1"),
+    )
+
+    RUST_VALID = (
+        Valid('use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Client::builder().read_timeout(Duration::from_secs(600)).build()\n'
+              '}\n', {'require_explicit': True}),
+    )
+    RUST_INVALID = (
+        Invalid('use reqwest::Client;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<Client> {\n'
+                '    Ok(Client::new())\n'
+                '}\n',
+                'timeout is left to the reqwest default', {'require_explicit': True}, at='4:8'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

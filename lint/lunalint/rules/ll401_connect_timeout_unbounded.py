@@ -40,6 +40,12 @@ class ConnectTimeoutUnbounded(Rule):
     client = httpx.Client(timeout=httpx.Timeout(900, connect=10))
     ```
 
+    ```rust
+    let client = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .build()?;
+    ```
+
     ## Options
     - `max-connect-timeout` (default 30 s)
 
@@ -67,6 +73,33 @@ class ConnectTimeoutUnbounded(Rule):
                 at="2:41"),
         Invalid("import httpx\nhttpx.AsyncClient(**{'timeout': None})", "connect timeout is disabled", at="2:19"),
         Invalid("import httpx2\nhttpx2.Client(**dict(timeout=httpx2.Timeout(None)))", "httpx2.Client", at="2:45"),
+    )
+
+    RUST_VALID = (
+        Valid('use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Client::builder().connect_timeout(Duration::from_secs(10)).build()\n'
+              '}\n'),
+        Valid('use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Client::builder().timeout(Duration::from_secs(20)).build()\n'
+              '}\n'),
+    )
+    RUST_INVALID = (
+        Invalid('use reqwest::Client;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<Client> {\n'
+                '    Ok(Client::new())\n'
+                '}\n',
+                'connect timeout is disabled (reqwest default)', at='4:8'),
+        Invalid('use reqwest::blocking;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<blocking::Client> {\n'
+                '    blocking::Client::builder().timeout(None).connect_timeout(None).build()\n'
+                '}\n',
+                'connect timeout is disabled', at='4:47'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

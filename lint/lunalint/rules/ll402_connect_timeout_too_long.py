@@ -39,6 +39,12 @@ class ConnectTimeoutTooLong(Rule):
     client = httpx.Client(timeout=httpx.Timeout(600, connect=10))
     ```
 
+    ```rust
+    let client = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .build()?;
+    ```
+
     ## Options
     - `max-connect-timeout` (default 30 s)
 
@@ -64,6 +70,28 @@ class ConnectTimeoutTooLong(Rule):
         Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=60))",
                 "connect timeout 60 s exceeds the maximum of 30 s", at="2:41"),
         Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600))", "set by the Timeout default", at="2:36"),
+    )
+
+    RUST_VALID = (
+        Valid('use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Client::builder().connect_timeout(Duration::from_secs(10)).timeout(Duration::from_secs(600)).build()\n'
+              '}\n'),
+    )
+    RUST_INVALID = (
+        Invalid('use reqwest::Client;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<Client> {\n'
+                '    Client::builder().connect_timeout(Duration::from_secs(60)).build()\n'
+                '}\n',
+                'connect timeout 60 s exceeds the maximum of 30 s', at='4:23'),
+        Invalid('use reqwest::Client;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<Client> {\n'
+                '    Client::builder().timeout(Duration::from_secs(600)).build()\n'
+                '}\n',
+                '600 s (the total timeout also bounds connecting)', at='4:23'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

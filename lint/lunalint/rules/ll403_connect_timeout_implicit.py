@@ -39,6 +39,12 @@ class ConnectTimeoutImplicit(Rule):
     client = httpx.Client(timeout=httpx.Timeout(600, connect=10))
     ```
 
+    ```rust
+    let client = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .build()?;
+    ```
+
     ## Options
     - `require-explicit` (default false)
 
@@ -59,6 +65,22 @@ class ConnectTimeoutImplicit(Rule):
     INVALID = (
         Invalid("import httpx\nhttpx.Client()", "connect timeout is left to the httpx default (5 s)",
                 {"require_explicit": True}, at="2:1"),
+    )
+
+    RUST_VALID = (
+        Valid('use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Client::builder().connect_timeout(Duration::from_secs(10)).build()\n'
+              '}\n', {'require_explicit': True}),
+    )
+    RUST_INVALID = (
+        Invalid('use reqwest::Client;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<Client> {\n'
+                '    Ok(Client::new())\n'
+                '}\n',
+                'connect timeout is left to the reqwest default (no limit)', {'require_explicit': True}, at='4:8'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

@@ -49,6 +49,12 @@ class InvalidSettingValue(Rule):
     client = httpx.Client(timeout=httpx.Timeout(600, connect=10))
     ```
 
+    ```rust
+    let client = reqwest::Client::builder()
+        .read_timeout(Duration::from_secs_f64(600.0))
+        .build()?;
+    ```
+
     ## Options
     None.
 
@@ -71,6 +77,22 @@ class InvalidSettingValue(Rule):
         Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(-1))", "-1", at="2:36"),
         Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=float('nan')))", "nan", at="2:34"),
         Invalid("import httpx\nhttpx.Client(timeout=True)", "True", at="2:14"),
+    )
+
+    RUST_VALID = (
+        Valid('use reqwest::Client;\n'
+              'use std::time::Duration;\n'
+              'fn make() -> reqwest::Result<Client> {\n'
+              '    Client::builder().read_timeout(Duration::from_secs_f64(600.5)).build()\n'
+              '}\n'),
+    )
+    RUST_INVALID = (
+        Invalid('use reqwest::Client;\n'
+                'use std::time::Duration;\n'
+                'fn make() -> reqwest::Result<Client> {\n'
+                '    Client::builder().read_timeout(Duration::from_secs_f64(-1.0)).build()\n'
+                '}\n',
+                '-1 is not a valid number of seconds', at='4:23'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

@@ -1,0 +1,94 @@
+"""Precision and recall of the Rust checks on real reqwest clients, against hand labels.
+
+Usage: ``python bench/rust_corpus.py CORPUS [LABELS]``. ``CORPUS`` holds one directory per project,
+named ``owner+name``, with the project's ``.rs`` and ``Cargo.lock`` files at the commit listed in
+``rust_corpus_labels.txt`` (e.g. ``git archive`` of that commit, or only those files extracted).
+Candidate client sites are found by a regular expression, independently of lunalint (in files
+that name reqwest, outside tests, examples and ``#[cfg(test)] mod``); each labelled site lists the
+check families a correct report has (by reading the code against reqwest's semantics). A finding
+belongs to the nearest site above it within 20 lines.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+FAMILIES = {"1": "pool idle", "2": "keepalive", "3": "timeout", "4": "connect"}
+SITE = re.compile(r"\b(?:reqwest::)?(?:blocking::)?(Client|ClientBuilder)::(new|builder|default)\(\)")
+SKIP = re.compile(r"(^|/)(tests?|examples|benches|test_utils|e2e)(/|$)|_test\.rs$|tests\.rs$")
+NEAR = 20
+
+
+def sites(project: Path) -> dict[str, list[int]]:
+    found: dict[str, list[int]] = collections.defaultdict(list)
+    for path in sorted(project.rglob("*.rs")):
+        relative = path.relative_to(project).as_posix()
+        text = path.read_text(encoding="utf-8", errors="replace")
+        if SKIP.search(relative) or "reqwest" not in text:
+            continue
+        lines = text.splitlines()
+        cut = next((i for i, line in enumerate(lines) if line.strip() == "#[cfg(test)]" and i + 1 < len(lines)
+                    and lines[i + 1].strip().startswith("mod ")), len(lines))
+        for number, line in enumerate(lines[:cut], start=1):
+            if not line.strip().startswith("//") and SITE.search(line):
+                found[f"{project.name}/{relative}"].append(number)
+    return found
+
+
+def findings(corpus: Path, name: str, lines: list[int]) -> dict[int, set[str]]:
+    out = subprocess.run([sys.executable, "-m", "lunalint", "check", name, "--no-cache", "--format", "json"],
+                         capture_output=True, text=True, cwd=corpus).stdout
+    by_site: dict[int, set[str]] = {line: set() for line in lines}
+    for violation in json.loads(out)["violations"]:
+        near = [line for line in lines if line <= violation["line"] <= line + NEAR]
+        by_site.setdefault(max(near) if near else violation["line"], set()).add(
+            FAMILIES.get(violation["code"][2], "other"))
+    return by_site
+
+
+def main(argv: list[str]) -> int:
+    corpus = Path(argv[0])
+    labels_file = Path(argv[1]) if len(argv) > 1 else HERE / "rust_corpus_labels.txt"
+    labels: dict[tuple[str, int], set[str]] = {}
+    for raw in labels_file.read_text(encoding="utf-8").splitlines():
+        line = raw.split("#", 1)[0].strip()
+        if not line or line.startswith("project "):
+            continue
+        site, expected = line.split()
+        name, number = site.rsplit(":", 1)
+        labels[(name, int(number))] = set() if expected == "-" else {FAMILIES[c] for c in expected.split(",")}
+    got: dict[tuple[str, int], set[str]] = {}
+    for project in sorted(p for p in corpus.iterdir() if p.is_dir()):
+        for name, lines in sites(project).items():
+            got.update({(name, line): fams for line, fams in findings(corpus, name, lines).items()})
+    unlabelled = sorted(set(got) - set(labels))
+    for name, line in unlabelled:
+        print(f"unlabelled: {name}:{line} {sorted(got[(name, line)])}")
+    counts = {family: collections.Counter() for family in FAMILIES.values()}
+    for key, expected in sorted(labels.items()):
+        reported = got.get(key, set())
+        for family in FAMILIES.values():
+            outcome = ("tp" if family in expected else "fp") if family in reported else (
+                "fn" if family in expected else "tn")
+            counts[family][outcome] += 1
+            if outcome in ("fp", "fn"):
+                print(f"{outcome.upper()} {family}: {key[0]}:{key[1]}")
+    projects = {name.split("/", 1)[0] for name, _ in labels}
+    print(f"\n{len(labels)} labelled sites in {len(projects)} projects\n")
+    print("| family | TP | FP | FN | precision | recall |\n|---|---|---|---|---|---|")
+    for family, count in counts.items():
+        tp, fp, fn = count["tp"], count["fp"], count["fn"]
+        precision = f"{tp / (tp + fp):.2f}" if tp + fp else "—"
+        recall = f"{tp / (tp + fn):.2f}" if tp + fn else "—"
+        print(f"| {family} | {tp} | {fp} | {fn} | {precision} | {recall} |")
+    return 1 if unlabelled else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
