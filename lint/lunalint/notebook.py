@@ -76,9 +76,8 @@ class Cells:
     def show(self, violation: Violation) -> Violation:
         cell, line = self.cell_of(violation.line)
         end_cell, end_line = self.cell_of(violation.end_line)
-        if end_cell != cell:  # a range that runs into the next cell ends at the start of it
-            end_line, column = line, violation.column
-            return violation._replace(cell=cell, line=line, end_line=end_line, end_column=column)
+        if end_cell != cell:  # a statement run on into the next cell: the range is cut to its start
+            return violation._replace(cell=cell, line=line, end_line=line, end_column=violation.column)
         return violation._replace(cell=cell, line=line, end_line=end_line)
 
 
@@ -278,7 +277,7 @@ def _skipped_cell(lines: list[str]) -> bool:
         return True
     for line in lines:
         words = line.split()
-        if words and len(words[0]) > 2 and words[0].startswith("%%") and words[0][2:] not in PYTHON_CELL_MAGICS:
+        if words and words[0].startswith("%%") and words[0][2:] not in PYTHON_CELL_MAGICS:
             return True
     return False
 
