@@ -20,7 +20,7 @@ from pathlib import Path
 
 from lunalint.config import Settings
 from lunalint.discover import PathError, discover
-from lunalint.report import FileError, FileResult, Report
+from lunalint.report import FileError, FileResult, Report, Violation
 from lunalint.rules import RuleInfo, matches, rule_classes, select_rule_infos
 from lunalint.workers import Job, Store, run_jobs
 
@@ -90,7 +90,7 @@ def _check_codes(data: bytes, display: str, settings: Settings, codes: tuple[str
             violations = place(judge(analysis.specs, rule_classes(codes), settings.policy), analysis.source, display)
         if UNUSED_SUPPRESSION in codes:  # after placement, which records the comments it used
             suppressions = analysis.source.suppressions if analysis is not None else frontend.suppressions(data)
-            violations = sorted(violations + suppressions.unused(display, set(codes)))
+            violations = sorted(violations + suppressions.unused(display, set(codes)), key=Violation.sort_key)
         return FileResult(violations=violations, cacheable=analysis is None or analysis.cacheable)
     except SourceError as error:
         return FileResult(errors=[FileError(display, str(error), "E001")])

@@ -14,13 +14,15 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
+    from lunalint.report import Violation
     from lunalint.spec import Anchor, ClientSpec, Span
     from lunalint.suppress import Suppressions
 
-__all__ = ["Analysis", "Frontend", "SourceError", "SourceMap", "frontend_for", "register", "suffixes", "unregister"]
+__all__ = ["Analysis", "CellSourceMap", "Frontend", "SourceError", "SourceMap", "frontend_for", "register",
+           "suffixes", "unregister"]
 
 
 class SourceError(Exception):
@@ -38,6 +40,16 @@ class SourceMap(Protocol):
     def statement_start(self, line: int) -> int:
         """The first line of the innermost statement containing ``line`` (for suppressions
         written on the first line of a multi-line statement)."""
+
+
+@runtime_checkable
+class CellSourceMap(SourceMap, Protocol):
+    """The source map of a file made of cells (a notebook), which its frontend reads as one module:
+    the cells one after another. Placement and suppressions work on the module's lines; ``shown``
+    says where the user sees a finding (its cell, and lines counted in that cell)."""
+
+    def shown(self, violation: Violation) -> Violation:
+        """``violation`` (positioned in the module) with its cell and its lines in that cell."""
 
 
 @dataclass
@@ -69,6 +81,7 @@ _FRONTENDS: dict[str, str | Frontend] = {
     ".py": "lunalint.python",
     ".pyi": "lunalint.python",
     ".rs": "lunalint.rust",
+    ".ipynb": "lunalint.notebook",
 }
 
 

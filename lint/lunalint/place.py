@@ -13,6 +13,7 @@ import bisect
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, cast
 
+from lunalint.frontend import CellSourceMap
 from lunalint.report import Violation
 from lunalint.spec import Span
 
@@ -46,7 +47,10 @@ def place(judged: Sequence[Judged], source: SourceMap, display: str) -> list[Vio
             message=finding.message,
         )
         found.setdefault((violation.line, violation.column, violation.code, violation.message), violation)
-    return sorted(found.values())
+    placed = sorted(found.values(), key=Violation.sort_key)
+    if isinstance(source, CellSourceMap):  # a notebook: cell and lines in the cell, in the same order
+        return [source.shown(violation) for violation in placed]
+    return placed
 
 
 class CstSourceMap:

@@ -19,8 +19,13 @@ class Check(str, Enum):
     OTHER = "other"
 
 
-class Violation(NamedTuple):  # immutable and ordered by path and position; cheaper to define than a dataclass
-    """One finding, positioned on the most specific node (1-based lines and columns)."""
+class Violation(NamedTuple):  # immutable; cheaper to define than a dataclass
+    """One finding, positioned on the most specific node (1-based lines and columns).
+
+    In a file made of cells (a notebook) ``cell`` is the cell's number (1-based, among all the
+    file's cells) and lines count from the cell's first line; elsewhere ``cell`` is None. Sort with
+    ``sort_key``, which orders by cell before line.
+    """
 
     path: str
     line: int
@@ -32,6 +37,12 @@ class Violation(NamedTuple):  # immutable and ordered by path and position; chea
     check: Check
     library: str
     message: str
+    cell: int | None = None
+
+    def sort_key(self) -> tuple[str, int, int, int, int, int, str, str]:
+        """Path, then position (cell first), then code and message."""
+        return (self.path, self.cell or 0, self.line, self.column, self.end_line, self.end_column, self.code,
+                self.message)
 
 
 class FileError(NamedTuple):
@@ -60,7 +71,7 @@ class Report:
     files_checked: int = 0
 
     def sort(self) -> None:
-        self.violations.sort()
+        self.violations.sort(key=Violation.sort_key)
         self.errors.sort()
 
     def exit_code(self, *, exit_zero: bool = False) -> int:

@@ -143,3 +143,16 @@ def test_a_file_the_frontend_cannot_read_is_a_one_line_error(tmp_path: Path) -> 
     (tmp_path / "broken.toy").write_text("client read=1\nnot a client\n", encoding="utf-8")
     report = check_paths([tmp_path], Settings(root=tmp_path))
     assert [(e.code, e.message) for e in report.errors] == [("E001", "line 2: expected 'client ...'")]
+
+
+@pytest.mark.parametrize("suffix", [".py", ".pyi", ".ipynb", ".rs"])
+def test_every_bundled_frontend_keeps_the_contract(suffix: str) -> None:
+    """The engine calls ``analyse(data, path)`` and, for LL902, ``suppressions(data)``."""
+    import inspect
+
+    from lunalint.frontend import frontend_for
+
+    frontend = frontend_for(f"x{suffix}")
+    assert list(inspect.signature(frontend.analyse).parameters)[:2] == ["data", "path"]
+    assert list(inspect.signature(frontend.suppressions).parameters) == ["data"]
+    assert frontend.analyse(b"nothing to see\n", f"x{suffix}") is None

@@ -98,9 +98,10 @@ def test_json_shape_is_stable(corpus_report: Report) -> None:
     data = json.loads(render(corpus_report, "json"))
     assert set(data) == {"violations", "errors", "summary"}
     assert len(data["violations"]) == len(corpus_report.violations)
-    keys = {"path", "line", "column", "end_line", "end_column", "code", "name", "check", "library", "message"}
+    keys = {"path", "cell", "line", "column", "end_line", "end_column", "code", "name", "check", "library", "message"}
     for item, v in zip(data["violations"], corpus_report.violations):
         assert set(item) == keys
+        assert item["cell"] is None  # a source file has no cells (Ruff's JSON has the same null)
         assert (item["path"], item["line"], item["column"], item["end_line"], item["end_column"]) == (
             v.path, v.line, v.column, v.end_line, v.end_column)
         assert (item["code"], item["check"], item["library"]) == (v.code, v.check.value, v.library)

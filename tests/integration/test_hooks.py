@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from support.corpus import CORPUS, finding
+from support.notebooks import HEADLINE, notebook
 from support.repo import ROOT, git, git_env, init_repo
 
 HOOK = ROOT / "hooks" / "pre-commit"
@@ -64,6 +65,15 @@ def test_bad_staged_file_blocks_the_commit(repo: Path, name: str) -> None:
     assert finding(name, 7, "LL301", result.stdout)
     assert "commit blocked" in result.stdout
     assert commits(repo) == 1
+
+
+def test_a_staged_notebook_is_checked_not_the_working_tree_copy(repo: Path) -> None:
+    result = commit(repo, write(repo, "analysis/llm calls.ipynb", notebook(HEADLINE)))
+    assert result.returncode != 0 and commits(repo) == 1
+    assert "analysis/llm calls.ipynb:cell 3:2:23: LL301 " in result.stdout
+    write(repo, "analysis/llm calls.ipynb", notebook([("markdown", "fixed"), ("code", GOOD)]))
+    assert commit(repo).returncode != 0 and commits(repo) == 1  # fixed on disk, not staged: still blocked
+    assert commit(repo, "analysis/llm calls.ipynb").returncode == 0 and commits(repo) == 2  # staged: passes
 
 
 def test_good_staged_file_commits(repo: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from support.corpus import CORPUS, finding
+from support.notebooks import HEADLINE, notebook
 from support.repo import ROOT, git, git_env, init_repo, snapshot_of_this_repo
 
 BAD = (CORPUS / "bad" / "httpx_unbounded.py").read_text(encoding="utf-8")
@@ -73,7 +74,7 @@ def test_manifest_is_valid_for_pre_commit() -> None:
 
     [hook] = load_manifest(str(ROOT / ".pre-commit-hooks.yaml"))
     assert (hook["id"], hook["entry"], hook["language"]) == ("lunalint", "lunalint check --force-exclude", "python")
-    assert hook["types_or"] == ["python", "pyi", "rust"] and hook["pass_filenames"] is True
+    assert hook["types_or"] == ["python", "pyi", "jupyter", "rust"] and hook["pass_filenames"] is True
     assert hook["require_serial"] is False
 
 
@@ -116,6 +117,16 @@ def test_stub_files_are_checked(pre_commit: PreCommit, tmp_path: Path) -> None:
     assert result.returncode == 1, result.stdout + result.stderr
     assert finding("typed/client.pyi", 7, "LL301", result.stdout)
     assert "ok.py" not in result.stdout
+
+
+def test_a_staged_notebook_is_checked_cell_by_cell(pre_commit: PreCommit, tmp_path: Path) -> None:
+    repo = _project(tmp_path, {"notebooks/llm calls.ipynb": notebook(HEADLINE), "ok.py": GOOD,
+                               "notes.ipynb": notebook([("markdown", "no code")])})
+    result = pre_commit.try_repo(repo, "--verbose")  # the staged files, as on commit
+    output = result.stdout + result.stderr
+    assert result.returncode == 1, output
+    assert "notebooks/llm calls.ipynb:cell 3:2:23: LL301 " in output
+    assert "notes.ipynb" not in output and "ok.py" not in output
 
 
 def test_pyproject_configuration_is_honoured(pre_commit: PreCommit, tmp_path: Path) -> None:

@@ -40,7 +40,8 @@ def render(report: Report, fmt: str, *, color: bool = False, statistics: bool = 
     """The whole report as text in format ``fmt`` (ends with a newline when not empty).
 
     ``sources`` gives the text of files that cannot be read back from their path (standard input),
-    for the code frames of ``full``; ``policy`` sets the numbers of its fix hints.
+    for the code frames of ``full`` and the notebook positions of ``github`` and ``sarif``;
+    ``policy`` sets the numbers of the fix hints of ``full``.
     """
     renderer = _renderer(fmt)
     if fmt == "full" and not statistics:
@@ -49,4 +50,4 @@ def render(report: Report, fmt: str, *, color: bool = False, statistics: bool = 
         return _renderer("text" if fmt == "full" else fmt)(report, color=color, statistics=statistics)
     if statistics:
         raise ValueError(f"--statistics is not available with --format {fmt}")
-    return renderer(report)
+    return renderer(report, sources=sources or {})

@@ -2,36 +2,22 @@
 
 Laid out like Ruff's ``full`` output: the concise line, the numbered source lines (one of context
 before and after), carets under the reported range labelled with the code, and ``= help:`` with
-the change that fixes it for that library (``lunalint.hints``).
+the change that fixes it for that library (``lunalint.hints``). For a notebook the lines are the
+cell's, numbered from the cell's first line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
 from lunalint.config import Policy
-from lunalint.formats.text import summary
+from lunalint.formats.sources import Sources
+from lunalint.formats.text import position, summary
 from lunalint.report import Report, Violation
 
 __all__ = ["code_frame", "render_full"]
 
 MAX_LINES = 6  # of a multi-line range; the rest is elided
-
-
-class _Sources:
-    """Lines of reported files, read once; given texts (standard input) first."""
-
-    def __init__(self, given: Mapping[str, str]) -> None:
-        self._lines = {path: text.splitlines() for path, text in given.items()}
-
-    def lines(self, path: str) -> list[str]:
-        if path not in self._lines:
-            try:
-                self._lines[path] = Path(path).read_bytes().decode("utf-8", errors="replace").splitlines()
-            except OSError:
-                self._lines[path] = []
-        return self._lines[path]
 
 
 def _expand(text: str) -> str:
@@ -76,12 +62,12 @@ def render_full(report: Report, *, color: bool = False, sources: Mapping[str, st
     from lunalint.hints import hint
 
     style = _Style(color)
-    files = _Sources(sources or {})
+    files = Sources(sources)
     blocks: list[str] = []
     for v in report.violations:
-        block = [f"{style(v.path, '1')}{style(':', '36')}{v.line}{style(':', '36')}{v.column}"
-                 f"{style(':', '36')} {style(v.code, '1;31')} {v.message}"]
-        frame, width = code_frame(files.lines(v.path), v, style)
+        colon = style(":", "36")
+        block = [f"{style(v.path, '1')}{colon}{position(v, colon)}{colon} {style(v.code, '1;31')} {v.message}"]
+        frame, width = code_frame(files.lines(v.path, v.cell), v, style)
         block.extend(frame)
         found = hint(v.library, v.code, policy)
         if found is not None:

@@ -1,4 +1,8 @@
-"""The ``json`` format: ``{"violations": [...], "errors": [...], "summary": {...}}``."""
+"""The ``json`` format: ``{"violations": [...], "errors": [...], "summary": {...}}``.
+
+Each violation has a ``cell`` field, as Ruff's JSON has: null for a source file; for a notebook the
+cell's number (1-based, among all its cells), and then ``line`` and ``column`` count within the cell.
+"""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ def report_dict(report: Report) -> dict[str, Any]:
     return {
         "violations": [
             {
-                "path": v.path, "line": v.line, "column": v.column, "end_line": v.end_line,
+                "path": v.path, "cell": v.cell, "line": v.line, "column": v.column, "end_line": v.end_line,
                 "end_column": v.end_column, "code": v.code, "name": v.name, "check": v.check.value,
                 "library": v.library, "message": v.message,
             }

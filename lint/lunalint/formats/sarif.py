@@ -4,6 +4,13 @@ One run, one result per finding. Rules carry their documentation; results carry 
 relative to ``%SRCROOT%`` (the working directory) and a partial fingerprint that survives edits
 elsewhere in the file (it hashes path, code and the whitespace-normalised source line, never the
 line number). Files that could not be checked become tool execution notifications.
+
+A finding in a notebook cell is located where its source line is written in the notebook's JSON
+text (line of that JSON string, column inside it): SARIF regions are lines and columns of the
+artifact as stored, and GitHub code scanning shows an alert on those lines of the file, so cell-
+relative numbers would mark unrelated JSON lines. The cell position itself (``cell``, ``cellLine``,
+``cellColumn``, ``cellEndLine``, ``cellEndColumn``) is in the result's properties, and the
+fingerprint hashes the cell's source line, so it survives the JSON being re-indented.
 """
 
 from __future__ import annotations
@@ -12,11 +19,13 @@ import hashlib
 import json
 import os
 from collections import Counter
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from lunalint import __version__
+from lunalint.formats.sources import Sources
 from lunalint.report import FileError, Report, Violation
 
 __all__ = ["FINGERPRINT_KEY", "INFORMATION_URI", "SARIF_SCHEMA", "render_sarif", "sarif_log"]
@@ -69,43 +78,29 @@ def _artifact(path: str, root: Path) -> dict[str, str]:
     return {"uri": quote(relative.as_posix()), "uriBaseId": "%SRCROOT%"}
 
 
-class _Lines:
-    """Source lines of reported files, read once (a missing file gives empty lines)."""
-
-    def __init__(self) -> None:
-        self._files: dict[str, list[str]] = {}
-
-    def get(self, path: str, line: int) -> str:
-        if path not in self._files:
-            try:
-                text = Path(path).read_bytes().decode("utf-8", errors="replace")
-            except OSError:
-                text = ""
-            self._files[path] = text.splitlines()
-        lines = self._files[path]
-        return lines[line - 1] if 0 < line <= len(lines) else ""
-
-
 def fingerprint(v: Violation, line_text: str) -> str:
     normalised = " ".join(line_text.split())
     return hashlib.sha256(f"{v.path}\0{v.code}\0{normalised}".encode()).hexdigest()[:32]
 
 
-def _result(v: Violation, index: int, root: Path, print_: str) -> dict[str, Any]:
+def _result(v: Violation, index: int, root: Path, print_: str, files: Sources) -> dict[str, Any]:
+    physical: dict[str, Any] = {"artifactLocation": _artifact(v.path, root)}
+    region = files.file_region(v)
+    if region is not None:
+        line, column, end_line, end_column = region
+        physical["region"] = {"startLine": line, "startColumn": column, "endLine": end_line, "endColumn": end_column}
+    properties: dict[str, Any] = {"check": v.check.value, "library": v.library, "name": v.name}
+    if v.cell is not None:
+        properties.update(cell=v.cell, cellLine=v.line, cellColumn=v.column, cellEndLine=v.end_line,
+                          cellEndColumn=v.end_column)
     return {
         "ruleId": v.code,
         "ruleIndex": index,
         "level": LEVEL,
         "message": {"text": v.message},
-        "locations": [{
-            "physicalLocation": {
-                "artifactLocation": _artifact(v.path, root),
-                "region": {"startLine": v.line, "startColumn": v.column,
-                           "endLine": v.end_line, "endColumn": v.end_column},
-            },
-        }],
+        "locations": [{"physicalLocation": physical}],
         "partialFingerprints": {FINGERPRINT_KEY: print_},
-        "properties": {"check": v.check.value, "library": v.library, "name": v.name},
+        "properties": properties,
     }
 
 
@@ -118,17 +113,17 @@ def _notification(e: FileError, root: Path) -> dict[str, Any]:
     }
 
 
-def sarif_log(report: Report, root: Path | None = None) -> dict[str, Any]:
+def sarif_log(report: Report, root: Path | None = None, sources: Mapping[str, str] | None = None) -> dict[str, Any]:
     root = Path(os.path.abspath(root or Path.cwd()))
     rules = _rules()
     index = {rule["id"]: i for i, rule in enumerate(rules)}
-    lines = _Lines()
+    files = Sources(sources)
     seen: Counter[str] = Counter()
     results = []
     for v in report.violations:
-        base = fingerprint(v, lines.get(v.path, v.line))
+        base = fingerprint(v, files.line(v))
         seen[base] += 1  # identical lines with the same code: number them in order
-        results.append(_result(v, index[v.code], root, f"{base}:{seen[base]}"))
+        results.append(_result(v, index[v.code], root, f"{base}:{seen[base]}", files))
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -146,5 +141,5 @@ def sarif_log(report: Report, root: Path | None = None) -> dict[str, Any]:
     }
 
 
-def render_sarif(report: Report) -> str:
-    return json.dumps(sarif_log(report), indent=2) + "\n"
+def render_sarif(report: Report, *, sources: Mapping[str, str] | None = None) -> str:
+    return json.dumps(sarif_log(report, sources=sources), indent=2) + "\n"

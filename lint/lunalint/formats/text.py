@@ -1,5 +1,8 @@
 """The ``concise`` format (also called ``text``): ``path:line:col: CODE message`` lines and a summary line.
 
+A finding in a notebook cell reads ``path:cell 3:2:23: CODE message`` (line and column in the
+cell), as Ruff prints it.
+
 Vocabulary, the same in every format: a *finding* is a rule's report on the code (JSON
 ``violations``); an *error* is a file that could not be checked (JSON ``errors``).
 """
@@ -8,15 +11,21 @@ from __future__ import annotations
 
 from collections import Counter
 
-from lunalint.report import Report
+from lunalint.report import Report, Violation
 
-__all__ = ["SUMMARY_PREFIXES", "render_text", "statistics_rows", "summary"]
+__all__ = ["SUMMARY_PREFIXES", "position", "render_text", "statistics_rows", "summary"]
 
 SUMMARY_PREFIXES = ("Found ", "All checks passed")
 
 
 def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def position(v: Violation, separator: str = ":") -> str:
+    """``2:23``, or ``cell 3:2:23`` for a finding in a notebook cell (``separator`` between parts)."""
+    where = f"{v.line}{separator}{v.column}"
+    return where if v.cell is None else f"cell {v.cell}{separator}{where}"
 
 
 def statistics_rows(report: Report) -> list[tuple[str, str, int]]:
@@ -43,8 +52,9 @@ def render_text(report: Report, *, color: bool = False, statistics: bool = False
     if statistics:
         lines = [f"{count:>5}\t{style(code, '1;31')}\t{name}" for code, name, count in statistics_rows(report)]
     else:
-        lines = [f"{style(v.path, '1')}{style(':', '36')}{v.line}{style(':', '36')}{v.column}{style(':', '36')} "
-                 f"{style(v.code, '1;31')} {v.message}" for v in report.violations]
+        colon = style(":", "36")
+        lines = [f"{style(v.path, '1')}{colon}{position(v, colon)}{colon} {style(v.code, '1;31')} {v.message}"
+                 for v in report.violations]
     found = summary(report)
     lines.append(found if found is not None else style("All checks passed!", "32"))
     return "\n".join(lines) + "\n"
