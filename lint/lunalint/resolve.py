@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import Protocol
 
 import libcst as cst
 
-from lunalint.scope import ImportOf, ModuleScan, Opaque, Scope, ValueOf
+from lunalint.scope import Branch, DictOp, ImportOf, ModuleScan, Opaque, Param, Scope, ValueOf
 from lunalint.values import (
-    Bool, Defined, Dict, Missing, NoneValue, Num, Obj, Seq, Str, Symbol, Unknown, Value,
+    Bool, Defined, Dict, Missing, NoneValue, Num, Obj, Seq, Str, Symbol, Unknown, Value, describe,
 )
 
 __all__ = ["Members", "Resolver"]
@@ -78,8 +79,18 @@ _NUMBER_CASTS = frozenset({"float", "int"})
 class Resolver:
     """Resolves expressions of one module, using the bindings found by ``scan_module``."""
 
-    def __init__(self, scan: ModuleScan) -> None:
+    def __init__(self, scan: ModuleScan, project: ProjectLookup | None = None, module_name: str = "") -> None:
         self.scan = scan
+        self.project = project  # other modules of the checked tree, when known
+        self.module_name = module_name  # this module's dotted name, for relative imports
+        self.client_modules: frozenset[str] = frozenset()
+        if project is not None:
+            from lunalint.libraries import client_modules
+
+            self.client_modules = frozenset(client_modules())
+        # id(function scope) -> its parameters' values in the call being followed
+        self._frames: dict[int, dict[str, Value]] = {}
+        self._call_scopes: dict[int, Scope] | None = None
 
     # Names --------------------------------------------------------------------------------------
     def qualname(self, node: cst.BaseExpression, scope: Scope) -> str | None:
@@ -88,6 +99,7 @@ class Resolver:
             bindings = scope.lookup(node.value)
             if bindings is None:
                 return node.value if node.value in _BUILTINS else None
+            bindings = _module_bindings(bindings)
             if len(bindings) == 1 and isinstance(bindings[0], ImportOf):
                 return bindings[0].qualname
             if len(bindings) == 1 and isinstance(bindings[0], ValueOf):
@@ -95,10 +107,19 @@ class Resolver:
                 target = bindings[0].node
                 if isinstance(target, (cst.Name, cst.Attribute)) and target is not node:
                     return self.qualname(target, bindings[0].scope)
+                if isinstance(target, cst.Call):  # ``importlib.import_module("openai")``
+                    return self._imported_module(target, bindings[0].scope)
             return None
         if isinstance(node, cst.Attribute):
             base = self.qualname(node.value, scope)
             return None if base is None else f"{base}.{node.attr.value}"
+        return None
+
+    def _imported_module(self, call: cst.Call, scope: Scope) -> str | None:
+        if (len(call.args) == 1 and isinstance(call.args[0].value, cst.SimpleString)
+                and self.qualname(call.func, scope) in _IMPORTERS):
+            name = call.args[0].value.evaluated_value
+            return name if isinstance(name, str) and name and not name.startswith(".") else None
         return None
 
     # Values -------------------------------------------------------------------------------------
@@ -134,6 +155,12 @@ class Resolver:
             return self._dict(node, scope, depth)
         if isinstance(node, cst.Subscript):
             return self._subscript(node, scope)
+        if isinstance(node, cst.BooleanOperation):
+            return self._boolean(node, scope, depth)
+        if isinstance(node, cst.IfExp):
+            return self._if_expression(node, scope, depth)
+        if isinstance(node, cst.Await):
+            return self.resolve(node.expression, scope, depth)
         return Unknown(node, reason=f"{type(node).__name__} expression")
 
     def _name(self, node: cst.Name, scope: Scope, depth: int) -> Value:
@@ -150,11 +177,14 @@ class Resolver:
 
     def _from_bindings(self, node: cst.BaseExpression, label: str, bindings: list[ImportOf | ValueOf | Opaque],
                        scope: Scope, depth: int) -> Value:
+        bindings = _module_bindings(bindings)
         if len(bindings) != 1:
-            return Unknown(node, reason=f"{label!r} is bound more than once")
+            return self._several(node, label, bindings, depth)
         binding = bindings[0]
         if isinstance(binding, ImportOf):
-            return Symbol(node, qualname=binding.qualname)
+            return self._imported(node, binding.qualname, depth)
+        if isinstance(binding, Param):
+            return self._parameter(node, binding, depth)
         if isinstance(binding, Opaque):
             if binding.definition is not None and isinstance(node, cst.Name):
                 return self._definition(node, binding.definition)
@@ -162,7 +192,255 @@ class Resolver:
         value = self.resolve(binding.node, binding.scope, depth)
         if isinstance(value, Seq) and isinstance(node, cst.Name):
             value = self._with_mutations(value, node.value, binding.scope, depth)
+        if isinstance(value, Dict) and isinstance(node, cst.Name):
+            value = self._with_dict_ops(value, binding.scope.dict_ops.get(node.value, ()), binding.scope, depth,
+                                        binding.path)
         return replace(value, ref=node)
+
+    def _imported(self, node: cst.BaseExpression, qualname: str, depth: int) -> Value:
+        """An imported name: a module-level binding of another module of the project, when the
+        project index can read it, else a ``Symbol``."""
+        if self.project is not None and qualname.split(".", 1)[0] not in self.client_modules:
+            found = self.project.lookup(qualname, self.module_name, depth)
+            if found is not None:
+                return replace(found, ref=node)
+        return Symbol(node, qualname=qualname)
+
+    # Parameters and several bindings ------------------------------------------------------------
+    def _parameter(self, node: cst.BaseExpression, param: Param, depth: int) -> Value:
+        """A parameter: the argument of the call being followed, else its default."""
+        frame = self._frames.get(id(param.function)) if param.function is not None else None
+        if frame is not None and param.name in frame:
+            given = frame[param.name]
+            if not isinstance(given, Missing):
+                return replace(given, ref=node)
+        if param.star == "**":
+            if frame is not None and "**" in frame:
+                return replace(frame["**"], ref=node)
+            return Unknown(node, reason=f"'{param.name}' is a **kwargs parameter")
+        if param.default is None or param.default_scope is None:
+            if frame is not None and param.name in frame:
+                return Unknown(node, reason=f"parameter {param.name!r} is not passed")
+            return Unknown(node, reason=f"{param.name!r} is a function parameter")
+        value = self.resolve(param.default, param.default_scope, depth)
+        if frame is not None:  # the call leaves it out: the default is what it gets
+            return replace(value, ref=node)
+        origin = f"by default: parameter `{param.name}` defaults to {_short(param.default, value)}"
+        return replace(value, ref=node, origin=value.origin or origin)
+
+    def _several(self, node: cst.BaseExpression, label: str, bindings: list[ImportOf | ValueOf | Opaque],
+                 depth: int) -> Value:
+        """A name bound on several paths: the value on the path taken with the environment unset
+        and parameters left to their defaults, when the conditions decide it; else the one value
+        every path gives; else ``Unknown``."""
+        for binding in bindings:
+            if isinstance(binding, (ImportOf, Opaque)) and not isinstance(binding, Param):
+                return Unknown(node, reason=f"{label!r} is bound more than once")
+        if len(bindings) > _MAX_PATHS:
+            return Unknown(node, reason=f"{label!r} is bound more than once")
+        taken: list[ImportOf | ValueOf | Opaque] = []
+        decided = True
+        reasons: list[str] = []
+        for binding in bindings:
+            path = binding.path if isinstance(binding, ValueOf) else ()
+            truth = self._path_taken(path, bindings, depth, reasons)
+            if truth is None:
+                decided = False
+            if truth is not False:
+                taken.append(binding)
+        if not taken:
+            return Unknown(node, reason=f"{label!r} is bound more than once")
+        scopes = {id(b.scope) if isinstance(b, ValueOf) else id(b.function) if isinstance(b, Param) else 0
+                  for b in bindings}
+        branching = any(isinstance(b, Param) or (isinstance(b, ValueOf) and b.path) for b in bindings)
+        # In one body, with conditions that decide: the last binding on the path taken is the value
+        # (plain rebinding in sequence stays unknown: a use between the bindings sees another one).
+        if decided and branching and len(scopes) == 1:
+            value = self._from_bindings(node, label, [taken[-1]], _NO_SCOPE, depth)
+            if reasons and not isinstance(value, Unknown):
+                origin = ", ".join(dict.fromkeys(reasons))
+                return replace(value, origin=f"{origin}, {value.origin}" if value.origin else origin)
+            return value
+        values = [self._from_bindings(node, label, [binding], _NO_SCOPE, depth) for binding in taken]
+        return _agreed(node, label, values)
+
+    def _path_taken(self, path: tuple[Branch, ...], bindings: list[ImportOf | ValueOf | Opaque], depth: int,
+                    reasons: list[str]) -> bool | None:
+        """Whether every arm of ``path`` runs with the environment unset and parameters at their
+        defaults (None: not known)."""
+        result: bool | None = True
+        for statement, arm in path:
+            if isinstance(statement, cst.If) and arm in ("body", "orelse"):
+                truth = self._truth(statement.test, bindings, depth, reasons)
+                if truth is None:
+                    result = None
+                elif truth != (arm == "body"):
+                    return False
+            elif isinstance(statement, (cst.Try, cst.TryStar)) and arm in ("try", "else"):
+                continue  # the usual path: nothing raised
+            elif isinstance(statement, (cst.Try, cst.TryStar)) and arm == "except":
+                return False
+            else:
+                result = None
+        return result
+
+    def _truth(self, test: cst.BaseExpression, bindings: list[ImportOf | ValueOf | Opaque], depth: int,
+               reasons: list[str]) -> bool | None:
+        """The truth of an ``if`` test with the environment unset and parameters at their defaults."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self._truth(test.expression, bindings, depth, reasons)
+            return None if inner is None else not inner
+        if isinstance(test, cst.BooleanOperation):
+            left = self._truth(test.left, bindings, depth, reasons)
+            right = self._truth(test.right, bindings, depth, reasons)
+            if isinstance(test.operator, cst.And):
+                return False if False in (left, right) else (None if None in (left, right) else True)
+            return True if True in (left, right) else (None if None in (left, right) else False)
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            target = test.comparisons[0]
+            operator = target.operator
+            if isinstance(operator, (cst.Is, cst.IsNot)) and isinstance(target.comparator, cst.Name) \
+                    and target.comparator.value == "None":
+                value = self._test_value(test.left, bindings, depth, reasons)
+                if value is None:
+                    return None
+                is_none = isinstance(value, NoneValue)
+                return is_none if isinstance(operator, cst.Is) else not is_none
+            if isinstance(operator, (cst.In, cst.NotIn)) and self._environ(target.comparator):
+                env = test.left.evaluated_value if isinstance(test.left, cst.SimpleString) else None
+                reasons.append(f"with {env} unset" if isinstance(env, str) else "with the environment unset")
+                return isinstance(operator, cst.NotIn)
+            return None
+        value = self._test_value(test, bindings, depth, reasons)
+        return None if value is None else _truthy(value)
+
+    def _test_value(self, node: cst.BaseExpression, bindings: list[ImportOf | ValueOf | Opaque], depth: int,
+                    reasons: list[str]) -> Value | None:
+        env = self._env_name(node)
+        if env is not None:
+            reasons.append(f"with {env} unset" if env else "with the environment unset")
+            return NoneValue(node)
+        if isinstance(node, cst.Name):  # the name being resolved: its parameter default, if any
+            params = [b for b in bindings if isinstance(b, Param)]
+            if params and params[0].name == node.value:
+                if params[0].default is None or params[0].default_scope is None:
+                    return None
+                frame = self._frames.get(id(params[0].function))
+                if frame is not None and not isinstance(frame.get(node.value, Missing(node)), Missing):
+                    value: Value = frame[node.value]
+                else:
+                    value = self.resolve(params[0].default, params[0].default_scope, depth)
+                    reasons.append(f"when `{node.value}` is not passed")
+                return None if isinstance(value, Unknown) else value
+            return None
+        return None
+
+    def _env_name(self, node: cst.BaseExpression) -> str | None:
+        """For ``os.getenv("X")`` / ``os.environ.get("X")`` without a default: "X" ("" when not a
+        literal); else None."""
+        if not isinstance(node, cst.Call) or not node.args or len(node.args) > 1 or node.args[0].keyword is not None:
+            return None
+        scope = self._scope_of_call(node)
+        if scope is None or self.qualname(node.func, scope) not in _ENV_GETTERS:
+            return None
+        name = node.args[0].value
+        evaluated = name.evaluated_value if isinstance(name, cst.SimpleString) else None
+        return evaluated if isinstance(evaluated, str) else ""
+
+    def _environ(self, node: cst.BaseExpression) -> bool:
+        if isinstance(node, cst.Attribute) and node.attr.value == "environ":
+            return isinstance(node.value, cst.Name) and node.value.value == "os"
+        return isinstance(node, cst.Name) and node.value == "environ"
+
+    def _scope_of_call(self, node: cst.Call) -> Scope | None:
+        if self._call_scopes is None:
+            self._call_scopes = {id(call): where for call, where in self.scan.calls}
+        return self._call_scopes.get(id(node))
+
+    def _boolean(self, node: cst.BooleanOperation, scope: Scope, depth: int) -> Value:
+        """``a or b`` / ``a and b``: decided by the truth of ``a`` (an environment variable without
+        a default is unset)."""
+        env = self._env_name(node.left)
+        left = NoneValue(node.left) if env is not None else self.resolve(node.left, scope, depth)
+        truth = _truthy(left)
+        if truth is None:
+            return Unknown(node, reason="boolean operation on a value that is not statically known")
+        is_or = isinstance(node.operator, cst.Or)
+        if truth == is_or:
+            return left
+        right = self.resolve(node.right, scope, depth)
+        if env is not None and not isinstance(right, Unknown):
+            note = f"with {env} unset" if env else "with the environment unset"
+            return replace(right, origin=f"{note}, {right.origin}" if right.origin else note)
+        return right if not left.origin or right.origin else replace(right, origin=left.origin)
+
+    def _if_expression(self, node: cst.IfExp, scope: Scope, depth: int) -> Value:
+        reasons: list[str] = []
+        truth = self._truth(node.test, [], depth, reasons)
+        if truth is None:
+            value = self.resolve(node.test, scope, depth)
+            truth = _truthy(value) if not isinstance(value, Unknown) else None
+        if truth is not None:
+            value = self.resolve(node.body if truth else node.orelse, scope, depth)
+            if reasons and not isinstance(value, Unknown):
+                origin = ", ".join(dict.fromkeys(reasons))
+                return replace(value, origin=f"{origin}, {value.origin}" if value.origin else origin)
+            return value
+        return _agreed(node, "the conditional expression",
+                       [self.resolve(node.body, scope, depth), self.resolve(node.orelse, scope, depth)])
+
+    def _with_dict_ops(self, value: Dict, ops: object, scope: Scope, depth: int,
+                       base: tuple[Branch, ...] = ()) -> Dict:
+        """Fold ``d["k"] = v``, ``d.update(...)``, ``d.setdefault("k", v)`` and ``d.pop("k")`` into a
+        dict value (``base``: the arms the dict itself is bound in). A key set in both arms of an
+        ``if`` has the value both give; one set on some paths only is unknown; ``update`` with
+        something not followed makes the dict incomplete."""
+        assert isinstance(ops, (list, tuple))
+        if not ops:
+            return value
+        items = dict(value.items)
+        complete = value.complete
+        pending: dict[str, tuple[list[Value], set[tuple[int, str]]]] = {}
+        for kind, key, expr, full_path in ops:
+            path = full_path[len(base):] if full_path[:len(base)] == base else full_path
+            if kind == "update":
+                added = self.resolve(expr, scope, depth) if expr is not None else None
+                if not isinstance(added, Dict):
+                    complete = False
+                    continue
+                complete = complete and added.complete
+                for name, item in added.items.items():
+                    items[name] = item if not path else Unknown(item.node, reason=f"{name!r} is set on some paths only")
+                    pending.pop(name, None)
+                continue
+            assert key is not None
+            if kind == "pop":
+                if path:
+                    items[key] = Unknown(value.node, reason=f"{key!r} is removed on some paths only")
+                else:
+                    items.pop(key, None)
+                pending.pop(key, None)
+                continue
+            if kind == "setdefault" and key in items and not path:
+                continue
+            assert expr is not None
+            new = self.resolve(expr, scope, depth)
+            if kind == "setdefault" and key not in items and not complete:
+                new = Unknown(new.node, reason=f"{key!r} may be given by the caller")
+            if not path:
+                items[key] = new
+                pending.pop(key, None)
+            else:
+                values, arms = pending.setdefault(key, ([], set()))
+                values.append(new)
+                arms.add((id(path[0][0]), path[0][1]))
+        for key, (values, arms) in pending.items():
+            previous = items.get(key)
+            if _both_arms(arms):
+                items[key] = _agreed(values[-1].node, key, values)
+            elif previous is None or not all(_same(previous, other) for other in values):
+                items[key] = Unknown(values[-1].node, reason=f"{key!r} is set on some paths only")
+        return replace(value, items=items, complete=complete)
 
     def _with_mutations(self, value: Seq, name: str, scope: Scope, depth: int) -> Seq:
         """Fold ``name.append(x)``, ``name.extend(xs)`` and ``name += xs`` into a list value."""
@@ -397,4 +675,92 @@ def _env_default(node: cst.Call, args: list[Value], kwargs: dict[str, Value]) ->
 
 
 _BUILTINS = frozenset({"float", "int", "getattr", "dict", "list", "tuple"})
+_IMPORTERS = frozenset({"importlib.import_module", "__import__"})
+_MAX_PATHS = 16  # bindings of one name weighed against each other
+_NO_SCOPE = Scope("module", None)
+
+
+class ProjectLookup(Protocol):
+    """Module-level bindings of the other modules of the checked tree (``project.py``)."""
+
+    def lookup(self, qualname: str, importer: str, depth: int) -> Value | None:
+        """The value of ``qualname`` (``pkg.config.TIMEOUT``, or ``.config.TIMEOUT`` relative to the
+        module ``importer``), or None when it is not a binding lunalint can read."""
+
+
+def _module_bindings(bindings: list[ImportOf | ValueOf | Opaque]) -> list[ImportOf | ValueOf | Opaque]:
+    """Optional imports read as the import: ``except ImportError: httpx2 = None`` and a second
+    ``import httpx`` in the same body add nothing; of two modules imported under one name
+    (``import requests_unixsocket as requests`` / ``import requests``), the client library."""
+    if len(bindings) < 2 or not any(isinstance(b, ImportOf) for b in bindings):
+        return bindings
+    kept: list[ImportOf | ValueOf | Opaque] = []
+    seen: set[str] = set()
+    for binding in bindings:
+        if isinstance(binding, ValueOf) and isinstance(binding.node, cst.Name) and binding.node.value == "None":
+            continue
+        if isinstance(binding, ImportOf):
+            if binding.qualname in seen:
+                continue
+            seen.add(binding.qualname)
+        kept.append(binding)
+    if len(seen) > 1 and all(isinstance(b, ImportOf) for b in kept):
+        from lunalint.libraries import client_modules
+
+        known: list[ImportOf | ValueOf | Opaque] = [b for b in kept if isinstance(b, ImportOf) and b.qualname.split(".", 1)[0] in client_modules()]
+        if len(known) == 1:
+            return known
+    return kept
+
+
+def _truthy(value: Value) -> bool | None:
+    if isinstance(value, (NoneValue, Missing)):
+        return False
+    if isinstance(value, (Num, Bool, Str)):
+        return bool(value.value)
+    if isinstance(value, (Dict, Seq)) and value.complete:
+        return bool(value.items)
+    if isinstance(value, Obj) and value.qualname.split(".", 1)[0] not in _BUILTINS:
+        return True  # an instance of a client, timeout or settings class
+    return None
+
+
+def _same(a: Value, b: Value) -> bool:
+    """Whether two values are the same for every judgement (numbers, None, one object)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (Num, Bool, Str)):
+        return a.value == b.value  # type: ignore[union-attr]
+    if isinstance(a, NoneValue):
+        return True
+    if isinstance(a, Symbol):
+        return a.qualname == b.qualname  # type: ignore[union-attr]
+    if isinstance(a, Obj) and isinstance(b, Obj):
+        return a.node is b.node or (a.qualname == b.qualname and a.complete and b.complete and not a.args
+                                    and not b.args and a.kwargs.keys() == b.kwargs.keys()
+                                    and all(_same(a.kwargs[k], b.kwargs[k]) for k in a.kwargs))
+    return a.node is b.node
+
+
+def _agreed(node: cst.CSTNode, label: str, values: list[Value]) -> Value:
+    """The one value every path gives, else ``Unknown``."""
+    if values and all(_same(values[0], other) for other in values[1:]) and not isinstance(values[0], Unknown):
+        return values[0]
+    return Unknown(node, reason=f"{label!r} has different values on different paths")
+
+
+def _both_arms(arms: set[tuple[int, str]]) -> bool:
+    for statement, arm in arms:
+        if arm == "body" and (statement, "orelse") in arms:
+            return True
+        if arm == "try" and (statement, "except") in arms:
+            return True
+    return False
+
+
+def _short(node: cst.BaseExpression, value: Value) -> str:
+    """A default as the message quotes it: ``None``, ``60``, ``60.0``."""
+    if isinstance(value, (NoneValue, Num, Bool, Str)):
+        return describe(value)
+    return cst.Module([]).code_for_node(node)
 _MATH_CONSTANTS = {"math.inf": math.inf, "math.nan": math.nan}

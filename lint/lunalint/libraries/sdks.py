@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from lunalint.libraries.base import (
-    Defaults, Library, default, not_followed, not_fully_known, timeout_spec, unknown, unknown_keepalive,
+    Defaults, Library, default, not_followed, not_fully_known, origin_noted, timeout_spec, unknown, unknown_keepalive,
 )
 from lunalint.libraries.httpx import CLIENTS as HTTPX_CLIENTS
 from lunalint.libraries.httpx import DEFAULTS as HTTPX_DEFAULTS
@@ -87,8 +87,8 @@ def _phases_spec(sdk: str, label: str, node: Anchor, value: Value | None, site: 
     phases = httpx_timeout(_normalise(value), site, default_note=default_note, default_seconds=DEFAULTS.read,
                            default_connect=DEFAULTS.connect)
     if isinstance(value, NoneValue):
-        none_note = f"timeout=None removes every {sdk} timeout, the 5 s connect timeout included"
-        phases = {phase: setting.noted(none_note) for phase, setting in phases.items()}
+        none_note = origin_noted(f"timeout=None removes every {sdk} timeout, the 5 s connect timeout included", value)
+        phases = {phase: replace(setting, note=none_note) for phase, setting in phases.items()}
     return timeout_spec(sdk, label, node, phases, pooled=pooled)
 
 
