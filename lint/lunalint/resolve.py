@@ -159,8 +159,8 @@ class Resolver:
             return self._boolean(node, scope, depth)
         if isinstance(node, cst.IfExp):
             return self._if_expression(node, scope, depth)
-        if isinstance(node, cst.Await):
-            return self.resolve(node.expression, scope, depth)
+        if isinstance(node, cst.Await) and isinstance(node.expression, cst.Call):
+            return self.call(node.expression, scope, depth, awaited=True)
         return Unknown(node, reason=f"{type(node).__name__} expression")
 
     def _name(self, node: cst.Name, scope: Scope, depth: int) -> Value:
@@ -215,9 +215,13 @@ class Resolver:
             if not isinstance(given, Missing):
                 return replace(given, ref=node)
         if param.star == "**":
-            if frame is not None and "**" in frame:
-                return replace(frame["**"], ref=node)
-            return Unknown(node, reason=f"'{param.name}' is a **kwargs parameter")
+            given_kwargs = frame.get("**") if frame is not None else None
+            base = given_kwargs if isinstance(given_kwargs, Dict) else Dict(node, items={}, complete=False)
+            ops = param.function.dict_ops.get(param.name, ()) if param.function is not None else ()
+            if not ops and given_kwargs is None:
+                return Unknown(node, reason=f"'{param.name}' is a **kwargs parameter")
+            folded = self._with_dict_ops(base, ops, param.function or _NO_SCOPE, depth)
+            return replace(folded, ref=node)
         if param.default is None or param.default_scope is None:
             if frame is not None and param.name in frame:
                 return Unknown(node, reason=f"parameter {param.name!r} is not passed")
@@ -243,7 +247,8 @@ class Resolver:
         reasons: list[str] = []
         for binding in bindings:
             path = binding.path if isinstance(binding, ValueOf) else ()
-            truth = self._path_taken(path, bindings, depth, reasons)
+            truth = self._path_taken(path, bindings, depth, reasons, binding.scope if isinstance(binding, ValueOf)
+                                     else None)
             if truth is None:
                 decided = False
             if truth is not False:
@@ -265,13 +270,13 @@ class Resolver:
         return _agreed(node, label, values)
 
     def _path_taken(self, path: tuple[Branch, ...], bindings: list[ImportOf | ValueOf | Opaque], depth: int,
-                    reasons: list[str]) -> bool | None:
+                    reasons: list[str], scope: Scope | None = None) -> bool | None:
         """Whether every arm of ``path`` runs with the environment unset and parameters at their
         defaults (None: not known)."""
         result: bool | None = True
         for statement, arm in path:
             if isinstance(statement, cst.If) and arm in ("body", "orelse"):
-                truth = self._truth(statement.test, bindings, depth, reasons)
+                truth = self._truth(statement.test, bindings, depth, reasons, scope)
                 if truth is None:
                     result = None
                 elif truth != (arm == "body"):
@@ -285,14 +290,14 @@ class Resolver:
         return result
 
     def _truth(self, test: cst.BaseExpression, bindings: list[ImportOf | ValueOf | Opaque], depth: int,
-               reasons: list[str]) -> bool | None:
+               reasons: list[str], scope: Scope | None = None) -> bool | None:
         """The truth of an ``if`` test with the environment unset and parameters at their defaults."""
         if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
-            inner = self._truth(test.expression, bindings, depth, reasons)
+            inner = self._truth(test.expression, bindings, depth, reasons, scope)
             return None if inner is None else not inner
         if isinstance(test, cst.BooleanOperation):
-            left = self._truth(test.left, bindings, depth, reasons)
-            right = self._truth(test.right, bindings, depth, reasons)
+            left = self._truth(test.left, bindings, depth, reasons, scope)
+            right = self._truth(test.right, bindings, depth, reasons, scope)
             if isinstance(test.operator, cst.And):
                 return False if False in (left, right) else (None if None in (left, right) else True)
             return True if True in (left, right) else (None if None in (left, right) else False)
@@ -301,7 +306,7 @@ class Resolver:
             operator = target.operator
             if isinstance(operator, (cst.Is, cst.IsNot)) and isinstance(target.comparator, cst.Name) \
                     and target.comparator.value == "None":
-                value = self._test_value(test.left, bindings, depth, reasons)
+                value = self._test_value(test.left, bindings, depth, reasons, scope)
                 if value is None:
                     return None
                 is_none = isinstance(value, NoneValue)
@@ -311,11 +316,11 @@ class Resolver:
                 reasons.append(f"with {env} unset" if isinstance(env, str) else "with the environment unset")
                 return isinstance(operator, cst.NotIn)
             return None
-        value = self._test_value(test, bindings, depth, reasons)
+        value = self._test_value(test, bindings, depth, reasons, scope)
         return None if value is None else _truthy(value)
 
     def _test_value(self, node: cst.BaseExpression, bindings: list[ImportOf | ValueOf | Opaque], depth: int,
-                    reasons: list[str]) -> Value | None:
+                    reasons: list[str], scope: Scope | None = None) -> Value | None:
         env = self._env_name(node)
         if env is not None:
             reasons.append(f"with {env} unset" if env else "with the environment unset")
@@ -332,8 +337,20 @@ class Resolver:
                     value = self.resolve(params[0].default, params[0].default_scope, depth)
                     reasons.append(f"when `{node.value}` is not passed")
                 return None if isinstance(value, Unknown) else value
-            return None
+        if self._type_checking(node, scope):
+            return Bool(node, value=False)
+        if scope is not None and isinstance(node, (cst.Name, cst.Attribute)) and depth < _MAX_DEPTH // 2:
+            value = self.resolve(node, scope, depth + 1)
+            if not isinstance(value, Unknown) and value.origin:
+                reasons.append(value.origin)
+            return None if isinstance(value, (Unknown, Symbol, Defined)) else value
         return None
+
+    def _type_checking(self, node: cst.BaseExpression, scope: Scope | None) -> bool:
+        """``typing.TYPE_CHECKING``: False when the program runs."""
+        if isinstance(node, cst.Name) and node.value == "TYPE_CHECKING":
+            return True
+        return isinstance(node, cst.Attribute) and node.attr.value == "TYPE_CHECKING"
 
     def _env_name(self, node: cst.BaseExpression) -> str | None:
         """For ``os.getenv("X")`` / ``os.environ.get("X")`` without a default: "X" ("" when not a
@@ -403,6 +420,12 @@ class Resolver:
         pending: dict[str, tuple[list[Value], set[tuple[int, str]]]] = {}
         for kind, key, expr, full_path in ops:
             path = full_path[len(base):] if full_path[:len(base)] == base else full_path
+            if path:
+                taken = self._path_taken(path, [], depth, [], scope)
+                if taken is False:
+                    continue
+                if taken:
+                    path = ()
             if kind == "update":
                 added = self.resolve(expr, scope, depth) if expr is not None else None
                 if not isinstance(added, Dict):
@@ -465,19 +488,122 @@ class Resolver:
         if isinstance(base, cst.Name):
             owner = scope.enclosing_class() if base.value == scope.self_name else None
             if owner is not None:
-                attrs = owner.self_attrs.get(node.attr.value)
-                if attrs is not None:
-                    return self._from_bindings(node, f"self.{node.attr.value}", attrs, scope, depth)
-                class_level = owner.names.get(node.attr.value)
-                if class_level is not None:
-                    return self._from_bindings(node, f"self.{node.attr.value}", class_level, owner, depth)
-                return Unknown(node, reason=f"self.{node.attr.value} is not assigned in this class")
+                return self._self_attribute(node, owner, depth)
         qualname = self.qualname(node, scope)
         if qualname is not None:
             if qualname in _MATH_CONSTANTS:
                 return Num(node, value=_MATH_CONSTANTS[qualname])
             return Symbol(node, qualname=qualname)
         return Unknown(node, reason="attribute of a value that is not statically known")
+
+    def _self_attribute(self, node: cst.Attribute, owner: Scope, depth: int) -> Value:
+        """``self.<attr>``: assigned in the class's methods, else its class-level field or attribute
+        (its default, for fields), else the same in a base class defined in this file."""
+        name = node.attr.value
+        for cls in self._class_chain(owner):
+            attrs = cls.self_attrs.get(name)
+            if attrs is not None:
+                return self._from_bindings(node, f"self.{name}", attrs, cls, depth)
+            class_level = cls.names.get(name)
+            if class_level is not None:
+                value = self._from_bindings(node, f"self.{name}", class_level, cls, depth)
+                field_default = len(class_level) == 1 and isinstance(class_level[0], ValueOf)
+                if field_default and not isinstance(value, (Unknown, Defined)) and not value.origin:
+                    assert isinstance(class_level[0], ValueOf)
+                    shown = _short(class_level[0].node, value)
+                    value = replace(value, origin=f"by default: field `{name}` defaults to {shown}")
+                return value
+        return Unknown(node, reason=f"self.{name} is not assigned in this class")
+
+    def _class_chain(self, cls: Scope) -> list[Scope]:
+        """The class and its bases defined in this file, nearest first."""
+        chain = [cls]
+        index = 0
+        while index < len(chain) and len(chain) < _MAX_BASES:
+            current = chain[index]
+            index += 1
+            if not isinstance(current.node, cst.ClassDef) or current.parent is None:
+                continue
+            for base in current.node.bases:
+                if base.keyword is not None or not isinstance(base.value, cst.Name):
+                    continue
+                bindings = current.parent.lookup(base.value.value)
+                if bindings and len(bindings) == 1 and isinstance(bindings[0], Opaque):
+                    definition = bindings[0].definition
+                    if definition is not None and definition.kind == "class" and definition not in chain:
+                        chain.append(definition)
+        return chain
+
+    # Calls to functions defined in this file ------------------------------------------------------
+    def _function_scope(self, func: cst.BaseExpression, scope: Scope) -> Scope | None:
+        """The body of the local function (or method, through ``self.``) a call calls."""
+        bindings: list[ImportOf | ValueOf | Opaque] | None = None
+        if isinstance(func, cst.Name):
+            bindings = scope.lookup(func.value)
+        elif (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+              and func.value.value == scope.self_name):
+            owner = scope.enclosing_class()
+            if owner is not None:
+                for cls in self._class_chain(owner):
+                    if func.attr.value in cls.self_attrs:
+                        return None  # an instance attribute shadows the method
+                    bindings = cls.names.get(func.attr.value)
+                    if bindings:
+                        break
+        if not bindings or len(bindings) != 1 or not isinstance(bindings[0], Opaque):
+            return None
+        body = bindings[0].definition
+        if body is None or not isinstance(body.node, cst.FunctionDef) or body.generator:
+            return None
+        for decorator in body.node.decorators:
+            target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+            name = cst.Module([]).code_for_node(target)
+            if name not in _TRANSPARENT_DECORATORS:
+                return None
+        return body
+
+    def call_function(self, body: Scope, node: cst.Call, scope: Scope, depth: int, *, bound: bool) -> Value:
+        """What a call of the local function ``body`` returns, its parameters bound to the call's
+        arguments (``bound``: called as a method, so the first parameter is ``self``)."""
+        if id(body) in self._frames or len(self._frames) >= _MAX_FRAMES:
+            return Unknown(node, reason="recursive call")
+        frame = self._bind(body, node, scope, depth, bound=bound)
+        self._frames[id(body)] = frame
+        try:
+            values = [self.resolve(value, body, depth) if value is not None else NoneValue(node)
+                      for value in (body.returns or [None])]
+        finally:
+            del self._frames[id(body)]
+        if len(values) > 1:
+            values = [v for v in values if not isinstance(v, NoneValue)] or values[:1]
+            if len({id(v.node) for v in values if isinstance(v, Obj)}) > 1:
+                return Unknown(node, reason="the function may return one of several objects")
+        return _agreed(node, "the function's result", values)
+
+    def _bind(self, body: Scope, node: cst.Call, scope: Scope, depth: int, *, bound: bool) -> dict[str, Value]:
+        params = [b for bindings in body.names.values() for b in bindings
+                  if isinstance(b, Param) and b.function is body]
+        args, kwargs, _, complete = self._arguments(node, scope, depth)
+        positional = sorted((p for p in params if p.position is not None), key=lambda p: p.position or 0)
+        if bound and positional:
+            positional = positional[1:]
+        frame: dict[str, Value] = {}
+        for index, param in enumerate(positional):
+            if index < len(args):
+                frame[param.name] = args[index]
+        named = {p.name for p in params if not p.star}
+        extra: dict[str, Value] = {}
+        for key, value in kwargs.items():
+            if key in named:
+                frame[key] = value
+            else:
+                extra[key] = value
+        for param in params:
+            if param.star == "**":
+                frame["**"] = Dict(node, items=extra, complete=complete)
+            elif not param.star and param.name not in frame:
+                frame[param.name] = Missing(node) if complete else Unknown(node, reason=not_fully_known_text)
+        return frame
 
     def _unary(self, node: cst.UnaryOperation, scope: Scope, depth: int) -> Value:
         operand = self.resolve(node.expression, scope, depth)
@@ -564,7 +690,8 @@ class Resolver:
         return Defined(node, name=node.value, kind=kind, bases=tuple(bases), members=Members(self, scope))
 
     # Calls --------------------------------------------------------------------------------------
-    def call(self, node: cst.Call, scope: Scope, depth: int = 0, *, qualname: str | None = None) -> Value:
+    def call(self, node: cst.Call, scope: Scope, depth: int = 0, *, qualname: str | None = None,
+             awaited: bool = False) -> Value:
         """The value of a call; ``qualname`` names the callee when the caller already knows it."""
         qualname = qualname or self.qualname(node.func, scope)
         if qualname is None:
@@ -574,8 +701,16 @@ class Resolver:
                     args, kwargs, arg_nodes, complete = self._arguments(node, scope, depth)
                     return Obj(node, qualname=f"<local>.{callee.name}", args=tuple(args), kwargs=kwargs,
                                complete=complete, arg_nodes=arg_nodes, cls=callee)
+            body = self._function_scope(node.func, scope)
+            if body is not None and isinstance(body.node, cst.FunctionDef) and (
+                    body.node.asynchronous is not None) == awaited:
+                return self.call_function(body, node, scope, depth, bound=isinstance(node.func, cst.Attribute))
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("pop", "get"):
+                return self._dict_read(node, scope, depth)
             return Unknown(node, reason="result of a call lunalint does not follow")
         args, kwargs, arg_nodes, complete = self._arguments(node, scope, depth)
+        if qualname in _FIELDS:
+            return _field_default(node, qualname, args, kwargs)
         if qualname in _NUMBER_CASTS and len(args) == 1 and not kwargs:
             return _cast_number(node, args[0])
         if qualname in _ENV_GETTERS:
@@ -591,6 +726,40 @@ class Resolver:
             return replace(args[0], node=node, is_tuple=qualname == "tuple")
         return Obj(node, qualname=qualname, args=tuple(args), kwargs=kwargs, complete=complete,
                    arg_nodes=arg_nodes)
+
+    def _dict_read(self, node: cst.Call, scope: Scope, depth: int) -> Value:
+        """``d.get("k", default)`` / ``d.pop("k", default)`` on a dict value, or on ``**kwargs``
+        (whose keys a caller gives: the default is what a caller who passes nothing gets)."""
+        assert isinstance(node.func, cst.Attribute)
+        if not node.args or node.args[0].keyword is not None or len(node.args) > 2:
+            return Unknown(node, reason="result of a call lunalint does not follow")
+        key = self.resolve(node.args[0].value, scope, depth)
+        default: Value = (self.resolve(node.args[1].value, scope, depth) if len(node.args) > 1
+                          else NoneValue(node))
+        if not isinstance(key, Str):
+            return Unknown(node, reason="result of a call lunalint does not follow")
+        base = node.func.value
+        if isinstance(base, cst.Name):
+            bindings = scope.lookup(base.value)
+            if bindings and len(bindings) == 1 and isinstance(bindings[0], Param) and bindings[0].star == "**":
+                param = bindings[0]
+                frame = self._frames.get(id(param.function)) if param.function is not None else None
+                given = frame.get("**") if frame is not None else None
+                if isinstance(given, Dict) and key.value in given.items:
+                    return given.items[key.value]
+                if isinstance(default, Unknown) or (given is not None and not (isinstance(given, Dict)
+                                                                               and given.complete)):
+                    return default if isinstance(default, Unknown) else Unknown(node, reason="**kwargs not known")
+                if given is not None:
+                    return default
+                origin = f"by default: `{key.value}` not passed, so `{node.func.attr.value}` gives {describe(default)}"
+                return replace(default, origin=default.origin or origin)
+        owner = self.resolve(base, scope, depth)
+        if isinstance(owner, Dict):
+            if key.value in owner.items:
+                return owner.items[key.value]
+            return default if owner.complete else Unknown(node, reason=f"{key.value!r} may be in the dict")
+        return Unknown(node, reason="result of a call lunalint does not follow")
 
     def _arguments(self, node: cst.Call, scope: Scope, depth: int
                    ) -> tuple[list[Value], dict[str, Value], dict[str, cst.CSTNode], bool]:
@@ -677,6 +846,26 @@ def _env_default(node: cst.Call, args: list[Value], kwargs: dict[str, Value]) ->
 _BUILTINS = frozenset({"float", "int", "getattr", "dict", "list", "tuple"})
 _IMPORTERS = frozenset({"importlib.import_module", "__import__"})
 _MAX_PATHS = 16  # bindings of one name weighed against each other
+_MAX_BASES = 8  # classes of one chain of local base classes
+_MAX_FRAMES = 8  # nested calls of local functions followed
+not_fully_known_text = "arguments not fully known"
+# Decorators that leave what a call returns unchanged.
+_TRANSPARENT_DECORATORS = frozenset({"staticmethod", "classmethod", "functools.cache", "functools.lru_cache",
+                                     "lru_cache", "cache", "cached_property", "functools.cached_property",
+                                     "property"})
+# Field declarations of dataclasses, pydantic and attrs models: their default is the field's value.
+_FIELDS = frozenset({"dataclasses.field", "pydantic.Field", "pydantic.fields.Field", "attrs.field", "attr.ib",
+                     "attr.attrib", "attr.field", "attrs.attrib", "sqlmodel.Field"})
+
+
+def _field_default(node: cst.Call, qualname: str, args: list[Value], kwargs: dict[str, Value]) -> Value:
+    """``Field(default=60.0)`` / ``Field(60.0)`` (pydantic) / ``field(default=...)``: the default."""
+    default = kwargs.get("default")
+    if default is None and args and qualname.startswith(("pydantic", "sqlmodel", "attr")):
+        default = args[0]
+    if default is None or "default_factory" in kwargs or "factory" in kwargs:
+        return Unknown(node, reason="field without a default")
+    return replace(default, node=node, ref=None)
 _NO_SCOPE = Scope("module", None)
 
 
