@@ -31,6 +31,10 @@ class Members:
         self._resolver = resolver
         self._scope = scope
 
+    @property
+    def scope(self) -> Scope:
+        return self._scope
+
     def values_of(self, name: str) -> tuple[Value, ...]:
         """Every value the body gives to ``name``: ``name=`` keyword arguments, ``x["name"] = v``,
         ``x.setdefault("name", v)``, ``self.name = v`` and plain ``name = v`` assignments."""
@@ -91,6 +95,7 @@ class Resolver:
         # id(function scope) -> its parameters' values in the call being followed
         self._frames: dict[int, dict[str, Value]] = {}
         self._call_scopes: dict[int, Scope] | None = None
+        self.constructors: frozenset[str] = frozenset()  # client classes a local class may derive from
 
     # Names --------------------------------------------------------------------------------------
     def qualname(self, node: cst.BaseExpression, scope: Scope) -> str | None:
@@ -100,6 +105,18 @@ class Resolver:
             if bindings is None:
                 return node.value if node.value in _BUILTINS else None
             bindings = _module_bindings(bindings)
+            if len(bindings) > 1 and all(isinstance(b, ValueOf) and b.path for b in bindings):
+                # ``if TYPE_CHECKING: Base = X / else: Base = Y``: the one bound when the program runs
+                chosen: list[ImportOf | ValueOf | Opaque] = [b for b in bindings if isinstance(b, ValueOf)
+                          and self._path_taken(b.path, [], 0, [], b.scope) is not False]
+                bindings = chosen if len(chosen) == 1 else bindings
+            if len(bindings) == 1 and isinstance(bindings[0], Param) and bindings[0].default is not None:
+                # ``def make(client_cls=httpx.AsyncClient)``: the class a caller who passes nothing gets
+                param = bindings[0]
+                frame = self._frames.get(id(param.function)) if param.function is not None else None
+                if frame is None and param.default_scope is not None and param.default is not None:
+                    return self.qualname(param.default, param.default_scope)
+                return None
             if len(bindings) == 1 and isinstance(bindings[0], ImportOf):
                 return bindings[0].qualname
             if len(bindings) == 1 and isinstance(bindings[0], ValueOf):
@@ -534,6 +551,67 @@ class Resolver:
                         chain.append(definition)
         return chain
 
+    # Subclasses of client classes ------------------------------------------------------------------
+    def client_class(self, func: cst.BaseExpression, scope: Scope) -> str | None:
+        """The client class a local class named by ``func`` derives from (directly or through other
+        local classes), when it is one of ``self.constructors``."""
+        if not isinstance(func, cst.Name) or not self.constructors:
+            return None
+        bindings = scope.lookup(func.value)
+        if not bindings or len(bindings) != 1 or not isinstance(bindings[0], Opaque):
+            return None
+        definition = bindings[0].definition
+        if definition is None or definition.kind != "class":
+            return None
+        return self._client_base(definition)[0]
+
+    def _client_base(self, cls: Scope) -> tuple[str | None, list[Scope]]:
+        """(the client class ``cls`` derives from, the local classes from ``cls`` up to it)."""
+        chain = self._class_chain(cls)
+        for current in chain:
+            if isinstance(current.node, cst.ClassDef) and current.parent is not None:
+                for base in current.node.bases:
+                    if base.keyword is None:
+                        name = self.qualname(base.value, current.parent)
+                        if name is not None and name in self.constructors:
+                            return name, chain[:chain.index(current) + 1]
+        return None, chain
+
+    def _client_subclass(self, callee: Defined, node: cst.Call, scope: Scope, depth: int) -> Obj | None:
+        """``Api(...)`` for ``class Api(httpx.AsyncClient)``: the client built with the arguments the
+        nearest ``__init__`` passes to ``super().__init__`` (its defaults and ``setdefault``s)."""
+        members = callee.members
+        cls = members.scope if members is not None else None
+        if cls is None:
+            return None
+        base, chain = self._client_base(cls)
+        if base is None:
+            return None
+        for current in chain:
+            init = current.names.get("__init__")
+            if not init:
+                continue
+            body = init[0].definition if len(init) == 1 and isinstance(init[0], Opaque) else None
+            if body is None or id(body) in self._frames:
+                return Obj(node, qualname=base, complete=False, cls=callee)
+            frame = self._bind(body, node, scope, depth, bound=True)
+            self._frames[id(body)] = frame
+            try:
+                for call, where in self.scan.calls_within(body):
+                    func = call.func
+                    if isinstance(func, cst.Attribute) and func.attr.value == "__init__" and where is body:
+                        args, kwargs, arg_nodes, complete = self._arguments(call, where, depth)
+                        if isinstance(func.value, cst.Attribute | cst.Name) and args:  # ``Base.__init__(self, ...)``
+                            args = args[1:]
+                        return Obj(node, qualname=base, args=tuple(args), kwargs=kwargs, complete=complete,
+                                   arg_nodes=arg_nodes, cls=callee)
+            finally:
+                del self._frames[id(body)]
+            return Obj(node, qualname=base, complete=False, cls=callee)
+        args, kwargs, arg_nodes, complete = self._arguments(node, scope, depth)
+        return Obj(node, qualname=base, args=tuple(args), kwargs=kwargs, complete=complete, arg_nodes=arg_nodes,
+                   cls=callee)
+
     # Calls to functions defined in this file ------------------------------------------------------
     def _function_scope(self, func: cst.BaseExpression, scope: Scope) -> Scope | None:
         """The body of the local function (or method, through ``self.``) a call calls."""
@@ -698,6 +776,9 @@ class Resolver:
             if isinstance(node.func, cst.Name):
                 callee = self.resolve(node.func, scope, depth)
                 if isinstance(callee, Defined) and callee.kind == "class":
+                    client = self._client_subclass(callee, node, scope, depth)
+                    if client is not None:
+                        return client
                     args, kwargs, arg_nodes, complete = self._arguments(node, scope, depth)
                     return Obj(node, qualname=f"<local>.{callee.name}", args=tuple(args), kwargs=kwargs,
                                complete=complete, arg_nodes=arg_nodes, cls=callee)
