@@ -48,7 +48,9 @@ def extract(parsed: Parsed) -> Extracted:
 
     registry = load()
     scan = scan_module(parsed.module)
-    resolver = Resolver(scan)
+    from lunalint.project import active
+
+    resolver = Resolver(scan, active())
     resolver.constructors = frozenset(registry.constructors)
     receivers = Receivers(resolver)
     specs: list[ClientSpec] = []

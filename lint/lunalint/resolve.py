@@ -35,6 +35,10 @@ class Members:
     def scope(self) -> Scope:
         return self._scope
 
+    @property
+    def resolver(self) -> Resolver:
+        return self._resolver
+
     def values_of(self, name: str) -> tuple[Value, ...]:
         """Every value the body gives to ``name``: ``name=`` keyword arguments, ``x["name"] = v``,
         ``x.setdefault("name", v)``, ``self.name = v`` and plain ``name = v`` assignments."""
@@ -217,11 +221,41 @@ class Resolver:
     def _imported(self, node: cst.BaseExpression, qualname: str, depth: int) -> Value:
         """An imported name: a module-level binding of another module of the project, when the
         project index can read it, else a ``Symbol``."""
-        if self.project is not None and qualname.split(".", 1)[0] not in self.client_modules:
-            found = self.project.lookup(qualname, self.module_name, depth)
-            if found is not None:
-                return replace(found, ref=node)
-        return Symbol(node, qualname=qualname)
+        found = self._from_project(qualname, node, depth)
+        return found if found is not None else Symbol(node, qualname=qualname)
+
+    def _from_project(self, qualname: str, node: cst.BaseExpression, depth: int) -> Value | None:
+        if self.project is None or qualname.split(".", 1)[0] in self.client_modules:
+            return None
+        found = self.project.lookup(qualname, self.module_name, depth)
+        if found is None:
+            return None
+        from lunalint.project import reanchor
+
+        return found if isinstance(found, Defined) else reanchor(found, node)
+
+    def module_attribute(self, attributes: list[str], depth: int) -> Value | None:
+        """The value of ``name.attr...`` bound at this module's top level (None: not bound here)."""
+        scope = self.scan.module_scope
+        if attributes[0] not in scope.names:
+            return None
+        value = self.resolve(cst.Name(attributes[0]), scope, depth)
+        for attribute in attributes[1:]:
+            value = self._member(value, attribute, value.node, depth)
+        return None if isinstance(value, Unknown) and not attributes[1:] and "is not defined" in value.reason \
+            else value
+
+    def _member(self, value: Value, name: str, node: cst.CSTNode, depth: int) -> Value:
+        """``value.name`` for an instance of a class defined in a module lunalint reads (a keyword
+        given to the constructor, else the class's field or attribute) or for such a class."""
+        if isinstance(value, Obj) and value.cls is not None and value.cls.members is not None:
+            if name in value.kwargs and value.cls.kind == "class":
+                return value.kwargs[name]
+            members = value.cls.members
+            return members.resolver._named_attribute(name, node, members.scope, depth)
+        if isinstance(value, Defined) and value.kind == "class" and value.members is not None:
+            return value.members.resolver._named_attribute(name, node, value.members.scope, depth)
+        return Unknown(node, reason="attribute of a value that is not statically known")
 
     # Parameters and several bindings ------------------------------------------------------------
     def _parameter(self, node: cst.BaseExpression, param: Param, depth: int) -> Value:
@@ -510,13 +544,20 @@ class Resolver:
         if qualname is not None:
             if qualname in _MATH_CONSTANTS:
                 return Num(node, value=_MATH_CONSTANTS[qualname])
-            return Symbol(node, qualname=qualname)
+            found = self._from_project(qualname, node, depth)
+            return found if found is not None else Symbol(node, qualname=qualname)
+        instance = self.resolve(base, scope, depth)
+        if isinstance(instance, Defined) or (isinstance(instance, Obj) and instance.cls is not None):
+            return replace(self._member(instance, node.attr.value, node, depth), ref=node)
         return Unknown(node, reason="attribute of a value that is not statically known")
 
     def _self_attribute(self, node: cst.Attribute, owner: Scope, depth: int) -> Value:
+        return self._named_attribute(node.attr.value, node, owner, depth)
+
+    def _named_attribute(self, name: str, node: cst.CSTNode, owner: Scope, depth: int) -> Value:
         """``self.<attr>``: assigned in the class's methods, else its class-level field or attribute
         (its default, for fields), else the same in a base class defined in this file."""
-        name = node.attr.value
+        assert isinstance(node, cst.BaseExpression)
         for cls in self._class_chain(owner):
             attrs = cls.self_attrs.get(name)
             if attrs is not None:
@@ -639,6 +680,13 @@ class Resolver:
             if name not in _TRANSPARENT_DECORATORS:
                 return None
         return body
+
+    def returns_of(self, body: Scope, depth: int) -> Value | None:
+        """What the function ``body`` returns when called without arguments (None: not a function)."""
+        if not isinstance(body.node, cst.FunctionDef) or body.generator or body.node.asynchronous is not None:
+            return None
+        call = cst.Call(func=body.node.name)
+        return self.call_function(body, call, body.parent or body, depth, bound=False)
 
     def call_function(self, body: Scope, node: cst.Call, scope: Scope, depth: int, *, bound: bool) -> Value:
         """What a call of the local function ``body`` returns, its parameters bound to the call's
@@ -789,6 +837,14 @@ class Resolver:
             if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("pop", "get"):
                 return self._dict_read(node, scope, depth)
             return Unknown(node, reason="result of a call lunalint does not follow")
+        if self.project is not None and not node.args and qualname not in self.constructors:
+            helper = self._from_project(qualname, node, depth)
+            if isinstance(helper, Defined) and helper.members is not None:
+                result = helper.members.resolver.returns_of(helper.members.scope, depth)
+                if result is not None:
+                    from lunalint.project import reanchor
+
+                    return reanchor(result, node)
         args, kwargs, arg_nodes, complete = self._arguments(node, scope, depth)
         if qualname in _FIELDS:
             return _field_default(node, qualname, args, kwargs)

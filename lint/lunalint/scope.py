@@ -385,7 +385,8 @@ class _Scanner:
             local = name
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
-            self.scope.bind(local, ImportOf(f"{module}.{name}" if module else name))
+            qualname = f"{module}{name}" if module.endswith(".") else f"{module}.{name}" if module else name
+            self.scope.bind(local, ImportOf(qualname))
 
     def _assign(self, node: cst.Assign) -> None:
         for target in node.targets:
