@@ -15,7 +15,9 @@ them, so every finding stays in the file checked.
 
 from __future__ import annotations
 
+import ast
 import os
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -50,7 +52,8 @@ class Project:
     def __init__(self, path: str) -> None:
         self.path = os.path.abspath(path)
         self.read: dict[str, Dependency] = {}
-        self._modules: dict[str, Resolver | None] = {}
+        self._modules: dict[str, Resolver | None] = {}  # "path\0name" -> the statements binding name
+        self._sources: dict[str, tuple[list[str], ast.Module] | None] = {}
         self._active: set[str] = set()
 
     # Naming ---------------------------------------------------------------------------------------
@@ -102,7 +105,7 @@ class Project:
         for module_path, attributes in self._candidates(qualname, importer_dir):
             if module_path == self.path or module_path in self._active or not attributes:
                 continue
-            resolver = self._load(module_path)
+            resolver = self._load(module_path, attributes[0])
             if resolver is None:
                 continue
             self._active.add(module_path)
@@ -114,36 +117,87 @@ class Project:
                 return value
         return None
 
-    def _load(self, path: str) -> Resolver | None:
-        if path in self._modules:
-            return self._modules[path]
-        resolver = None
+    def _load(self, path: str, name: str) -> Resolver | None:
+        """A resolver for the statements of the module at ``path`` that bind ``name`` (and,
+        transitively, what they read): libcst parses only those."""
+        key = f"{path}\0{name}"
+        if key in self._modules:
+            return self._modules[key]
+        self._modules[key] = None
+        source = self._source(path)
+        if source is None:
+            return None
+        text, tree = source
+        lines = _select(tree, name)
+        if not lines:
+            return None
+        resolver = _resolver("".join("".join(text[first - 1:last]) for first, last in lines), self, path)
+        self._modules[key] = resolver
+        return resolver
+
+    def _source(self, path: str) -> tuple[list[str], ast.Module] | None:
+        if path in self._sources:
+            return self._sources[path]
+        self._sources[path] = None
         read_ns = time.time_ns()
         try:
             with open(path, "rb") as handle:
                 stat = os.fstat(handle.fileno())
                 data = handle.read(MAX_MODULE_BYTES + 1)
         except OSError:
-            self._modules[path] = None
+            return None
+        if len(data) > MAX_MODULE_BYTES or b"\x00" in data:
             return None
         from lunalint.cache import content_digest, stat_key
 
-        if len(data) <= MAX_MODULE_BYTES and b"\x00" not in data:
-            self.read[path] = Dependency(path, stat_key(stat, read_ns), content_digest(data))
-            resolver = _resolver(data, self, path)
-        self._modules[path] = resolver
-        return resolver
+        self.read[path] = Dependency(path, stat_key(stat, read_ns), content_digest(data))
+        try:
+            text = data.decode("utf-8")
+            tree = ast.parse(data)
+        except (SyntaxError, ValueError, RecursionError, MemoryError):
+            return None
+        found = (_LINES.findall(text), tree)
+        self._sources[path] = found
+        return found
 
 
-def _resolver(data: bytes, project: Project, path: str) -> Resolver | None:
+_LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _select(tree: ast.Module, name: str) -> list[tuple[int, int]]:
+    """Line ranges of the top-level statements that bind ``name``, the imports, and what the
+    selected statements read, transitively (in file order)."""
+    from lunalint.parse import _line_groups, _names
+
+    body = tree.body
+    infos = [_names(statement) for statement in body]
+    binders: dict[str, list[int]] = {}
+    for index, (binds, _, _) in enumerate(infos):
+        for bound in binds:
+            binders.setdefault(bound, []).append(index)
+    if name not in binders:
+        return []
+    wanted = [isinstance(statement, (ast.Import, ast.ImportFrom)) for statement in body]
+    pending = list(binders[name])
+    while pending:
+        index = pending.pop()
+        if wanted[index] and not isinstance(body[index], (ast.Import, ast.ImportFrom)):
+            continue
+        wanted[index] = True
+        for read in infos[index][1]:
+            pending.extend(i for i in binders.get(read, ()) if not wanted[i])
+    return _line_groups(body, wanted)
+
+
+def _resolver(source: str, project: Project, path: str) -> Resolver | None:
     import libcst as cst
 
     from lunalint.resolve import Resolver
     from lunalint.scope import scan_module
 
     try:
-        module = cst.parse_module(data)
-    except (cst.ParserSyntaxError, RecursionError, UnicodeDecodeError, ValueError):
+        module = cst.parse_module(source)
+    except (cst.ParserSyntaxError, RecursionError, ValueError):
         return None
     return Resolver(scan_module(module), project, path)
 

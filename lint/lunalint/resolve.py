@@ -99,6 +99,7 @@ class Resolver:
         # id(function scope) -> its parameters' values in the call being followed
         self._frames: dict[int, dict[str, Value]] = {}
         self._call_scopes: dict[int, Scope] | None = None
+        self._known: dict[int, Value] = {}  # id(bindings of a name) -> its value, outside any call
         self.constructors: frozenset[str] = frozenset()  # client classes a local class may derive from
 
     # Names --------------------------------------------------------------------------------------
@@ -198,6 +199,19 @@ class Resolver:
 
     def _from_bindings(self, node: cst.BaseExpression, label: str, bindings: list[ImportOf | ValueOf | Opaque],
                        scope: Scope, depth: int) -> Value:
+        """The value of a name through its bindings; the same at every use while no call's
+        arguments are bound (then remembered, so that following stays linear in the file)."""
+        if self._frames:
+            return self._bindings_value(node, label, bindings, depth)
+        key = id(bindings)
+        known = self._known.get(key)
+        if known is None:
+            self._known[key] = Unknown(node, reason=f"{label!r} depends on itself")  # a cycle stops here
+            known = self._known[key] = self._bindings_value(node, label, bindings, depth)
+        return replace(known, ref=node) if not isinstance(known, Defined) else known
+
+    def _bindings_value(self, node: cst.BaseExpression, label: str, bindings: list[ImportOf | ValueOf | Opaque],
+                        depth: int) -> Value:
         bindings = _module_bindings(bindings)
         if len(bindings) != 1:
             return self._several(node, label, bindings, depth)
@@ -312,12 +326,12 @@ class Resolver:
         # In one body, with conditions that decide: the last binding on the path taken is the value
         # (plain rebinding in sequence stays unknown: a use between the bindings sees another one).
         if decided and branching and len(scopes) == 1:
-            value = self._from_bindings(node, label, [taken[-1]], _NO_SCOPE, depth)
+            value = self._bindings_value(node, label, [taken[-1]], depth)
             if reasons and not isinstance(value, Unknown):
                 origin = ", ".join(dict.fromkeys(reasons))
                 return replace(value, origin=f"{origin}, {value.origin}" if value.origin else origin)
             return value
-        values = [self._from_bindings(node, label, [binding], _NO_SCOPE, depth) for binding in taken]
+        values = [self._bindings_value(node, label, [binding], depth) for binding in taken]
         return _agreed(node, label, values)
 
     def _path_taken(self, path: tuple[Branch, ...], bindings: list[ImportOf | ValueOf | Opaque], depth: int,
@@ -982,9 +996,9 @@ def _env_default(node: cst.Call, args: list[Value], kwargs: dict[str, Value]) ->
 
 _BUILTINS = frozenset({"float", "int", "getattr", "dict", "list", "tuple"})
 _IMPORTERS = frozenset({"importlib.import_module", "__import__"})
-_MAX_PATHS = 16  # bindings of one name weighed against each other
+_MAX_PATHS = 8  # bindings of one name weighed against each other
 _MAX_BASES = 8  # classes of one chain of local base classes
-_MAX_FRAMES = 8  # nested calls of local functions followed
+_MAX_FRAMES = 3  # nested calls of local functions followed
 not_fully_known_text = "arguments not fully known"
 # Decorators that leave what a call returns unchanged.
 _TRANSPARENT_DECORATORS = frozenset({"staticmethod", "classmethod", "functools.cache", "functools.lru_cache",
