@@ -232,6 +232,7 @@ def _arms(node: cst.CSTNode) -> list[object] | None:
 
 
 _DICT_METHODS = frozenset({"update", "setdefault", "pop"})
+_ARM_TYPES = frozenset({cst.If, cst.Try, cst.TryStar, cst.For, cst.While, cst.Match})
 
 
 class _Scanner:
@@ -303,7 +304,7 @@ class _Scanner:
                 statements.append(node)
             if isinstance(node, self._scoped):
                 stack.append(leave)
-            arms = _arms(node)
+            arms = _arms(node) if kind in _ARM_TYPES else None
             if arms is not None:
                 stack.extend(reversed(arms))
                 continue
