@@ -100,6 +100,7 @@ class Resolver:
         self._frames: dict[int, dict[str, Value]] = {}
         self._call_scopes: dict[int, Scope] | None = None
         self._known: dict[int, Value] = {}  # id(bindings of a name) -> its value, outside any call
+        self._selecting = False
         self.constructors: frozenset[str] = frozenset()  # client classes a local class may derive from
 
     # Names --------------------------------------------------------------------------------------
@@ -110,10 +111,15 @@ class Resolver:
             if bindings is None:
                 return node.value if node.value in _BUILTINS else None
             bindings = _module_bindings(bindings)
-            if len(bindings) > 1 and all(isinstance(b, ValueOf) and b.path for b in bindings):
+            if len(bindings) > 1 and not self._selecting and all(isinstance(b, ValueOf) and b.path for b in bindings):
                 # ``if TYPE_CHECKING: Base = X / else: Base = Y``: the one bound when the program runs
-                chosen: list[ImportOf | ValueOf | Opaque] = [b for b in bindings if isinstance(b, ValueOf)
-                          and self._path_taken(b.path, [], 0, [], b.scope) is not False]
+                self._selecting = True  # the tests' own names are not selected again (no cycle)
+                try:
+                    chosen: list[ImportOf | ValueOf | Opaque] = [
+                        b for b in bindings if isinstance(b, ValueOf) and self._path_taken(b.path, [], 0, [], b.scope)
+                        is not False]
+                finally:
+                    self._selecting = False
                 bindings = chosen if len(chosen) == 1 else bindings
             if len(bindings) == 1 and isinstance(bindings[0], Param) and bindings[0].default is not None:
                 # ``def make(client_cls=httpx.AsyncClient)``: the class a caller who passes nothing gets
