@@ -27,7 +27,7 @@ from lunalint.report import Check, FileError, Violation
 
 __all__ = ["NOTHING", "Cache", "CachedResult", "content_digest"]
 
-FORMAT = 6
+FORMAT = 7
 PRUNE_AFTER_SECONDS = 30 * 24 * 3600
 RACY_NS = 1_000_000_000
 CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -66,6 +66,9 @@ class Entry(NamedTuple):
     digest: str
     violations: list[dict[str, Any]]
     errors: list[dict[str, Any]]
+    # Other files the result read values from, each [path, stat key, digest]: the entry stands
+    # only while each of them is unchanged too.
+    depends: list[list[str]] = []
 
     @classmethod
     def read(cls, raw: object) -> Entry | None:
@@ -73,14 +76,22 @@ class Entry(NamedTuple):
         if isinstance(raw, str):
             parts = raw.split(" ")
             return cls(parts[0], parts[1], [], []) if len(parts) == 2 else None
-        if (isinstance(raw, list) and len(raw) == 4 and isinstance(raw[0], str) and isinstance(raw[1], str)
+        if (isinstance(raw, list) and len(raw) in (4, 5) and isinstance(raw[0], str) and isinstance(raw[1], str)
                 and isinstance(raw[2], list) and isinstance(raw[3], list)):
-            return cls(*raw)
+            depends = raw[4] if len(raw) == 5 else []
+            if not (isinstance(depends, list) and all(
+                    isinstance(dep, list) and len(dep) == 3 and all(isinstance(part, str) for part in dep)
+                    for dep in depends)):
+                return None
+            return cls(raw[0], raw[1], raw[2], raw[3], depends)
         return None
 
     def written(self) -> str | list[Any]:
-        """The entry as stored: one string when it has no findings."""
-        return [*self] if self.violations or self.errors else f"{self.stat_key} {self.digest}"
+        """The entry as stored: one string when it has no findings and depends on no other file
+        (only such an entry may be answered during the walk, from its own stat alone)."""
+        if self.depends:
+            return [*self]
+        return [*self[:4]] if self.violations or self.errors else f"{self.stat_key} {self.digest}"
 
 
 NOTHING: CachedResult = ([], [])
@@ -173,7 +184,7 @@ class Cache:
     def lookup_stat(self, key: str, stat: os.stat_result, display: str) -> CachedResult | None:
         """A result for an unchanged modification time and size, without reading the file."""
         entry = self._entry(key)
-        if entry is None or entry.stat_key != stamp(stat):
+        if entry is None or entry.stat_key != stamp(stat) or not _unchanged(entry.depends):
             return None
         return self._decode(entry, display)
 
@@ -186,23 +197,25 @@ class Cache:
                       display: str) -> CachedResult | None:
         """A result for unchanged content of the same path (per-file ignores depend on the path)."""
         entry = self._entry(key)
-        if entry is None or entry.digest != digest:
+        if entry is None or entry.digest != digest or not _unchanged(entry.depends):
             return None
         result = self._decode(entry, display)
         if result is None:
             return None
-        self.store(key, digest, stat, read_ns, *result)
+        self.store(key, digest, stat, read_ns, *result, depends=tuple((p, k, d) for p, k, d in entry.depends))
         return result
 
     def store(self, key: str, digest: str, stat: os.stat_result, read_ns: int, violations: list[Violation],
-              errors: list[FileError]) -> None:
-        """Remember a result; ``read_ns`` is when reading the file began."""
+              errors: list[FileError], depends: tuple[tuple[str, str, str], ...] = ()) -> None:
+        """Remember a result; ``read_ns`` is when reading the file began; ``depends`` are the other
+        files it read values from (path, stat key, digest)."""
         directory, _, name = key.rpartition(os.sep)
         self.used.add(directory)
         self._files(directory)[name] = Entry(
             stat_key(stat, read_ns), digest,
             [{k: v for k, v in item._asdict().items() if k != "path"} for item in violations],
             [{"message": e.message, "code": e.code} for e in errors],
+            [list(dep) for dep in depends],
         )
         self.dirty = True
 
@@ -269,6 +282,22 @@ class Cache:
                     path.unlink()
             except OSError:
                 continue  # another run may be pruning too
+
+
+def _unchanged(depends: list[list[str]]) -> bool:
+    """Whether every file a result read values from is as it was: the same stat (a settled key),
+    else the same content."""
+    for path, key, digest in depends:
+        try:
+            if key != UNSETTLED and stamp(os.stat(path)) == key:
+                continue
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError:
+            return False
+        if content_digest(data) != digest:
+            return False
+    return True
 
 
 def _as_entry(raw: object) -> Entry | None:

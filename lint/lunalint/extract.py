@@ -48,17 +48,22 @@ def extract(parsed: Parsed) -> Extracted:
 
     registry = load()
     scan = scan_module(parsed.module)
-    resolver = Resolver(scan)
+    from lunalint.project import active
+
+    resolver = Resolver(scan, active())
+    resolver.constructors = frozenset(registry.constructors)
     receivers = Receivers(resolver)
     specs: list[ClientSpec] = []
     overrides: dict[int, list[bool]] = {}  # client call -> per followed call: passes its own timeout?
     for call, scope in scan.calls:
         func = call.func
         qualname = resolver.qualname(func, scope)
+        if qualname is None and isinstance(func, cst.Name):  # ``Api(...)`` for ``class Api(httpx.AsyncClient)``
+            qualname = resolver.client_class(func, scope)
         if qualname is not None and qualname in registry.constructors:
             value = resolver.call(call, scope)
-            if isinstance(value, Obj):
-                specs.extend(registry.constructors[qualname](value))
+            if isinstance(value, Obj) and value.qualname in registry.constructors:
+                specs.extend(registry.constructors[value.qualname](value))
             continue
         if isinstance(func, cst.Attribute) and func.attr.value in registry.method_names:
             found = _receiver(func, scope, receivers, registry.methods)

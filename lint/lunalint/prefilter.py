@@ -195,6 +195,15 @@ def _may_construct_client(tree: ast.Module | None, constructors: Collection[str]
             targets = node.targets if kind is ast.Assign else [node.target]  # type: ignore[attr-defined]
             if isinstance(value, (ast.Name, ast.Attribute)):
                 assignments.extend((t.id, value) for t in targets if isinstance(t, ast.Name))
+        elif kind is ast.ClassDef:  # ``class Api(httpx.AsyncClient)``: ``Api(...)`` builds a client
+            assignments.extend((node.name, base) for base in node.bases  # type: ignore[attr-defined]
+                               if isinstance(base, (ast.Name, ast.Attribute)))
+        elif kind is ast.arguments:  # ``def make(client_cls=httpx.AsyncClient)``
+            params = [*node.posonlyargs, *node.args]  # type: ignore[attr-defined]
+            pairs = list(zip(params[len(params) - len(node.defaults):], node.defaults))  # type: ignore[attr-defined]
+            pairs += list(zip(node.kwonlyargs, node.kw_defaults))  # type: ignore[attr-defined]
+            assignments.extend((param.arg, default) for param, default in pairs
+                               if isinstance(default, (ast.Name, ast.Attribute)))
 
     def resolve(expr: ast.expr) -> str | None:
         dotted = _dotted(expr)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import replace
+from typing import Protocol
 
 import libcst as cst
 
-from lunalint.scope import ImportOf, ModuleScan, Opaque, Scope, ValueOf
+from lunalint.scope import Branch, DictOp, ImportOf, ModuleScan, Opaque, Param, Scope, ValueOf
 from lunalint.values import (
-    Bool, Defined, Dict, Missing, NoneValue, Num, Obj, Seq, Str, Symbol, Unknown, Value,
+    Bool, Defined, Dict, Missing, NoneValue, Num, Obj, Seq, Str, Symbol, Unknown, Value, describe,
 )
 
 __all__ = ["Members", "Resolver"]
@@ -29,6 +30,14 @@ class Members:
     def __init__(self, resolver: Resolver, scope: Scope) -> None:
         self._resolver = resolver
         self._scope = scope
+
+    @property
+    def scope(self) -> Scope:
+        return self._scope
+
+    @property
+    def resolver(self) -> Resolver:
+        return self._resolver
 
     def values_of(self, name: str) -> tuple[Value, ...]:
         """Every value the body gives to ``name``: ``name=`` keyword arguments, ``x["name"] = v``,
@@ -78,8 +87,21 @@ _NUMBER_CASTS = frozenset({"float", "int"})
 class Resolver:
     """Resolves expressions of one module, using the bindings found by ``scan_module``."""
 
-    def __init__(self, scan: ModuleScan) -> None:
+    def __init__(self, scan: ModuleScan, project: ProjectLookup | None = None, module_name: str = "") -> None:
         self.scan = scan
+        self.project = project  # other modules of the checked tree, when known
+        self.module_name = module_name  # this module's dotted name, for relative imports
+        self.client_modules: frozenset[str] = frozenset()
+        if project is not None:
+            from lunalint.libraries import client_modules
+
+            self.client_modules = frozenset(client_modules())
+        # id(function scope) -> its parameters' values in the call being followed
+        self._frames: dict[int, dict[str, Value]] = {}
+        self._call_scopes: dict[int, Scope] | None = None
+        self._known: dict[int, Value] = {}  # id(bindings of a name) -> its value, outside any call
+        self._selecting = False
+        self.constructors: frozenset[str] = frozenset()  # client classes a local class may derive from
 
     # Names --------------------------------------------------------------------------------------
     def qualname(self, node: cst.BaseExpression, scope: Scope) -> str | None:
@@ -88,6 +110,24 @@ class Resolver:
             bindings = scope.lookup(node.value)
             if bindings is None:
                 return node.value if node.value in _BUILTINS else None
+            bindings = _module_bindings(bindings)
+            if len(bindings) > 1 and not self._selecting and all(isinstance(b, ValueOf) and b.path for b in bindings):
+                # ``if TYPE_CHECKING: Base = X / else: Base = Y``: the one bound when the program runs
+                self._selecting = True  # the tests' own names are not selected again (no cycle)
+                try:
+                    chosen: list[ImportOf | ValueOf | Opaque] = [
+                        b for b in bindings if isinstance(b, ValueOf) and self._path_taken(b.path, [], 0, [], b.scope)
+                        is not False]
+                finally:
+                    self._selecting = False
+                bindings = chosen if len(chosen) == 1 else bindings
+            if len(bindings) == 1 and isinstance(bindings[0], Param) and bindings[0].default is not None:
+                # ``def make(client_cls=httpx.AsyncClient)``: the class a caller who passes nothing gets
+                param = bindings[0]
+                frame = self._frames.get(id(param.function)) if param.function is not None else None
+                if frame is None and param.default_scope is not None and param.default is not None:
+                    return self.qualname(param.default, param.default_scope)
+                return None
             if len(bindings) == 1 and isinstance(bindings[0], ImportOf):
                 return bindings[0].qualname
             if len(bindings) == 1 and isinstance(bindings[0], ValueOf):
@@ -95,10 +135,19 @@ class Resolver:
                 target = bindings[0].node
                 if isinstance(target, (cst.Name, cst.Attribute)) and target is not node:
                     return self.qualname(target, bindings[0].scope)
+                if isinstance(target, cst.Call):  # ``importlib.import_module("openai")``
+                    return self._imported_module(target, bindings[0].scope)
             return None
         if isinstance(node, cst.Attribute):
             base = self.qualname(node.value, scope)
             return None if base is None else f"{base}.{node.attr.value}"
+        return None
+
+    def _imported_module(self, call: cst.Call, scope: Scope) -> str | None:
+        if (len(call.args) == 1 and isinstance(call.args[0].value, cst.SimpleString)
+                and self.qualname(call.func, scope) in _IMPORTERS):
+            name = call.args[0].value.evaluated_value
+            return name if isinstance(name, str) and name and not name.startswith(".") else None
         return None
 
     # Values -------------------------------------------------------------------------------------
@@ -134,6 +183,12 @@ class Resolver:
             return self._dict(node, scope, depth)
         if isinstance(node, cst.Subscript):
             return self._subscript(node, scope)
+        if isinstance(node, cst.BooleanOperation):
+            return self._boolean(node, scope, depth)
+        if isinstance(node, cst.IfExp):
+            return self._if_expression(node, scope, depth)
+        if isinstance(node, cst.Await) and isinstance(node.expression, cst.Call):
+            return self.call(node.expression, scope, depth, awaited=True)
         return Unknown(node, reason=f"{type(node).__name__} expression")
 
     def _name(self, node: cst.Name, scope: Scope, depth: int) -> Value:
@@ -150,11 +205,27 @@ class Resolver:
 
     def _from_bindings(self, node: cst.BaseExpression, label: str, bindings: list[ImportOf | ValueOf | Opaque],
                        scope: Scope, depth: int) -> Value:
+        """The value of a name through its bindings; the same at every use while no call's
+        arguments are bound (then remembered, so that following stays linear in the file)."""
+        if self._frames:
+            return self._bindings_value(node, label, bindings, depth)
+        key = id(bindings)
+        known = self._known.get(key)
+        if known is None:
+            self._known[key] = Unknown(node, reason=f"{label!r} depends on itself")  # a cycle stops here
+            known = self._known[key] = self._bindings_value(node, label, bindings, depth)
+        return replace(known, ref=node) if not isinstance(known, Defined) else known
+
+    def _bindings_value(self, node: cst.BaseExpression, label: str, bindings: list[ImportOf | ValueOf | Opaque],
+                        depth: int) -> Value:
+        bindings = _module_bindings(bindings)
         if len(bindings) != 1:
-            return Unknown(node, reason=f"{label!r} is bound more than once")
+            return self._several(node, label, bindings, depth)
         binding = bindings[0]
         if isinstance(binding, ImportOf):
-            return Symbol(node, qualname=binding.qualname)
+            return self._imported(node, binding.qualname, depth)
+        if isinstance(binding, Param):
+            return self._parameter(node, binding, depth)
         if isinstance(binding, Opaque):
             if binding.definition is not None and isinstance(node, cst.Name):
                 return self._definition(node, binding.definition)
@@ -162,7 +233,308 @@ class Resolver:
         value = self.resolve(binding.node, binding.scope, depth)
         if isinstance(value, Seq) and isinstance(node, cst.Name):
             value = self._with_mutations(value, node.value, binding.scope, depth)
+        if isinstance(value, Dict) and isinstance(node, cst.Name):
+            value = self._with_dict_ops(value, binding.scope.dict_ops.get(node.value, ()), binding.scope, depth,
+                                        binding.path)
         return replace(value, ref=node)
+
+    def _imported(self, node: cst.BaseExpression, qualname: str, depth: int) -> Value:
+        """An imported name: a module-level binding of another module of the project, when the
+        project index can read it, else a ``Symbol``."""
+        found = self._from_project(qualname, node, depth)
+        return found if found is not None else Symbol(node, qualname=qualname)
+
+    def _from_project(self, qualname: str, node: cst.BaseExpression, depth: int) -> Value | None:
+        if self.project is None or qualname.split(".", 1)[0] in self.client_modules:
+            return None
+        found = self.project.lookup(qualname, self.module_name, depth)
+        if found is None:
+            return None
+        from lunalint.project import reanchor
+
+        return found if isinstance(found, Defined) else reanchor(found, node)
+
+    def module_attribute(self, attributes: list[str], depth: int) -> Value | None:
+        """The value of ``name.attr...`` bound at this module's top level (None: not bound here)."""
+        scope = self.scan.module_scope
+        if attributes[0] not in scope.names:
+            return None
+        value = self.resolve(cst.Name(attributes[0]), scope, depth)
+        for attribute in attributes[1:]:
+            value = self._member(value, attribute, value.node, depth)
+        return None if isinstance(value, Unknown) and not attributes[1:] and "is not defined" in value.reason \
+            else value
+
+    def _member(self, value: Value, name: str, node: cst.CSTNode, depth: int) -> Value:
+        """``value.name`` for an instance of a class defined in a module lunalint reads (a keyword
+        given to the constructor, else the class's field or attribute) or for such a class."""
+        if isinstance(value, Obj) and value.cls is not None and value.cls.members is not None:
+            if name in value.kwargs and value.cls.kind == "class":
+                return value.kwargs[name]
+            members = value.cls.members
+            return members.resolver._named_attribute(name, node, members.scope, depth)
+        if isinstance(value, Defined) and value.kind == "class" and value.members is not None:
+            return value.members.resolver._named_attribute(name, node, value.members.scope, depth)
+        return Unknown(node, reason="attribute of a value that is not statically known")
+
+    # Parameters and several bindings ------------------------------------------------------------
+    def _parameter(self, node: cst.BaseExpression, param: Param, depth: int) -> Value:
+        """A parameter: the argument of the call being followed, else its default."""
+        frame = self._frames.get(id(param.function)) if param.function is not None else None
+        if frame is not None and param.name in frame:
+            given = frame[param.name]
+            if not isinstance(given, Missing):
+                return replace(given, ref=node)
+        if param.star == "**":
+            given_kwargs = frame.get("**") if frame is not None else None
+            base = given_kwargs if isinstance(given_kwargs, Dict) else Dict(node, items={}, complete=False)
+            ops = param.function.dict_ops.get(param.name, ()) if param.function is not None else ()
+            if not ops and given_kwargs is None:
+                return Unknown(node, reason=f"'{param.name}' is a **kwargs parameter")
+            folded = self._with_dict_ops(base, ops, param.function or _NO_SCOPE, depth)
+            return replace(folded, ref=node)
+        if param.default is None or param.default_scope is None:
+            if frame is not None and param.name in frame:
+                return Unknown(node, reason=f"parameter {param.name!r} is not passed")
+            return Unknown(node, reason=f"{param.name!r} is a function parameter")
+        value = self.resolve(param.default, param.default_scope, depth)
+        if frame is not None:  # the call leaves it out: the default is what it gets
+            return replace(value, ref=node)
+        origin = f"by default: parameter `{param.name}` defaults to {_short(param.default, value)}"
+        return replace(value, ref=node, origin=value.origin or origin)
+
+    def _several(self, node: cst.BaseExpression, label: str, bindings: list[ImportOf | ValueOf | Opaque],
+                 depth: int) -> Value:
+        """A name bound on several paths: the value on the path taken with the environment unset
+        and parameters left to their defaults, when the conditions decide it; else the one value
+        every path gives; else ``Unknown``."""
+        for binding in bindings:
+            if isinstance(binding, (ImportOf, Opaque)) and not isinstance(binding, Param):
+                return Unknown(node, reason=f"{label!r} is bound more than once")
+        if len(bindings) > _MAX_PATHS:
+            return Unknown(node, reason=f"{label!r} is bound more than once")
+        taken: list[ImportOf | ValueOf | Opaque] = []
+        decided = True
+        reasons: list[str] = []
+        for binding in bindings:
+            path = binding.path if isinstance(binding, ValueOf) else ()
+            truth = self._path_taken(path, bindings, depth, reasons, binding.scope if isinstance(binding, ValueOf)
+                                     else None)
+            if truth is None:
+                decided = False
+            if truth is not False:
+                taken.append(binding)
+        if not taken:
+            return Unknown(node, reason=f"{label!r} is bound more than once")
+        scopes = {id(b.scope) if isinstance(b, ValueOf) else id(b.function) if isinstance(b, Param) else 0
+                  for b in bindings}
+        branching = any(isinstance(b, Param) or (isinstance(b, ValueOf) and b.path) for b in bindings)
+        # In one body, with conditions that decide: the last binding on the path taken is the value
+        # (plain rebinding in sequence stays unknown: a use between the bindings sees another one).
+        if decided and branching and len(scopes) == 1:
+            value = self._bindings_value(node, label, [taken[-1]], depth)
+            if reasons and not isinstance(value, Unknown):
+                origin = ", ".join(dict.fromkeys(reasons))
+                return replace(value, origin=f"{origin}, {value.origin}" if value.origin else origin)
+            return value
+        values = [self._bindings_value(node, label, [binding], depth) for binding in taken]
+        return _agreed(node, label, values)
+
+    def _path_taken(self, path: tuple[Branch, ...], bindings: list[ImportOf | ValueOf | Opaque], depth: int,
+                    reasons: list[str], scope: Scope | None = None) -> bool | None:
+        """Whether every arm of ``path`` runs with the environment unset and parameters at their
+        defaults (None: not known)."""
+        result: bool | None = True
+        for statement, arm in path:
+            if isinstance(statement, cst.If) and arm in ("body", "orelse"):
+                truth = self._truth(statement.test, bindings, depth, reasons, scope)
+                if truth is None:
+                    result = None
+                elif truth != (arm == "body"):
+                    return False
+            elif isinstance(statement, (cst.Try, cst.TryStar)) and arm in ("try", "else"):
+                continue  # the usual path: nothing raised
+            elif isinstance(statement, (cst.Try, cst.TryStar)) and arm == "except":
+                return False
+            else:
+                result = None
+        return result
+
+    def _truth(self, test: cst.BaseExpression, bindings: list[ImportOf | ValueOf | Opaque], depth: int,
+               reasons: list[str], scope: Scope | None = None) -> bool | None:
+        """The truth of an ``if`` test with the environment unset and parameters at their defaults."""
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            inner = self._truth(test.expression, bindings, depth, reasons, scope)
+            return None if inner is None else not inner
+        if isinstance(test, cst.BooleanOperation):
+            left = self._truth(test.left, bindings, depth, reasons, scope)
+            right = self._truth(test.right, bindings, depth, reasons, scope)
+            if isinstance(test.operator, cst.And):
+                return False if False in (left, right) else (None if None in (left, right) else True)
+            return True if True in (left, right) else (None if None in (left, right) else False)
+        if isinstance(test, cst.Comparison) and len(test.comparisons) == 1:
+            target = test.comparisons[0]
+            operator = target.operator
+            if isinstance(operator, (cst.Is, cst.IsNot)) and isinstance(target.comparator, cst.Name) \
+                    and target.comparator.value == "None":
+                value = self._test_value(test.left, bindings, depth, reasons, scope)
+                if value is None:
+                    return None
+                is_none = isinstance(value, NoneValue)
+                return is_none if isinstance(operator, cst.Is) else not is_none
+            if isinstance(operator, (cst.In, cst.NotIn)) and self._environ(target.comparator):
+                env = test.left.evaluated_value if isinstance(test.left, cst.SimpleString) else None
+                reasons.append(f"with {env} unset" if isinstance(env, str) else "with the environment unset")
+                return isinstance(operator, cst.NotIn)
+            return None
+        value = self._test_value(test, bindings, depth, reasons, scope)
+        return None if value is None else _truthy(value)
+
+    def _test_value(self, node: cst.BaseExpression, bindings: list[ImportOf | ValueOf | Opaque], depth: int,
+                    reasons: list[str], scope: Scope | None = None) -> Value | None:
+        env = self._env_name(node)
+        if env is not None:
+            reasons.append(f"with {env} unset" if env else "with the environment unset")
+            return NoneValue(node)
+        if isinstance(node, cst.Name):  # the name being resolved: its parameter default, if any
+            params = [b for b in bindings if isinstance(b, Param)]
+            if params and params[0].name == node.value:
+                if params[0].default is None or params[0].default_scope is None:
+                    return None
+                frame = self._frames.get(id(params[0].function))
+                if frame is not None and not isinstance(frame.get(node.value, Missing(node)), Missing):
+                    value: Value = frame[node.value]
+                else:
+                    value = self.resolve(params[0].default, params[0].default_scope, depth)
+                    reasons.append(f"when `{node.value}` is not passed")
+                return None if isinstance(value, Unknown) else value
+        if self._type_checking(node, scope):
+            return Bool(node, value=False)
+        if scope is not None and isinstance(node, (cst.Name, cst.Attribute)) and depth < _MAX_DEPTH // 2:
+            value = self.resolve(node, scope, depth + 1)
+            if not isinstance(value, Unknown) and value.origin:
+                reasons.append(value.origin)
+            return None if isinstance(value, (Unknown, Symbol, Defined)) else value
+        return None
+
+    def _type_checking(self, node: cst.BaseExpression, scope: Scope | None) -> bool:
+        """``typing.TYPE_CHECKING``: False when the program runs."""
+        if isinstance(node, cst.Name) and node.value == "TYPE_CHECKING":
+            return True
+        return isinstance(node, cst.Attribute) and node.attr.value == "TYPE_CHECKING"
+
+    def _env_name(self, node: cst.BaseExpression) -> str | None:
+        """For ``os.getenv("X")`` / ``os.environ.get("X")`` without a default: "X" ("" when not a
+        literal); else None."""
+        if not isinstance(node, cst.Call) or not node.args or len(node.args) > 1 or node.args[0].keyword is not None:
+            return None
+        scope = self._scope_of_call(node)
+        if scope is None or self.qualname(node.func, scope) not in _ENV_GETTERS:
+            return None
+        name = node.args[0].value
+        evaluated = name.evaluated_value if isinstance(name, cst.SimpleString) else None
+        return evaluated if isinstance(evaluated, str) else ""
+
+    def _environ(self, node: cst.BaseExpression) -> bool:
+        if isinstance(node, cst.Attribute) and node.attr.value == "environ":
+            return isinstance(node.value, cst.Name) and node.value.value == "os"
+        return isinstance(node, cst.Name) and node.value == "environ"
+
+    def _scope_of_call(self, node: cst.Call) -> Scope | None:
+        if self._call_scopes is None:
+            self._call_scopes = {id(call): where for call, where in self.scan.calls}
+        return self._call_scopes.get(id(node))
+
+    def _boolean(self, node: cst.BooleanOperation, scope: Scope, depth: int) -> Value:
+        """``a or b`` / ``a and b``: decided by the truth of ``a`` (an environment variable without
+        a default is unset)."""
+        env = self._env_name(node.left)
+        left = NoneValue(node.left) if env is not None else self.resolve(node.left, scope, depth)
+        truth = _truthy(left)
+        if truth is None:
+            return Unknown(node, reason="boolean operation on a value that is not statically known")
+        is_or = isinstance(node.operator, cst.Or)
+        if truth == is_or:
+            return left
+        right = self.resolve(node.right, scope, depth)
+        if env is not None and not isinstance(right, Unknown):
+            note = f"with {env} unset" if env else "with the environment unset"
+            return replace(right, origin=f"{note}, {right.origin}" if right.origin else note)
+        return right if not left.origin or right.origin else replace(right, origin=left.origin)
+
+    def _if_expression(self, node: cst.IfExp, scope: Scope, depth: int) -> Value:
+        reasons: list[str] = []
+        truth = self._truth(node.test, [], depth, reasons)
+        if truth is None:
+            value = self.resolve(node.test, scope, depth)
+            truth = _truthy(value) if not isinstance(value, Unknown) else None
+        if truth is not None:
+            value = self.resolve(node.body if truth else node.orelse, scope, depth)
+            if reasons and not isinstance(value, Unknown):
+                origin = ", ".join(dict.fromkeys(reasons))
+                return replace(value, origin=f"{origin}, {value.origin}" if value.origin else origin)
+            return value
+        return _agreed(node, "the conditional expression",
+                       [self.resolve(node.body, scope, depth), self.resolve(node.orelse, scope, depth)])
+
+    def _with_dict_ops(self, value: Dict, ops: object, scope: Scope, depth: int,
+                       base: tuple[Branch, ...] = ()) -> Dict:
+        """Fold ``d["k"] = v``, ``d.update(...)``, ``d.setdefault("k", v)`` and ``d.pop("k")`` into a
+        dict value (``base``: the arms the dict itself is bound in). A key set in both arms of an
+        ``if`` has the value both give; one set on some paths only is unknown; ``update`` with
+        something not followed makes the dict incomplete."""
+        assert isinstance(ops, (list, tuple))
+        if not ops:
+            return value
+        items = dict(value.items)
+        complete = value.complete
+        pending: dict[str, tuple[list[Value], set[tuple[int, str]]]] = {}
+        for kind, key, expr, full_path in ops:
+            path = full_path[len(base):] if full_path[:len(base)] == base else full_path
+            if path:
+                taken = self._path_taken(path, [], depth, [], scope)
+                if taken is False:
+                    continue
+                if taken:
+                    path = ()
+            if kind == "update":
+                added = self.resolve(expr, scope, depth) if expr is not None else None
+                if not isinstance(added, Dict):
+                    complete = False
+                    continue
+                complete = complete and added.complete
+                for name, item in added.items.items():
+                    items[name] = item if not path else Unknown(item.node, reason=f"{name!r} is set on some paths only")
+                    pending.pop(name, None)
+                continue
+            assert key is not None
+            if kind == "pop":
+                if path:
+                    items[key] = Unknown(value.node, reason=f"{key!r} is removed on some paths only")
+                else:
+                    items.pop(key, None)
+                pending.pop(key, None)
+                continue
+            if kind == "setdefault" and key in items and not path:
+                continue
+            assert expr is not None
+            new = self.resolve(expr, scope, depth)
+            if kind == "setdefault" and key not in items and not complete:
+                new = Unknown(new.node, reason=f"{key!r} may be given by the caller")
+            if not path:
+                items[key] = new
+                pending.pop(key, None)
+            else:
+                values, arms = pending.setdefault(key, ([], set()))
+                values.append(new)
+                arms.add((id(path[0][0]), path[0][1]))
+        for key, (values, arms) in pending.items():
+            previous = items.get(key)
+            if _both_arms(arms):
+                items[key] = _agreed(values[-1].node, key, values)
+            elif previous is None or not all(_same(previous, other) for other in values):
+                items[key] = Unknown(values[-1].node, reason=f"{key!r} is set on some paths only")
+        return replace(value, items=items, complete=complete)
 
     def _with_mutations(self, value: Seq, name: str, scope: Scope, depth: int) -> Seq:
         """Fold ``name.append(x)``, ``name.extend(xs)`` and ``name += xs`` into a list value."""
@@ -187,19 +559,197 @@ class Resolver:
         if isinstance(base, cst.Name):
             owner = scope.enclosing_class() if base.value == scope.self_name else None
             if owner is not None:
-                attrs = owner.self_attrs.get(node.attr.value)
-                if attrs is not None:
-                    return self._from_bindings(node, f"self.{node.attr.value}", attrs, scope, depth)
-                class_level = owner.names.get(node.attr.value)
-                if class_level is not None:
-                    return self._from_bindings(node, f"self.{node.attr.value}", class_level, owner, depth)
-                return Unknown(node, reason=f"self.{node.attr.value} is not assigned in this class")
+                return self._self_attribute(node, owner, depth)
         qualname = self.qualname(node, scope)
         if qualname is not None:
             if qualname in _MATH_CONSTANTS:
                 return Num(node, value=_MATH_CONSTANTS[qualname])
-            return Symbol(node, qualname=qualname)
+            found = self._from_project(qualname, node, depth)
+            return found if found is not None else Symbol(node, qualname=qualname)
+        instance = self.resolve(base, scope, depth)
+        if isinstance(instance, Defined) or (isinstance(instance, Obj) and instance.cls is not None):
+            return replace(self._member(instance, node.attr.value, node, depth), ref=node)
         return Unknown(node, reason="attribute of a value that is not statically known")
+
+    def _self_attribute(self, node: cst.Attribute, owner: Scope, depth: int) -> Value:
+        return self._named_attribute(node.attr.value, node, owner, depth)
+
+    def _named_attribute(self, name: str, node: cst.CSTNode, owner: Scope, depth: int) -> Value:
+        """``self.<attr>``: assigned in the class's methods, else its class-level field or attribute
+        (its default, for fields), else the same in a base class defined in this file."""
+        assert isinstance(node, cst.BaseExpression)
+        for cls in self._class_chain(owner):
+            attrs = cls.self_attrs.get(name)
+            if attrs is not None:
+                return self._from_bindings(node, f"self.{name}", attrs, cls, depth)
+            class_level = cls.names.get(name)
+            if class_level is not None:
+                value = self._from_bindings(node, f"self.{name}", class_level, cls, depth)
+                field_default = len(class_level) == 1 and isinstance(class_level[0], ValueOf)
+                if field_default and not isinstance(value, (Unknown, Defined)) and not value.origin:
+                    assert isinstance(class_level[0], ValueOf)
+                    shown = _short(class_level[0].node, value)
+                    value = replace(value, origin=f"by default: field `{name}` defaults to {shown}")
+                return value
+        return Unknown(node, reason=f"self.{name} is not assigned in this class")
+
+    def _class_chain(self, cls: Scope) -> list[Scope]:
+        """The class and its bases defined in this file, nearest first."""
+        chain = [cls]
+        index = 0
+        while index < len(chain) and len(chain) < _MAX_BASES:
+            current = chain[index]
+            index += 1
+            if not isinstance(current.node, cst.ClassDef) or current.parent is None:
+                continue
+            for base in current.node.bases:
+                if base.keyword is not None or not isinstance(base.value, cst.Name):
+                    continue
+                bindings = current.parent.lookup(base.value.value)
+                if bindings and len(bindings) == 1 and isinstance(bindings[0], Opaque):
+                    definition = bindings[0].definition
+                    if definition is not None and definition.kind == "class" and definition not in chain:
+                        chain.append(definition)
+        return chain
+
+    # Subclasses of client classes ------------------------------------------------------------------
+    def client_class(self, func: cst.BaseExpression, scope: Scope) -> str | None:
+        """The client class a local class named by ``func`` derives from (directly or through other
+        local classes), when it is one of ``self.constructors``."""
+        if not isinstance(func, cst.Name) or not self.constructors:
+            return None
+        bindings = scope.lookup(func.value)
+        if not bindings or len(bindings) != 1 or not isinstance(bindings[0], Opaque):
+            return None
+        definition = bindings[0].definition
+        if definition is None or definition.kind != "class":
+            return None
+        return self._client_base(definition)[0]
+
+    def _client_base(self, cls: Scope) -> tuple[str | None, list[Scope]]:
+        """(the client class ``cls`` derives from, the local classes from ``cls`` up to it)."""
+        chain = self._class_chain(cls)
+        for current in chain:
+            if isinstance(current.node, cst.ClassDef) and current.parent is not None:
+                for base in current.node.bases:
+                    if base.keyword is None:
+                        name = self.qualname(base.value, current.parent)
+                        if name is not None and name in self.constructors:
+                            return name, chain[:chain.index(current) + 1]
+        return None, chain
+
+    def _client_subclass(self, callee: Defined, node: cst.Call, scope: Scope, depth: int) -> Obj | None:
+        """``Api(...)`` for ``class Api(httpx.AsyncClient)``: the client built with the arguments the
+        nearest ``__init__`` passes to ``super().__init__`` (its defaults and ``setdefault``s)."""
+        members = callee.members
+        cls = members.scope if members is not None else None
+        if cls is None:
+            return None
+        base, chain = self._client_base(cls)
+        if base is None:
+            return None
+        for current in chain:
+            init = current.names.get("__init__")
+            if not init:
+                continue
+            body = init[0].definition if len(init) == 1 and isinstance(init[0], Opaque) else None
+            if body is None or id(body) in self._frames:
+                return Obj(node, qualname=base, complete=False, cls=callee)
+            frame = self._bind(body, node, scope, depth, bound=True)
+            self._frames[id(body)] = frame
+            try:
+                for call, where in self.scan.calls_within(body):
+                    func = call.func
+                    if isinstance(func, cst.Attribute) and func.attr.value == "__init__" and where is body:
+                        args, kwargs, arg_nodes, complete = self._arguments(call, where, depth)
+                        if isinstance(func.value, cst.Attribute | cst.Name) and args:  # ``Base.__init__(self, ...)``
+                            args = args[1:]
+                        return Obj(node, qualname=base, args=tuple(args), kwargs=kwargs, complete=complete,
+                                   arg_nodes=arg_nodes, cls=callee)
+            finally:
+                del self._frames[id(body)]
+            return Obj(node, qualname=base, complete=False, cls=callee)
+        args, kwargs, arg_nodes, complete = self._arguments(node, scope, depth)
+        return Obj(node, qualname=base, args=tuple(args), kwargs=kwargs, complete=complete, arg_nodes=arg_nodes,
+                   cls=callee)
+
+    # Calls to functions defined in this file ------------------------------------------------------
+    def _function_scope(self, func: cst.BaseExpression, scope: Scope) -> Scope | None:
+        """The body of the local function (or method, through ``self.``) a call calls."""
+        bindings: list[ImportOf | ValueOf | Opaque] | None = None
+        if isinstance(func, cst.Name):
+            bindings = scope.lookup(func.value)
+        elif (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)
+              and func.value.value == scope.self_name):
+            owner = scope.enclosing_class()
+            if owner is not None:
+                for cls in self._class_chain(owner):
+                    if func.attr.value in cls.self_attrs:
+                        return None  # an instance attribute shadows the method
+                    bindings = cls.names.get(func.attr.value)
+                    if bindings:
+                        break
+        if not bindings or len(bindings) != 1 or not isinstance(bindings[0], Opaque):
+            return None
+        body = bindings[0].definition
+        if body is None or not isinstance(body.node, cst.FunctionDef) or body.generator:
+            return None
+        for decorator in body.node.decorators:
+            target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+            name = cst.Module([]).code_for_node(target)
+            if name not in _TRANSPARENT_DECORATORS:
+                return None
+        return body
+
+    def returns_of(self, body: Scope, depth: int) -> Value | None:
+        """What the function ``body`` returns when called without arguments (None: not a function)."""
+        if not isinstance(body.node, cst.FunctionDef) or body.generator or body.node.asynchronous is not None:
+            return None
+        call = cst.Call(func=body.node.name)
+        return self.call_function(body, call, body.parent or body, depth, bound=False)
+
+    def call_function(self, body: Scope, node: cst.Call, scope: Scope, depth: int, *, bound: bool) -> Value:
+        """What a call of the local function ``body`` returns, its parameters bound to the call's
+        arguments (``bound``: called as a method, so the first parameter is ``self``)."""
+        if id(body) in self._frames or len(self._frames) >= _MAX_FRAMES:
+            return Unknown(node, reason="recursive call")
+        frame = self._bind(body, node, scope, depth, bound=bound)
+        self._frames[id(body)] = frame
+        try:
+            values = [self.resolve(value, body, depth) if value is not None else NoneValue(node)
+                      for value in (body.returns or [None])]
+        finally:
+            del self._frames[id(body)]
+        if len(values) > 1:
+            values = [v for v in values if not isinstance(v, NoneValue)] or values[:1]
+            if len({id(v.node) for v in values if isinstance(v, Obj)}) > 1:
+                return Unknown(node, reason="the function may return one of several objects")
+        return _agreed(node, "the function's result", values)
+
+    def _bind(self, body: Scope, node: cst.Call, scope: Scope, depth: int, *, bound: bool) -> dict[str, Value]:
+        params = [b for bindings in body.names.values() for b in bindings
+                  if isinstance(b, Param) and b.function is body]
+        args, kwargs, _, complete = self._arguments(node, scope, depth)
+        positional = sorted((p for p in params if p.position is not None), key=lambda p: p.position or 0)
+        if bound and positional:
+            positional = positional[1:]
+        frame: dict[str, Value] = {}
+        for index, param in enumerate(positional):
+            if index < len(args):
+                frame[param.name] = args[index]
+        named = {p.name for p in params if not p.star}
+        extra: dict[str, Value] = {}
+        for key, value in kwargs.items():
+            if key in named:
+                frame[key] = value
+            else:
+                extra[key] = value
+        for param in params:
+            if param.star == "**":
+                frame["**"] = Dict(node, items=extra, complete=complete)
+            elif not param.star and param.name not in frame:
+                frame[param.name] = Missing(node) if complete else Unknown(node, reason=not_fully_known_text)
+        return frame
 
     def _unary(self, node: cst.UnaryOperation, scope: Scope, depth: int) -> Value:
         operand = self.resolve(node.expression, scope, depth)
@@ -286,18 +836,38 @@ class Resolver:
         return Defined(node, name=node.value, kind=kind, bases=tuple(bases), members=Members(self, scope))
 
     # Calls --------------------------------------------------------------------------------------
-    def call(self, node: cst.Call, scope: Scope, depth: int = 0, *, qualname: str | None = None) -> Value:
+    def call(self, node: cst.Call, scope: Scope, depth: int = 0, *, qualname: str | None = None,
+             awaited: bool = False) -> Value:
         """The value of a call; ``qualname`` names the callee when the caller already knows it."""
         qualname = qualname or self.qualname(node.func, scope)
         if qualname is None:
             if isinstance(node.func, cst.Name):
                 callee = self.resolve(node.func, scope, depth)
                 if isinstance(callee, Defined) and callee.kind == "class":
+                    client = self._client_subclass(callee, node, scope, depth)
+                    if client is not None:
+                        return client
                     args, kwargs, arg_nodes, complete = self._arguments(node, scope, depth)
                     return Obj(node, qualname=f"<local>.{callee.name}", args=tuple(args), kwargs=kwargs,
                                complete=complete, arg_nodes=arg_nodes, cls=callee)
+            body = self._function_scope(node.func, scope)
+            if body is not None and isinstance(body.node, cst.FunctionDef) and (
+                    body.node.asynchronous is not None) == awaited:
+                return self.call_function(body, node, scope, depth, bound=isinstance(node.func, cst.Attribute))
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("pop", "get"):
+                return self._dict_read(node, scope, depth)
             return Unknown(node, reason="result of a call lunalint does not follow")
+        if self.project is not None and not node.args and qualname not in self.constructors:
+            helper = self._from_project(qualname, node, depth)
+            if isinstance(helper, Defined) and helper.members is not None:
+                result = helper.members.resolver.returns_of(helper.members.scope, depth)
+                if result is not None:
+                    from lunalint.project import reanchor
+
+                    return reanchor(result, node)
         args, kwargs, arg_nodes, complete = self._arguments(node, scope, depth)
+        if qualname in _FIELDS:
+            return _field_default(node, qualname, args, kwargs)
         if qualname in _NUMBER_CASTS and len(args) == 1 and not kwargs:
             return _cast_number(node, args[0])
         if qualname in _ENV_GETTERS:
@@ -313,6 +883,40 @@ class Resolver:
             return replace(args[0], node=node, is_tuple=qualname == "tuple")
         return Obj(node, qualname=qualname, args=tuple(args), kwargs=kwargs, complete=complete,
                    arg_nodes=arg_nodes)
+
+    def _dict_read(self, node: cst.Call, scope: Scope, depth: int) -> Value:
+        """``d.get("k", default)`` / ``d.pop("k", default)`` on a dict value, or on ``**kwargs``
+        (whose keys a caller gives: the default is what a caller who passes nothing gets)."""
+        assert isinstance(node.func, cst.Attribute)
+        if not node.args or node.args[0].keyword is not None or len(node.args) > 2:
+            return Unknown(node, reason="result of a call lunalint does not follow")
+        key = self.resolve(node.args[0].value, scope, depth)
+        default: Value = (self.resolve(node.args[1].value, scope, depth) if len(node.args) > 1
+                          else NoneValue(node))
+        if not isinstance(key, Str):
+            return Unknown(node, reason="result of a call lunalint does not follow")
+        base = node.func.value
+        if isinstance(base, cst.Name):
+            bindings = scope.lookup(base.value)
+            if bindings and len(bindings) == 1 and isinstance(bindings[0], Param) and bindings[0].star == "**":
+                param = bindings[0]
+                frame = self._frames.get(id(param.function)) if param.function is not None else None
+                given = frame.get("**") if frame is not None else None
+                if isinstance(given, Dict) and key.value in given.items:
+                    return given.items[key.value]
+                if isinstance(default, Unknown) or (given is not None and not (isinstance(given, Dict)
+                                                                               and given.complete)):
+                    return default if isinstance(default, Unknown) else Unknown(node, reason="**kwargs not known")
+                if given is not None:
+                    return default
+                origin = f"by default: `{key.value}` not passed, so `{node.func.attr.value}` gives {describe(default)}"
+                return replace(default, origin=default.origin or origin)
+        owner = self.resolve(base, scope, depth)
+        if isinstance(owner, Dict):
+            if key.value in owner.items:
+                return owner.items[key.value]
+            return default if owner.complete else Unknown(node, reason=f"{key.value!r} may be in the dict")
+        return Unknown(node, reason="result of a call lunalint does not follow")
 
     def _arguments(self, node: cst.Call, scope: Scope, depth: int
                    ) -> tuple[list[Value], dict[str, Value], dict[str, cst.CSTNode], bool]:
@@ -397,4 +1001,112 @@ def _env_default(node: cst.Call, args: list[Value], kwargs: dict[str, Value]) ->
 
 
 _BUILTINS = frozenset({"float", "int", "getattr", "dict", "list", "tuple"})
+_IMPORTERS = frozenset({"importlib.import_module", "__import__"})
+_MAX_PATHS = 8  # bindings of one name weighed against each other
+_MAX_BASES = 8  # classes of one chain of local base classes
+_MAX_FRAMES = 3  # nested calls of local functions followed
+not_fully_known_text = "arguments not fully known"
+# Decorators that leave what a call returns unchanged.
+_TRANSPARENT_DECORATORS = frozenset({"staticmethod", "classmethod", "functools.cache", "functools.lru_cache",
+                                     "lru_cache", "cache", "cached_property", "functools.cached_property",
+                                     "property"})
+# Field declarations of dataclasses, pydantic and attrs models: their default is the field's value.
+_FIELDS = frozenset({"dataclasses.field", "pydantic.Field", "pydantic.fields.Field", "attrs.field", "attr.ib",
+                     "attr.attrib", "attr.field", "attrs.attrib", "sqlmodel.Field"})
+
+
+def _field_default(node: cst.Call, qualname: str, args: list[Value], kwargs: dict[str, Value]) -> Value:
+    """``Field(default=60.0)`` / ``Field(60.0)`` (pydantic) / ``field(default=...)``: the default."""
+    default = kwargs.get("default")
+    if default is None and args and qualname.startswith(("pydantic", "sqlmodel", "attr")):
+        default = args[0]
+    if default is None or "default_factory" in kwargs or "factory" in kwargs:
+        return Unknown(node, reason="field without a default")
+    return replace(default, node=node, ref=None)
+_NO_SCOPE = Scope("module", None)
+
+
+class ProjectLookup(Protocol):
+    """Module-level bindings of the other modules of the checked tree (``project.py``)."""
+
+    def lookup(self, qualname: str, importer: str, depth: int) -> Value | None:
+        """The value of ``qualname`` (``pkg.config.TIMEOUT``, or ``.config.TIMEOUT`` relative to the
+        module ``importer``), or None when it is not a binding lunalint can read."""
+
+
+def _module_bindings(bindings: list[ImportOf | ValueOf | Opaque]) -> list[ImportOf | ValueOf | Opaque]:
+    """Optional imports read as the import: ``except ImportError: httpx2 = None`` and a second
+    ``import httpx`` in the same body add nothing; of two modules imported under one name
+    (``import requests_unixsocket as requests`` / ``import requests``), the client library."""
+    if len(bindings) < 2 or not any(isinstance(b, ImportOf) for b in bindings):
+        return bindings
+    kept: list[ImportOf | ValueOf | Opaque] = []
+    seen: set[str] = set()
+    for binding in bindings:
+        if isinstance(binding, ValueOf) and isinstance(binding.node, cst.Name) and binding.node.value == "None":
+            continue
+        if isinstance(binding, ImportOf):
+            if binding.qualname in seen:
+                continue
+            seen.add(binding.qualname)
+        kept.append(binding)
+    if len(seen) > 1 and all(isinstance(b, ImportOf) for b in kept):
+        from lunalint.libraries import client_modules
+
+        known: list[ImportOf | ValueOf | Opaque] = [b for b in kept if isinstance(b, ImportOf) and b.qualname.split(".", 1)[0] in client_modules()]
+        if len(known) == 1:
+            return known
+    return kept
+
+
+def _truthy(value: Value) -> bool | None:
+    if isinstance(value, (NoneValue, Missing)):
+        return False
+    if isinstance(value, (Num, Bool, Str)):
+        return bool(value.value)
+    if isinstance(value, (Dict, Seq)) and value.complete:
+        return bool(value.items)
+    if isinstance(value, Obj) and value.qualname.split(".", 1)[0] not in _BUILTINS:
+        return True  # an instance of a client, timeout or settings class
+    return None
+
+
+def _same(a: Value, b: Value) -> bool:
+    """Whether two values are the same for every judgement (numbers, None, one object)."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (Num, Bool, Str)):
+        return a.value == b.value  # type: ignore[union-attr]
+    if isinstance(a, NoneValue):
+        return True
+    if isinstance(a, Symbol):
+        return a.qualname == b.qualname  # type: ignore[union-attr]
+    if isinstance(a, Obj) and isinstance(b, Obj):
+        return a.node is b.node or (a.qualname == b.qualname and a.complete and b.complete and not a.args
+                                    and not b.args and a.kwargs.keys() == b.kwargs.keys()
+                                    and all(_same(a.kwargs[k], b.kwargs[k]) for k in a.kwargs))
+    return a.node is b.node
+
+
+def _agreed(node: cst.CSTNode, label: str, values: list[Value]) -> Value:
+    """The one value every path gives, else ``Unknown``."""
+    if values and all(_same(values[0], other) for other in values[1:]) and not isinstance(values[0], Unknown):
+        return values[0]
+    return Unknown(node, reason=f"{label!r} has different values on different paths")
+
+
+def _both_arms(arms: set[tuple[int, str]]) -> bool:
+    for statement, arm in arms:
+        if arm == "body" and (statement, "orelse") in arms:
+            return True
+        if arm == "try" and (statement, "except") in arms:
+            return True
+    return False
+
+
+def _short(node: cst.BaseExpression, value: Value) -> str:
+    """A default as the message quotes it: ``None``, ``60``, ``60.0``."""
+    if isinstance(value, (NoneValue, Num, Bool, Str)):
+        return describe(value)
+    return cst.Module([]).code_for_node(node)
 _MATH_CONSTANTS = {"math.inf": math.inf, "math.nan": math.nan}

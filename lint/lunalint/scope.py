@@ -14,7 +14,10 @@ from typing import Callable, Union
 
 import libcst as cst
 
-__all__ = ["DECLARED_ELSEWHERE", "Binding", "Opaque", "ImportOf", "ModuleScan", "Scope", "ValueOf", "scan_module"]
+__all__ = [
+    "DECLARED_ELSEWHERE", "Binding", "Branch", "DictOp", "ImportOf", "ModuleScan", "Opaque", "Param", "Scope", "ValueOf",
+    "scan_module",
+]
 
 
 @dataclass(frozen=True)
@@ -24,12 +27,20 @@ class ImportOf:
     qualname: str
 
 
+# One arm of a statement that runs conditionally, from the binding's scope down to the binding:
+# ``(statement, arm)``. ``arm`` is "body"/"orelse" for ``if`` (the statement gives the test), "try",
+# "except", "else" for ``try``, and "loop" for loop bodies.
+Branch = tuple[cst.CSTNode, str]
+
+
 @dataclass(frozen=True)
 class ValueOf:
     """The name is bound to this expression, evaluated in ``scope``."""
 
     node: cst.BaseExpression = field(repr=False)
     scope: Scope = field(repr=False)
+    # The conditional arms the binding sits in, outermost first (empty: it always runs).
+    path: tuple[Branch, ...] = field(default=(), repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -41,6 +52,23 @@ class Opaque:
     # a local socket factory or adapter subclass.
     definition: Scope | None = field(default=None, compare=False, repr=False)
 
+
+@dataclass(frozen=True)
+class Param(Opaque):
+    """A function parameter: its default (evaluated in ``default_scope``, the scope enclosing the
+    ``def``), and the body's scope (``function``), where calls bind arguments to it."""
+
+    name: str = ""
+    default: cst.BaseExpression | None = field(default=None, repr=False, compare=False)
+    default_scope: Scope | None = field(default=None, repr=False, compare=False)
+    function: Scope | None = field(default=None, repr=False, compare=False)
+    star: str = ""  # "*" or "**" for ``*args`` / ``**kwargs``
+    position: int | None = None  # index among the positional parameters (``self`` included)
+
+
+# A dict built in steps: ``d["k"] = v`` ("set"), ``d.update(...)`` ("update", key None),
+# ``d.setdefault("k", v)`` ("setdefault"), ``d.pop("k", ...)`` / ``del d["k"]`` ("pop").
+DictOp = tuple[str, "str | None", "cst.BaseExpression | None", "tuple[Branch, ...]"]
 
 Binding = Union[ImportOf, ValueOf, Opaque]
 
@@ -59,6 +87,8 @@ class Scope:
     names: dict[str, list[Binding]] = field(default_factory=dict)
     # ``name.append(x)`` / ``name.extend(xs)`` / ``name += xs`` calls, in source order.
     mutations: dict[str, list[tuple[str, cst.BaseExpression]]] = field(default_factory=dict)
+    # Dicts built in steps (see ``DictOp``), per name, in source order.
+    dict_ops: dict[str, list[DictOp]] = field(default_factory=dict)
     # Class scopes: ``self.attr = value`` assignments made in its methods.
     self_attrs: dict[str, list[Binding]] = field(default_factory=dict)
     # Function scopes directly inside a class: the name of the first parameter (``self``).
@@ -159,6 +189,52 @@ def _child_fields(kind: type[cst.CSTNode]) -> tuple[str, ...]:
     return names
 
 
+class _Arm:
+    """Stack marker: the walk enters one arm of a conditional statement."""
+
+    __slots__ = ("branch",)
+
+    def __init__(self, statement: cst.CSTNode, arm: str) -> None:
+        self.branch: Branch = (statement, arm)
+
+
+_LEAVE_ARM = object()  # stack marker: the walk leaves the arm it entered last
+
+
+def _arms(node: cst.CSTNode) -> list[object] | None:
+    """The children of a conditional statement with arm markers around each arm (None: not one)."""
+    if isinstance(node, cst.If):
+        out: list[object] = [node.test, _Arm(node, "body"), node.body, _LEAVE_ARM]
+        if node.orelse is not None:
+            out += [_Arm(node, "orelse"), node.orelse, _LEAVE_ARM]
+        return out
+    if isinstance(node, (cst.Try, cst.TryStar)):
+        out = [_Arm(node, "try"), node.body, _LEAVE_ARM]
+        for handler in node.handlers:
+            out += [_Arm(node, "except"), handler, _LEAVE_ARM]
+        if node.orelse is not None:
+            out += [_Arm(node, "else"), node.orelse, _LEAVE_ARM]
+        if node.finalbody is not None:
+            out.append(node.finalbody)
+        return out
+    if isinstance(node, (cst.For, cst.While)):
+        head: list[object] = [node.target, node.iter] if isinstance(node, cst.For) else [node.test]
+        out = [*head, _Arm(node, "loop"), node.body, _LEAVE_ARM]
+        if node.orelse is not None:
+            out += [_Arm(node, "loop"), node.orelse, _LEAVE_ARM]
+        return out
+    if isinstance(node, cst.Match):
+        out = [node.subject]
+        for case in node.cases:
+            out += [_Arm(node, "case"), case, _LEAVE_ARM]
+        return out
+    return None
+
+
+_DICT_METHODS = frozenset({"update", "setdefault", "pop"})
+_ARM_TYPES = frozenset({cst.If, cst.Try, cst.TryStar, cst.For, cst.While, cst.Match})
+
+
 class _Scanner:
     """Walks the tree with an explicit stack (libcst's visitor rebuilds every node it visits)."""
 
@@ -166,6 +242,8 @@ class _Scanner:
         self.scope = Scope("module", None)
         self.result = ModuleScan(self.scope)
         self.top = 0
+        self.branches: list[Branch] = []  # the arms the walk is in, within the current scope
+        self._saved_branches: list[list[Branch]] = []
         self._visit: dict[type[cst.CSTNode], Callable[[cst.CSTNode], None]] = {
             cst.Import: self._import,  # type: ignore[dict-item]
             cst.ImportFrom: self._import_from,  # type: ignore[dict-item]
@@ -209,6 +287,13 @@ class _Scanner:
             if node is leave:
                 assert self.scope.parent is not None
                 self.scope = self.scope.parent
+                self.branches = self._saved_branches.pop()
+                continue
+            if node is _LEAVE_ARM:
+                self.branches.pop()
+                continue
+            if isinstance(node, _Arm):
+                self.branches.append(node.branch)
                 continue
             assert isinstance(node, cst.CSTNode)
             kind = type(node)
@@ -219,6 +304,10 @@ class _Scanner:
                 statements.append(node)
             if isinstance(node, self._scoped):
                 stack.append(leave)
+            arms = _arms(node) if kind in _ARM_TYPES else None
+            if arms is not None:
+                stack.extend(reversed(arms))
+                continue
             children: list[cst.CSTNode] = []
             for name in _child_fields(kind):
                 value = getattr(node, name)
@@ -231,13 +320,16 @@ class _Scanner:
     # Helpers ------------------------------------------------------------------------------------
     def _push(self, kind: str, node: cst.CSTNode | None = None) -> Scope:
         self.scope = Scope(kind, self.scope, node)
+        self._saved_branches.append(self.branches)
+        self.branches = []
         return self.scope
 
     def _bind_target(self, target: cst.BaseExpression, value: cst.BaseExpression | None,
                      reason: str, scope: Scope | None = None) -> None:
         scope = scope or self.scope
         if isinstance(target, cst.Name):
-            scope.bind(target.value, ValueOf(value, scope) if value is not None else Opaque(reason))
+            path = tuple(self.branches) if scope is self.scope else ()
+            scope.bind(target.value, ValueOf(value, scope, path) if value is not None else Opaque(reason))
         elif isinstance(target, (cst.Tuple, cst.List)):
             items = None
             if isinstance(value, (cst.Tuple, cst.List)) and len(value.elements) == len(target.elements):
@@ -263,6 +355,9 @@ class _Scanner:
                 key = subscript.value.evaluated_value
                 if isinstance(key, str):
                     self.result.item_assignments.append((key, value, self.scope))
+                    if isinstance(target.value, cst.Name):
+                        self.scope.dict_ops.setdefault(target.value.value, []).append(
+                            ("set", key, value, tuple(self.branches)))
 
     # Handlers -----------------------------------------------------------------------------------
     def _import(self, node: cst.Import) -> None:
@@ -291,7 +386,8 @@ class _Scanner:
             local = name
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
-            self.scope.bind(local, ImportOf(f"{module}.{name}" if module else name))
+            qualname = f"{module}{name}" if module.endswith(".") else f"{module}.{name}" if module else name
+            self.scope.bind(local, ImportOf(qualname))
 
     def _assign(self, node: cst.Assign) -> None:
         for target in node.targets:
@@ -317,6 +413,29 @@ class _Scanner:
             arg = node.args[-1].value
             kind = "append" if func.attr.value in ("append", "insert") else "extend"
             self.scope.mutations.setdefault(func.value.value, []).append((kind, arg))
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.attr.value in _DICT_METHODS:
+            self._dict_method(func.value.value, func.attr.value, node)
+
+    def _dict_method(self, name: str, method: str, node: cst.Call) -> None:
+        path = tuple(self.branches)
+        ops = self.scope.dict_ops.setdefault(name, [])
+        if method == "update":
+            if len(node.args) == 1 and node.args[0].keyword is None and not node.args[0].star:
+                ops.append(("update", None, node.args[0].value, path))
+            elif all(arg.keyword is not None for arg in node.args):
+                for arg in node.args:
+                    assert arg.keyword is not None
+                    ops.append(("set", arg.keyword.value, arg.value, path))
+            else:
+                ops.append(("update", None, None, path))  # not followed: any key may change
+            return
+        first = node.args[0].value if node.args else None
+        key = first.evaluated_value if isinstance(first, cst.SimpleString) else None
+        if not isinstance(key, str):
+            ops.append(("update", None, None, path))
+            return
+        value = node.args[1].value if len(node.args) > 1 else None
+        ops.append(("setdefault" if method == "setdefault" else "pop", key, value, path))
 
     def _function(self, node: cst.FunctionDef) -> None:
         outer = self.scope
@@ -334,12 +453,17 @@ class _Scanner:
 
     @staticmethod
     def _bind_params(params: cst.Parameters, scope: Scope) -> None:
-        every = [*params.posonly_params, *params.params, *params.kwonly_params]
-        for star in (params.star_arg, params.star_kwarg):
+        positional = [*params.posonly_params, *params.params]
+        for index, param in enumerate(positional):
+            scope.bind(param.name.value, Param("function parameter", name=param.name.value, default=param.default,
+                                               default_scope=scope.parent, function=scope, position=index))
+        for param in params.kwonly_params:
+            scope.bind(param.name.value, Param("function parameter", name=param.name.value, default=param.default,
+                                               default_scope=scope.parent, function=scope))
+        for star, kind in ((params.star_arg, "*"), (params.star_kwarg, "**")):
             if isinstance(star, cst.Param):
-                every.append(star)
-        for param in every:
-            scope.bind(param.name.value, Opaque("function parameter"))
+                scope.bind(star.name.value, Param("function parameter", name=star.name.value, function=scope,
+                                                  star=kind))
 
     def _class(self, node: cst.ClassDef) -> None:
         outer = self.scope
@@ -366,7 +490,15 @@ class _Scanner:
             self.scope.bind(item.name.value, Opaque(DECLARED_ELSEWHERE))
 
     def _del(self, node: cst.Del) -> None:
-        self._bind_target(node.target, None, "deleted")
+        target = node.target
+        if (isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and len(target.slice) == 1
+                and isinstance(target.slice[0].slice, cst.Index)
+                and isinstance(target.slice[0].slice.value, cst.SimpleString)):
+            key = target.slice[0].slice.value.evaluated_value
+            if isinstance(key, str):
+                self.scope.dict_ops.setdefault(target.value.value, []).append(("pop", key, None, tuple(self.branches)))
+                return
+        self._bind_target(target, None, "deleted")
 
     def _return(self, node: cst.Return) -> None:
         self.scope.returns.append(node.value)

@@ -28,6 +28,9 @@ class _Base:
     # The outermost name or attribute through which the value was reached, if any: reports on a
     # value defined elsewhere point at the place where the client uses it.
     ref: cst.CSTNode | None = field(default=None, compare=False, repr=False, kw_only=True)
+    # How the value was chosen when that is not the code at the use: "by default: parameter
+    # `timeout` defaults to None", "with OPENAI_TIMEOUT unset". Messages quote it.
+    origin: str = field(default="", compare=False, repr=False, kw_only=True)
 
     @property
     def site(self) -> cst.CSTNode:

@@ -47,6 +47,8 @@ class Done(NamedTuple):
     digest: str = ""
     stat: os.stat_result | None = None  # None: not cacheable (the file could not be read)
     read_ns: int = 0  # when the worker began reading the file (for the cache's racy-stat check)
+    # Other files of the tree the result read values from: (path, stat key, digest).
+    depends: tuple[tuple[str, str, str], ...] = ()
 
 
 class Store:
@@ -102,7 +104,8 @@ class Store:
             done = run_job(job._replace(known_digest=None), settings, check)
             assert done.result is not None
         if cache is not None and done.stat is not None and done.result.cacheable:
-            cache.store(job.key, done.digest, done.stat, done.read_ns, done.result.violations, done.result.errors)
+            cache.store(job.key, done.digest, done.stat, done.read_ns, done.result.violations, done.result.errors,
+                        done.depends)
         return done.result
 
     def save(self) -> None:
@@ -139,7 +142,12 @@ def run_job(job: Job, settings: Settings, check: Check) -> Done:
     digest = content_digest(data) if job.want_digest else ""
     if job.known_digest is not None and digest == job.known_digest:
         return Done(None, digest, stat, read_ns)
-    return Done(check(data, job.display, settings, job.rules), digest, stat, read_ns)
+    from lunalint.project import checking
+
+    with checking(job.key) as read_modules:  # imports of the tree may be followed
+        result = check(data, job.display, settings, job.rules)
+    depends = tuple((dep.path, dep.stat_key, dep.digest) for dep in read_modules.values())
+    return Done(result, digest, stat, read_ns, depends)
 
 
 def run_jobs(pending: list[Job], settings: Settings, jobs: int | None, check: Check) -> Iterable[Done]:

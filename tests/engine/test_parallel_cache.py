@@ -278,3 +278,74 @@ def test_a_file_with_unchanged_time_and_size_is_answered_without_being_read(tmp_
     assert summary(check_paths([target.parent], settings, cache_dir=cache)) == summary(first)  # not read
     os.utime(target)  # any new time: read, hashed, checked again
     assert check_paths([target.parent], settings, cache_dir=cache).violations == []
+
+
+def _project(root: Path, timeout: str, fillers: int = 0) -> Path:
+    """A package whose client module takes its timeout from the package's config module."""
+    package = root / "pkg"
+    package.mkdir(parents=True, exist_ok=True)
+    (package / "__init__.py").write_text("", encoding="utf-8")
+    (package / "config.py").write_text(f"REQUEST_TIMEOUT = {timeout}\n", encoding="utf-8")
+    (package / "client.py").write_text(
+        "import httpx\nfrom .config import REQUEST_TIMEOUT\n"
+        "client = httpx.Client(timeout=httpx.Timeout(REQUEST_TIMEOUT, connect=5))\n", encoding="utf-8")
+    for index in range(fillers):
+        (package / f"filler{index}.py").write_text("import os\nprint('no client here')\n", encoding="utf-8")
+    return package
+
+
+def _client_codes(report: Report) -> list[str]:
+    return [v.code for v in report.violations if v.path.endswith("client.py") and v.code.startswith("LL3")]
+
+
+def test_a_change_in_an_imported_module_invalidates_the_result_of_its_importer(tmp_path: Path) -> None:
+    """client.py reads REQUEST_TIMEOUT from config.py: changing only config.py changes client.py's
+    findings, on one process and with workers (enough files for the pool)."""
+    for jobs, fillers in ((1, 0), (2, 2 * PARALLEL_THRESHOLD)):
+        root = tmp_path / f"jobs{jobs}"
+        package = _project(root, "600", fillers)
+        backdate(root)
+        settings = Settings(root=root)
+        cache = root / ".cache"
+        assert _client_codes(check_paths([root], settings, jobs=jobs, cache_dir=cache)) == []
+        assert _client_codes(check_paths([root], settings, jobs=jobs, cache_dir=cache)) == []  # by stat
+        (package / "config.py").write_text("REQUEST_TIMEOUT = 30\n", encoding="utf-8")
+        backdate(root)
+        changed = check_paths([root], settings, jobs=jobs, cache_dir=cache)
+        assert _client_codes(changed) == ["LL302"]
+        assert summary(changed) == summary(check_paths([root], settings, jobs=jobs))
+        [cache_file] = list(cache.glob("*.json"))
+        entry = cached_entries(cache_file)[str((package / "client.py").resolve())]
+        assert isinstance(entry, list) and entry[4][0][0] == str((package / "config.py").resolve())
+
+
+def test_an_imported_module_rewritten_within_the_timestamp_granularity_is_seen(tmp_path: Path) -> None:
+    """The racy-stat rule holds for the modules a result depends on: the same size, the same time,
+    other content is still seen."""
+    package = _project(tmp_path, "600")
+    settings = Settings(root=tmp_path)
+    cache = tmp_path / ".cache"
+    config = package / "config.py"
+    old = time.time() - 60
+    os.utime(package / "client.py", (old, old))
+    assert _client_codes(check_paths([tmp_path], settings, cache_dir=cache)) == []  # config.py just written
+    stat = config.stat()
+    config.write_text("REQUEST_TIMEOUT = 060\n".replace("060", " 30"), encoding="utf-8")  # same size
+    os.utime(config, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    assert config.stat().st_size == stat.st_size
+    assert _client_codes(check_paths([tmp_path], settings, cache_dir=cache)) == ["LL302"]
+
+
+def test_a_run_answered_by_the_cache_reads_no_imported_module(tmp_path: Path) -> None:
+    """Unchanged files with dependencies are answered from their stats: libcst is never imported."""
+    _project(tmp_path, "30")
+    backdate(tmp_path)
+    cache = tmp_path / ".cache"
+    check_paths([tmp_path], Settings(root=tmp_path), cache_dir=cache)
+    script = ("import sys\nfrom pathlib import Path\nfrom lunalint.config import Settings\n"
+              "from lunalint.engine import check_paths\n"
+              f"r = check_paths([Path({str(tmp_path)!r})], Settings(root=Path({str(tmp_path)!r})), "
+              f"cache_dir=Path({str(cache)!r}))\n"
+              "print([v.code for v in r.violations], 'libcst' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "['LL201', 'LL302'] False"

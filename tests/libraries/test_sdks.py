@@ -143,7 +143,7 @@ PER_REQUEST_GOOD = [
     "client.chat.completions.create(model='m', messages=[])",
     "client.messages.create(model='m', max_tokens=1, messages=[], timeout=httpx2.Timeout(900, connect=5))",
     "client.with_options(max_retries=5).messages.create(model='m', max_tokens=1, messages=[])",
-    "client.with_options(timeout=600.0 if True else 1)",
+    "client.with_options(timeout=600.0 if FAST else 1)",
     "client.models.list()",
     "def f(t):\n    return client.messages.create(model='m', max_tokens=1, messages=[], timeout=t)",
 ]

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 
 from lunalint.libraries.base import (
     HTTP_VERBS, Defaults, Library, argument, default, not_followed, not_fully_known, seconds_setting, timeout_spec,
-    unknown, unknown_keepalive, unset_is_none,
+    origin_noted, unknown, unknown_keepalive, unset_is_none,
 )
 from lunalint.libraries.sockopts import keepalive_from_options
 from lunalint.spec import Anchor, ClientSpec, Keepalive, KeepaliveState, Setting, State
@@ -82,7 +82,7 @@ def _session_timeout(call: Obj) -> Fields:
     timeout = argument(call, "timeout")
     site = call.site_of("timeout")
     if timeout is None or isinstance(timeout, (Missing, NoneValue)):
-        note = DEFAULT_NOTE if timeout is None else "aiohttp default (timeout=None selects it)"
+        note = DEFAULT_NOTE if timeout is None else origin_noted("aiohttp default (timeout=None selects it)", timeout)
         fields = _default_fields(site if timeout is not None else call.node, note)
         read_timeout = call.get("read_timeout")  # deprecated: replaces the default's total
         if read_timeout is not None:
@@ -103,7 +103,7 @@ def _session_timeout(call: Obj) -> Fields:
 def _request_timeout(value: Value, site: Anchor) -> Fields:
     """A per-request ``timeout=``: ``None`` disables everything, a number is ``total`` only."""
     if isinstance(value, NoneValue):
-        note = "timeout=None on an aiohttp request disables every timeout, the session's included"
+        note = origin_noted("timeout=None on an aiohttp request disables every timeout, the session's included", value)
         off = Setting(State.DISABLED, site, raw="None", note=note)
         return {name: off for name in FIELDS}
     if isinstance(value, Obj) and value.qualname in TIMEOUTS:

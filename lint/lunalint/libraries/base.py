@@ -47,7 +47,8 @@ from lunalint.values import Bool, Missing, NoneValue, Num, Obj, Str, Unknown, Va
 
 __all__ = [
     "HTTP_VERBS", "AssignmentHandler", "AssignmentTable", "ConstructorHandler", "Defaults", "Library",
-    "MethodHandler", "MethodTable", "argument", "default", "not_followed", "not_fully_known", "seconds_setting",
+    "MethodHandler", "MethodTable", "argument", "default", "not_followed", "not_fully_known", "origin_noted",
+    "seconds_setting",
     "timeout_spec", "unknown", "unknown_keepalive", "unset_is_none",
 ]
 
@@ -154,6 +155,14 @@ def unset_is_none(obj: Obj, names: Sequence[str], label: str,
     return fields
 
 
+def origin_noted(note: str, value: Value | None) -> str:
+    """``note`` followed by how ``value`` was chosen ("by default: parameter `timeout` defaults to
+    None"), when it was not written at the use."""
+    if value is None or not value.origin:
+        return note
+    return f"{note}, {value.origin}" if note else value.origin
+
+
 def seconds_setting(value: Value, anchor: Anchor, *, note: str = "") -> Setting:
     """Judge a value written in code as a number of seconds.
 
@@ -162,7 +171,8 @@ def seconds_setting(value: Value, anchor: Anchor, *, note: str = "") -> Setting:
     seconds and become INVALID; infinity is no limit at all.
     """
     env_note = f"environment default of {value.env}" if isinstance(value, Num) and value.env else ""
-    full_note = ", ".join(part for part in (note, env_note) if part)
+    full_note = ", ".join(part for part in (note, env_note, value.origin) if part)
+    note = origin_noted(note, value)
     if isinstance(value, NoneValue):
         return Setting(State.DISABLED, anchor, note=note, raw="None")
     if isinstance(value, Bool) or isinstance(value, Str):

@@ -16,7 +16,7 @@ from lunalint.libraries.base import (
 )
 from lunalint.libraries.sockopts import keepalive_from_options
 from lunalint.spec import Anchor, ClientSpec, IgnoredSetting, Keepalive, KeepaliveState, Setting, State
-from lunalint.values import Missing, NoneValue, Num, Obj, Seq, Unknown, Value
+from lunalint.values import Dict, Missing, NoneValue, Num, Obj, Seq, Unknown, Value
 
 __all__ = ["CLIENTS", "DEFAULTS", "LIBRARY", "MODULES", "HttpxDefaults", "TimeoutPhases", "httpx_pool", "httpx_timeout"]
 
@@ -138,7 +138,11 @@ def _client_pool(call: Obj, module: str) -> tuple[Setting, Keepalive, tuple[Igno
     if transport is None or isinstance(transport, NoneValue):
         pool = httpx_pool(limits, call.site_of("limits"), default_expiry=DEFAULTS.keepalive_expiry,
                           default_note=f"{module} default")
-        if call.get("mounts") is not None:
+        mounts = call.get("mounts")
+        if mounts is not None and not isinstance(mounts, NoneValue):
+            mounted = _mounted_pool(mounts, module, call.site_of("mounts"))
+            if mounted is not None:
+                return mounted[0], mounted[1], ()
             keepalive = unknown_keepalive(call.node, "mounts= not followed")
         else:
             keepalive = Keepalive(KeepaliveState.OFF, call.node, explicit=False,
@@ -153,6 +157,28 @@ def _client_pool(call: Obj, module: str) -> tuple[Setting, Keepalive, tuple[Igno
         return (*_transport_pool(transport, module, call.site_of("transport")), ignored)
     reason = not_followed(transport)
     return unknown(transport.site, reason), unknown_keepalive(transport.site, reason), ignored
+
+
+def _mounted_pool(mounts: Value, module: str, site: Anchor) -> tuple[Setting, Keepalive] | None:
+    """``mounts={"all://": transport, ...}`` read like ``transport=``: the transports' pool and
+    keepalive, when every mounted value is a followed transport and they agree (else None)."""
+    if not isinstance(mounts, Dict) or not mounts.complete or not mounts.items:
+        return None
+    found: list[tuple[Setting, Keepalive]] = []
+    for value in mounts.items.values():
+        if isinstance(value, NoneValue):
+            continue  # a pattern mounted to None sends those requests nowhere special
+        transport = _unwrap_transport(value)
+        if not (isinstance(transport, Obj) and _is_transport(transport)):
+            return None
+        found.append(_transport_pool(transport, module, site))
+    if not found:
+        return None
+    first = found[0]
+    same = all((pool.state, pool.seconds, keepalive.state, keepalive.idle and keepalive.idle.seconds)
+               == (first[0].state, first[0].seconds, first[1].state, first[1].idle and first[1].idle.seconds)
+               for pool, keepalive in found)
+    return first if same else None
 
 
 def _is_transport(value: Value) -> bool:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from lunalint.libraries.base import (
-    HTTP_VERBS, Defaults, Library, default, not_followed, not_fully_known, seconds_setting, timeout_spec, unknown,
+    HTTP_VERBS, Defaults, Library, default, not_followed, not_fully_known, origin_noted, seconds_setting, timeout_spec, unknown,
     unknown_keepalive, unset_is_none,
 )
 from lunalint.libraries.sockopts import keepalive_from_options
@@ -92,7 +92,7 @@ def _timeout(value: Value | None, site: Anchor, *, missing: Setting | None,
     if value is None or isinstance(value, Missing):
         return missing_connect, missing
     if isinstance(value, NoneValue):
-        off = Setting(State.DISABLED, site, raw="None", note="timeout=None waits forever")
+        off = Setting(State.DISABLED, site, raw="None", note=origin_noted("timeout=None waits forever", value))
         return off, off
     if isinstance(value, Obj) and value.qualname in TIMEOUTS:
         return _urllib3_timeout(value)
@@ -135,7 +135,8 @@ def _forever(node: Anchor, what: str) -> Setting:
 # requests -----------------------------------------------------------------------------------------
 def _request_function(call: Obj) -> list[ClientSpec]:
     name = call.qualname.rsplit(".", 1)[-1]
-    return _call_spec(f"requests.{name}()", call, missing=_forever(call.node, "requests"))
+    forever = _forever(call.node, "requests")
+    return _call_spec(f"requests.{name}()", call, missing=forever, missing_connect=forever)
 
 
 def _session(call: Obj) -> list[ClientSpec]:
@@ -148,16 +149,18 @@ def _session(call: Obj) -> list[ClientSpec]:
 
 def _session_request(receiver: Obj, call: Obj, method: str) -> list[ClientSpec]:
     # ``Session.request(method, url, params, data, headers, cookies, files, auth, timeout, ...)``
+    forever = _forever(call.node, "requests.Session has no timeout setting, so the call")
     return _call_spec(f"Session.{method}()", call, position=SESSION_REQUEST_TIMEOUT if method == "request" else None,
-                      missing=_forever(call.node, "requests.Session has no timeout setting, so the call"))
+                      missing=forever, missing_connect=forever)
 
 
 def _session_mount(receiver: Obj, call: Obj, method: str) -> list[ClientSpec]:
     adapter = call.get("adapter", 1)
     if adapter is None:
         return []
-    # Report on the adapter itself, so one adapter mounted for http:// and https:// is one finding.
-    keepalive = _adapter_keepalive(adapter, adapter.node if isinstance(adapter, Obj) else adapter.site)
+    # Reported on the ``Session()`` call: a session with several mounts is one finding (the same
+    # message from each mount is one violation after placement).
+    keepalive = _adapter_keepalive(adapter, receiver.node)
     return [ClientSpec(library="requests", label="requests.Session", anchor=call.node, pooled=True,
                        pool_idle=_no_idle_expiry(call.node), keepalive=keepalive,
                        absorbs=(receiver.node,))]
@@ -248,7 +251,7 @@ def _pool_method(receiver: Obj, call: Obj, method: str) -> list[ClientSpec]:
         missing = Setting(State.DISABLED, call.node, explicit=False,
                           note=f"neither the call nor the {name} sets a timeout, so it waits forever")
     label = f"{receiver.qualname.rsplit('.', 1)[-1]}.{method}()"
-    return _call_spec(label, call, missing=missing, library="urllib3")
+    return _call_spec(label, call, missing=missing, missing_connect=missing, library="urllib3")
 
 
 def _urllib3_function(call: Obj) -> list[ClientSpec]:

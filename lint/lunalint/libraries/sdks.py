@@ -1,7 +1,9 @@
 """The openai (>= 3) and anthropic (>= 1) SDK clients, which are built on httpx2.
 
 Semantics from openai 3.57.0 and anthropic 2.14.0 (``_constants.py``, ``_base_client.py``); the
-defaults are in ``DEFAULTS``:
+defaults are in ``DEFAULTS``. ``AnthropicAWS`` (``lib/aws``), ``AnthropicBedrockMantle``
+(``lib/bedrock/_mantle.py``) and ``BedrockOpenAI`` (``lib/bedrock.py``) pass ``timeout`` and
+``http_client`` to the same base client, so they are read like the SDK's own client:
 
 - ``timeout=`` on the client, on ``with_options()`` and per request takes a number (every phase,
   connect included), an ``httpx2.Timeout`` or ``None`` (no timeout at all, connect included).
@@ -20,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from lunalint.libraries.base import (
-    Defaults, Library, default, not_followed, not_fully_known, timeout_spec, unknown, unknown_keepalive,
+    Defaults, Library, default, not_followed, not_fully_known, origin_noted, timeout_spec, unknown, unknown_keepalive,
 )
 from lunalint.libraries.httpx import CLIENTS as HTTPX_CLIENTS
 from lunalint.libraries.httpx import DEFAULTS as HTTPX_DEFAULTS
@@ -47,15 +49,21 @@ DEFAULTS = SdkDefaults(upstream="openai 3.57.0 and anthropic 2.14.0, _constants.
                        anthropic_keepalive_idle=60.0)
 
 CLIENTS = {
-    "openai": ("OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI", "Client", "AsyncClient"),
+    "openai": ("OpenAI", "AsyncOpenAI", "AzureOpenAI", "AsyncAzureOpenAI", "Client", "AsyncClient", "BedrockOpenAI",
+               "AsyncBedrockOpenAI"),
     "anthropic": ("Anthropic", "AsyncAnthropic", "Client", "AsyncClient", "AnthropicBedrock",
                   "AsyncAnthropicBedrock", "AnthropicVertex", "AsyncAnthropicVertex", "AnthropicFoundry",
-                  "AsyncAnthropicFoundry"),
+                  "AsyncAnthropicFoundry", "AnthropicAWS", "AsyncAnthropicAWS", "AnthropicBedrockMantle",
+                  "AsyncAnthropicBedrockMantle"),
 }
 EXTRA_PATHS = {
     "openai.lib.azure.AzureOpenAI": "openai", "openai.lib.azure.AsyncAzureOpenAI": "openai",
     "anthropic.lib.bedrock.AnthropicBedrock": "anthropic", "anthropic.lib.bedrock.AsyncAnthropicBedrock": "anthropic",
     "anthropic.lib.vertex.AnthropicVertex": "anthropic", "anthropic.lib.vertex.AsyncAnthropicVertex": "anthropic",
+    "anthropic.lib.aws.AnthropicAWS": "anthropic", "anthropic.lib.aws.AsyncAnthropicAWS": "anthropic",
+    "anthropic.lib.bedrock.AnthropicBedrockMantle": "anthropic",
+    "anthropic.lib.bedrock.AsyncAnthropicBedrockMantle": "anthropic",
+    "openai.lib.bedrock.BedrockOpenAI": "openai", "openai.lib.bedrock.AsyncBedrockOpenAI": "openai",
 }
 DEFAULT_CLIENTS = {
     "openai": ("DefaultHttpxClient", "DefaultAsyncHttpxClient", "DefaultHttpx2Client", "DefaultAsyncHttpx2Client"),
@@ -87,8 +95,8 @@ def _phases_spec(sdk: str, label: str, node: Anchor, value: Value | None, site: 
     phases = httpx_timeout(_normalise(value), site, default_note=default_note, default_seconds=DEFAULTS.read,
                            default_connect=DEFAULTS.connect)
     if isinstance(value, NoneValue):
-        none_note = f"timeout=None removes every {sdk} timeout, the 5 s connect timeout included"
-        phases = {phase: setting.noted(none_note) for phase, setting in phases.items()}
+        none_note = origin_noted(f"timeout=None removes every {sdk} timeout, the 5 s connect timeout included", value)
+        phases = {phase: replace(setting, note=none_note) for phase, setting in phases.items()}
     return timeout_spec(sdk, label, node, phases, pooled=pooled)
 
 

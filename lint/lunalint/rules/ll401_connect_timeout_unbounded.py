@@ -18,8 +18,8 @@ class ConnectTimeoutUnbounded(Rule):
     """
     ## What it does
     Checks for clients and requests with no connect timeout, such as `timeout=None` (which in
-    httpx and the OpenAI/Anthropic SDKs disables the connect timeout too) or
-    `httpx.Timeout(600, connect=None)`.
+    httpx and the OpenAI/Anthropic SDKs disables the connect timeout too),
+    `httpx.Timeout(600, connect=None)`, or a requests/urllib3 call without `timeout=`.
 
     ## Why is this bad?
     A SYN to an unreachable or overloaded host is retried by the kernel for about two minutes on
@@ -73,6 +73,10 @@ class ConnectTimeoutUnbounded(Rule):
                 at="2:41"),
         Invalid("import httpx\nhttpx.AsyncClient(**{'timeout': None})", "connect timeout is disabled", at="2:19"),
         Invalid("import httpx2\nhttpx2.Client(**dict(timeout=httpx2.Timeout(None)))", "httpx2.Client", at="2:45"),
+        Invalid("import requests\nrequests.get('https://example.com')", "no timeout= argument: requests waits forever",
+                at="2:1"),
+        Invalid("import openai\ndef make(timeout=None):\n    return openai.OpenAI(timeout=timeout)",
+                "by default: parameter `timeout` defaults to None", at="3:34"),
     )
 
     RUST_VALID = (

@@ -6,7 +6,7 @@ session = requests.Session()  # expect: LL201
 
 
 def fetch(url: str) -> bytes:
-    return requests.get(url).content  # expect: LL301
+    return requests.get(url).content  # expect: LL301, LL401
 
 
 def post(url: str) -> int:
