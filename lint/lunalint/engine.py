@@ -17,6 +17,7 @@ import os
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from lunalint.config import Settings
 from lunalint.discover import PathError, discover
@@ -24,7 +25,10 @@ from lunalint.report import FileError, FileResult, Report
 from lunalint.rules import RuleInfo, matches, rule_classes, select_rule_infos
 from lunalint.workers import Job, Store, run_jobs
 
-__all__ = ["FileResult", "active_rules", "check_paths", "check_source", "rules_for_file"]
+if TYPE_CHECKING:
+    from lunalint.fix import Fixer
+
+__all__ = ["FileResult", "active_rules", "analyse_source", "check_paths", "check_source", "rules_for_file"]
 
 UNUSED_SUPPRESSION = "LL902"  # judged on the comments, not on ClientSpecs
 INTERNAL_ERROR_HINT = "this is a bug in lunalint; please report it with the file that triggers it"
@@ -75,30 +79,48 @@ def check_source(source: bytes | str, display: str, settings: Settings | None = 
 
 
 def _check_codes(data: bytes, display: str, settings: Settings, codes: tuple[str, ...]) -> FileResult:
+    return analyse_source(data, display, settings, codes)[0]
+
+
+def analyse_source(data: bytes, display: str, settings: Settings, codes: tuple[str, ...]
+                   ) -> tuple[FileResult, Fixer | None, list[int | None]]:
+    """One file checked: its result (each finding with its fix, if its frontend plans fixes), the
+    frontend's ``Fixer`` for it, and for each violation the index of its judged finding (None for
+    findings on comments) that ``Fixer.apply`` takes."""
     if not codes:
-        return FileResult()
+        return FileResult(), None, []
     from lunalint.frontend import SourceError, frontend_for
 
     frontend = frontend_for(display)
     try:
         analysis = frontend.analyse(data)
         violations = []
+        kept: list[int | None] = []
+        fixer = analysis.fixer if analysis is not None else None
         if analysis is not None and analysis.specs:
             from lunalint.judge import judge
             from lunalint.place import place
 
-            violations = place(judge(analysis.specs, rule_classes(codes), settings.policy), analysis.source, display)
+            judged = judge(analysis.specs, rule_classes(codes), settings.policy)
+            fixes = fixer.fixes(judged, settings.policy) if fixer is not None and judged else None
+            indexes: list[int] = []
+            violations = place(judged, analysis.source, display, fixes=fixes, kept=indexes)
+            kept = list(indexes)
         if UNUSED_SUPPRESSION in codes:  # after placement, which records the comments it used
             suppressions = analysis.source.suppressions if analysis is not None else frontend.suppressions(data)
-            violations = sorted(violations + suppressions.unused(display, set(codes)))
-        return FileResult(violations=violations)
+            unused = suppressions.unused(display, set(codes))
+            if unused:
+                pairs = sorted([*zip(violations, kept), *((v, None) for v in unused)], key=lambda pair: pair[0])
+                violations, kept = [v for v, _ in pairs], [i for _, i in pairs]
+        return FileResult(violations=violations), fixer, kept
     except SourceError as error:
-        return FileResult(errors=[FileError(display, str(error), "E001")])
+        return FileResult(errors=[FileError(display, str(error), "E001")]), None, []
     except RecursionError:
-        return FileResult(errors=[FileError(display, "too deeply nested to analyse", "E001")])
+        return FileResult(errors=[FileError(display, "too deeply nested to analyse", "E001")]), None, []
     except Exception as error:  # noqa: BLE001 - one file must never stop the run
         cause = f"{type(error).__name__}: {error}".splitlines()[0] if str(error) else type(error).__name__
-        return FileResult(errors=[FileError(display, f"internal error ({cause}); {INTERNAL_ERROR_HINT}", "E900")])
+        message = f"internal error ({cause}); {INTERNAL_ERROR_HINT}"
+        return FileResult(errors=[FileError(display, message, "E900")]), None, []
 
 
 def active_rules(settings: Settings) -> tuple[RuleInfo, ...]:

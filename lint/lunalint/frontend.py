@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
+    from lunalint.fix import Fixer
     from lunalint.spec import Anchor, ClientSpec, Span
     from lunalint.suppress import Suppressions
 
@@ -42,10 +43,13 @@ class SourceMap(Protocol):
 
 @dataclass
 class Analysis:
-    """A frontend's answer for one file that may build clients."""
+    """A frontend's answer for one file that may build clients. ``fixer`` plans and applies the
+    fixes of the file's findings; a frontend without fixes leaves it None (its findings are then
+    reported without a fix, and ``--fix`` leaves its files alone)."""
 
     specs: list[ClientSpec]
     source: SourceMap
+    fixer: Fixer | None = None
 
 
 class Frontend(Protocol):
