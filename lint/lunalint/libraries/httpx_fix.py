@@ -155,7 +155,11 @@ def keepalive_plan(ctx: FixContext, call: cst.Call, module: str, sizes: tuple[in
             if arg is not None:
                 moved.append(arg)
         options = keepalive_options(n, ctx.values)
-        built = n.expression(f"{n.ref(module, cls)}(socket_options={options})")
+        sized = ""
+        if sizes != DEFAULT_SIZES and not any(arg.keyword is not None and arg.keyword.value == "limits" for arg in moved):
+            sized = (f"limits={n.ref(module, 'Limits')}(max_connections={sizes[0]}, "
+                     f"max_keepalive_connections={sizes[1]}), ")
+        built = n.expression(f"{n.ref(module, cls)}({sized}socket_options={options})")
         assert isinstance(built, cst.Call)
         built = built.with_changes(args=[*carry([*moved, *built.args])])
         return set_kwarg(node, "transport", built)

@@ -65,13 +65,16 @@ class PoolIdleUnbounded(Rule):
     )
     INVALID = (
         Invalid("import aiohttp\naiohttp.ClientSession(connector=aiohttp.TCPConnector(keepalive_timeout=None))",
-                "keepalive_timeout=None", at="2:54"),
-        Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=None))", "never expire", at="2:34"),
+                "keepalive_timeout=None", at="2:54",
+                fixed='import aiohttp\naiohttp.ClientSession(connector=aiohttp.TCPConnector(keepalive_timeout=90))'),
+        Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=None))", "never expire", at="2:34",
+                fixed='import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=90))'),
         Invalid("import httpx2 as h\nL = h.Limits(keepalive_expiry=None)\nh.AsyncClient(limits=L)",
                 "httpx2.AsyncClient", at="3:22"),
         Invalid("from httpx import HTTPTransport, Limits, Client\n"
                 "Client(transport=HTTPTransport(limits=Limits(keepalive_expiry=float('inf'))))", "never expire",
-                at="2:46"),
+                at="2:46",
+                fixed='from httpx import HTTPTransport, Limits, Client\nClient(transport=HTTPTransport(limits=Limits(keepalive_expiry=90)))'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

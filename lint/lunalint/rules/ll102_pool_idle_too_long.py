@@ -61,12 +61,15 @@ class PoolIdleTooLong(Rule):
     )
     INVALID = (
         Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=300))",
-                "pool idle expiry 300 s exceeds the maximum of 90 s", at="2:34"),
+                "pool idle expiry 300 s exceeds the maximum of 90 s", at="2:34",
+                fixed='import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=90))'),
         Invalid("import httpx as hx\nEXPIRY = 5 * 60\nhx.AsyncClient(limits=hx.Limits(keepalive_expiry=EXPIRY))",
-                "300 s", at="3:33"),
+                "300 s", at="3:33",
+                fixed='import httpx as hx\nEXPIRY = 5 * 60\nhx.AsyncClient(limits=hx.Limits(keepalive_expiry=90))'),
         Invalid("import os, httpx\n"
                 "httpx.Client(limits=httpx.Limits(keepalive_expiry=float(os.getenv('EXPIRY', '120'))))",
-                "environment default of EXPIRY", at="2:34"),
+                "environment default of EXPIRY", at="2:34",
+                fixed='import os, httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=90))'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

@@ -58,9 +58,11 @@ class PoolIdleImplicit(Rule):
     )
     INVALID = (
         Invalid("import httpx\nhttpx.Client()", "left to the httpx default (5 s)", {"require_explicit": True},
-                at="2:1"),
+                at="2:1",
+                fixed='import httpx\nhttpx.Client(limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=90))'),
         Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(max_connections=10))", "Limits() default",
-                {"require_explicit": True}, at="2:21"),
+                {"require_explicit": True}, at="2:21",
+                fixed='import httpx\nhttpx.Client(limits=httpx.Limits(max_connections=10, keepalive_expiry=90))'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

@@ -63,7 +63,8 @@ class PoolLimitsIgnored(Rule):
     )
     INVALID = (
         Invalid("import httpx\nhttpx.Client(transport=httpx.HTTPTransport(), limits=httpx.Limits(keepalive_expiry=30))",
-                "limits= is ignored", at="2:47"),
+                "limits= is ignored", at="2:47",
+                fixed='import httpx\nhttpx.Client(transport=httpx.HTTPTransport(limits=httpx.Limits(keepalive_expiry=30)))'),
         Invalid("import httpx2\nkw = {'transport': httpx2.AsyncHTTPTransport(), 'limits': httpx2.Limits()}\n"
                 "httpx2.AsyncClient(**kw)", "limits= is ignored", at="3:20"),
     )

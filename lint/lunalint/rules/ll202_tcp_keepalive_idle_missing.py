@@ -70,7 +70,8 @@ class TcpKeepaliveIdleMissing(Rule):
     )
     INVALID = (
         Invalid("import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options="
-                "[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]))", "kernel default of 7200 s", at="2:59"),
+                "[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]))", "kernel default of 7200 s", at="2:59",
+                fixed='import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options=[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1), (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60), (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10), (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5)]))'),
         Invalid("import httpx2\nfrom socket import SOL_SOCKET, SO_KEEPALIVE\n"
                 "t = httpx2.HTTPTransport(socket_options=[(SOL_SOCKET, SO_KEEPALIVE, True)])\n"
                 "httpx2.Client(transport=t)", "without an idle time", at="4:25"),

@@ -70,12 +70,15 @@ class TcpKeepaliveImplicit(Rule):
     )
     INVALID = (
         Invalid("import anthropic\nanthropic.Anthropic()", "anthropic's default client sets SO_KEEPALIVE",
-                {"require_explicit": True}, at="2:1"),
+                {"require_explicit": True}, at="2:1",
+                fixed='import anthropic\nimport httpx2\nimport socket\n\n\nKEEPALIVE_SOCKET_OPTIONS = [\n    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5),\n]\n\nanthropic.Anthropic(http_client=anthropic.DefaultHttpxClient(transport=httpx2.HTTPTransport(limits=httpx2.Limits(max_connections=1000, max_keepalive_connections=100), socket_options=KEEPALIVE_SOCKET_OPTIONS)))'),
         Invalid("from anthropic import AsyncAnthropicVertex as V\nV(region='us-east5')", "TCP_KEEPIDLE 60 s",
-                {"require_explicit": True}, at="2:1"),
+                {"require_explicit": True}, at="2:1",
+                fixed="from anthropic import AsyncAnthropicVertex as V\nimport httpx2\nimport anthropic\nimport socket\n\n\nKEEPALIVE_SOCKET_OPTIONS = [\n    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5),\n]\n\nV(region='us-east5', http_client=anthropic.DefaultAsyncHttpxClient(transport=httpx2.AsyncHTTPTransport(limits=httpx2.Limits(max_connections=1000, max_keepalive_connections=100), socket_options=KEEPALIVE_SOCKET_OPTIONS)))"),
         Invalid("import anthropic, httpx2\nanthropic.Anthropic(http_client=anthropic.DefaultHttpxClient("
                 "timeout=httpx2.Timeout(600, connect=5)))", "relies on the library's default TCP keepalive",
-                {"require_explicit": True}, at="2:33"),
+                {"require_explicit": True}, at="2:33",
+                fixed='import anthropic, httpx2\nimport socket\n\n\nKEEPALIVE_SOCKET_OPTIONS = [\n    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5),\n]\n\nanthropic.Anthropic(http_client=anthropic.DefaultHttpxClient(timeout=httpx2.Timeout(600, connect=5), transport=httpx2.HTTPTransport(limits=httpx2.Limits(max_connections=1000, max_keepalive_connections=100), socket_options=KEEPALIVE_SOCKET_OPTIONS)))'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

@@ -62,12 +62,17 @@ class DefaultTimeoutTooShort(Rule):
         Valid("import httpx\nhttpx.Client(**options)"),
     )
     INVALID = (
-        Invalid("import aiohttp\naiohttp.ClientSession()", "uses the aiohttp default total timeout of 300 s", at="2:1"),
-        Invalid("from aiohttp import ClientSession as S\nS(timeout=None)", "timeout=None selects it", at="2:3"),
-        Invalid("import httpx\nhttpx.Client()", "uses the httpx default read timeout of 5 s", at="2:1"),
+        Invalid("import aiohttp\naiohttp.ClientSession()", "uses the aiohttp default total timeout of 300 s", at="2:1",
+                fixed='import aiohttp\naiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, sock_read=600, sock_connect=10))'),
+        Invalid("from aiohttp import ClientSession as S\nS(timeout=None)", "timeout=None selects it", at="2:3",
+                fixed='from aiohttp import ClientSession as S\nimport aiohttp\nS(timeout=aiohttp.ClientTimeout(total=None, sock_read=600, sock_connect=10))'),
+        Invalid("import httpx\nhttpx.Client()", "uses the httpx default read timeout of 5 s", at="2:1",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
         Invalid("from httpx2 import AsyncClient as AC\nAC(base_url='https://api.example.com')", "httpx2 default",
-                at="2:1"),
-        Invalid("import httpx\nhttpx.get('https://example.com')", "httpx.get()", at="2:1"),
+                at="2:1",
+                fixed="from httpx2 import AsyncClient as AC\nimport httpx2\nAC(base_url='https://api.example.com', timeout=httpx2.Timeout(600, connect=10))"),
+        Invalid("import httpx\nhttpx.get('https://example.com')", "httpx.get()", at="2:1",
+                fixed="import httpx\nhttpx.get('https://example.com', timeout=httpx.Timeout(600, connect=10))"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

@@ -63,9 +63,11 @@ class TimeoutPhaseUnbounded(Rule):
         Valid("import httpx\nhttpx.Client(timeout=None)"),  # reported as LL301 instead
     )
     INVALID = (
-        Invalid("import httpx\nhttpx.Client(timeout=(5, 600))", "write timeout is disabled", at="2:23"),
+        Invalid("import httpx\nhttpx.Client(timeout=(5, 600))", "write timeout is disabled", at="2:23",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
         Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=5, pool=None))",
-                "waiting for a free connection", at="2:52"),
+                "waiting for a free connection", at="2:52",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

@@ -59,7 +59,8 @@ class TimeoutImplicit(Rule):
     )
     INVALID = (
         Invalid("import httpx\nhttpx.get('https://example.com')", "timeout is left to the httpx default",
-                {"require_explicit": True}, at="2:1"),
+                {"require_explicit": True}, at="2:1",
+                fixed="import httpx\nhttpx.get('https://example.com', timeout=httpx.Timeout(600, connect=10))"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

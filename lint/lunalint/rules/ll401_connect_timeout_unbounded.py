@@ -62,9 +62,11 @@ class ConnectTimeoutUnbounded(Rule):
     )
     INVALID = (
         Invalid("import aiohttp\naiohttp.ClientSession(timeout=aiohttp.ClientTimeout(sock_read=600))",
-                "neither sock_connect, connect nor total is set", at="2:31"),
+                "neither sock_connect, connect nor total is set", at="2:31",
+                fixed='import aiohttp\naiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, sock_read=600, sock_connect=10))'),
         Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(900, connect=None))", "connect timeout is disabled",
-                at="2:41"),
+                at="2:41",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
         Invalid("import httpx\nhttpx.AsyncClient(**{'timeout': None})", "connect timeout is disabled", at="2:19"),
         Invalid("import httpx2\nhttpx2.Client(**dict(timeout=httpx2.Timeout(None)))", "httpx2.Client", at="2:45"),
     )

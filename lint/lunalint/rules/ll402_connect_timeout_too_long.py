@@ -60,10 +60,13 @@ class ConnectTimeoutTooLong(Rule):
     )
     INVALID = (
         Invalid("import httpx\nhttpx.Client(timeout=600)",
-                "connect timeout 600 s (a single timeout value sets every phase, connect included) exceeds", at="2:14"),
+                "connect timeout 600 s (a single timeout value sets every phase, connect included) exceeds", at="2:14",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
         Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=60))",
-                "connect timeout 60 s exceeds the maximum of 30 s", at="2:41"),
-        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600))", "set by the Timeout default", at="2:36"),
+                "connect timeout 60 s exceeds the maximum of 30 s", at="2:41",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
+        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600))", "set by the Timeout default", at="2:36",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

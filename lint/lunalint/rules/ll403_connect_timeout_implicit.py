@@ -58,7 +58,8 @@ class ConnectTimeoutImplicit(Rule):
     )
     INVALID = (
         Invalid("import httpx\nhttpx.Client()", "connect timeout is left to the httpx default (5 s)",
-                {"require_explicit": True}, at="2:1"),
+                {"require_explicit": True}, at="2:1",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

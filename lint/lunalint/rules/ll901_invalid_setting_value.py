@@ -67,10 +67,14 @@ class InvalidSettingValue(Rule):
         Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))"),
     )
     INVALID = (
-        Invalid("import httpx\nhttpx.Client(timeout='600')", "'600' is not a valid number of seconds", at="2:14"),
-        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(-1))", "-1", at="2:36"),
-        Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=float('nan')))", "nan", at="2:34"),
-        Invalid("import httpx\nhttpx.Client(timeout=True)", "True", at="2:14"),
+        Invalid("import httpx\nhttpx.Client(timeout='600')", "'600' is not a valid number of seconds", at="2:14",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
+        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(-1))", "-1", at="2:36",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
+        Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=float('nan')))", "nan", at="2:34",
+                fixed='import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=90))'),
+        Invalid("import httpx\nhttpx.Client(timeout=True)", "True", at="2:14",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
