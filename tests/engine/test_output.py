@@ -68,7 +68,8 @@ def test_corpus_covers_every_check_family_and_library_family(corpus_report: Repo
 
 def test_text_lines_and_summary(corpus_report: Report) -> None:
     lines = render(corpus_report, "text").splitlines()
-    assert lines[-1] == f"Found {len(corpus_report.violations)} findings."
+    assert lines[-2] == f"Found {len(corpus_report.violations)} findings."
+    assert lines[-1].startswith("[*] ") and "fixable with the `--fix` option" in lines[-1]
     for v, line in zip(corpus_report.violations, lines):
         assert line == f"{v.path}:{v.line}:{v.column}: {v.code} {v.message}"
     assert "\x1b[" not in "\n".join(lines)

@@ -40,7 +40,8 @@ def fix_summary(report: Report) -> str | None:
         1 for v in report.violations if v.fix is not None and v.fix.applicability.value == "unsafe")
     if not fixable and not hidden:
         return None
-    hint = f" ({_plural(hidden, 'hidden fix')} can be enabled with the `--unsafe-fixes` option)" if hidden else ""
+    fixes = "hidden fix" if hidden == 1 else "hidden fixes"
+    hint = f" ({hidden} {fixes} can be enabled with the `--unsafe-fixes` option)" if hidden else ""
     if not fixable:
         return f"No fixes available{hint}."
     return f"[*] {fixable} fixable with the `--fix` option{hint}."

@@ -45,7 +45,11 @@ class PoolIdleUnbounded(Rule):
     - `max-pool-idle-timeout` (default 90 s)
 
     ## Fix safety
-    No automatic fix.
+    Sets the idle expiry to 90 s (or the policy's maximum): `keepalive_expiry` in the httpx
+    `Limits` that applies (the transport's when a transport is passed; a new `Limits` keeps httpx's
+    default pool sizes), `keepalive_timeout` on aiohttp's `TCPConnector`. Safe when the expiry was a
+    library default; unsafe when it replaces a value the code wrote. A value reached through a name
+    is not edited (the fix is shown as help only).
 
     ## References
     - [httpx: Resource limits](https://www.python-httpx.org/advanced/resource-limits/)

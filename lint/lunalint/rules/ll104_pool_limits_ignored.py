@@ -47,7 +47,9 @@ class PoolLimitsIgnored(Rule):
     None.
 
     ## Fix safety
-    No automatic fix.
+    Unsafe: moves the client's `limits=` onto its transport written inline, so that the limits the
+    code wrote take effect (they were ignored until then). Help only when the transport is not
+    written inline or already has limits.
 
     ## References
     - [httpx source: `Client.__init__` uses `limits` only to build its default transport](https://github.com/encode/httpx/blob/master/httpx/_client.py)

@@ -59,7 +59,17 @@ class TcpKeepaliveMissing(Rule):
     - `max-keepalive-idle` (default 60 s)
 
     ## Fix safety
-    No automatic fix.
+    Adds TCP keepalive with SO_KEEPALIVE, TCP_KEEPIDLE 60 s (or the policy's maximum),
+    TCP_KEEPINTVL 10 s and TCP_KEEPCNT 5, listed once per module in `KEEPALIVE_SOCKET_OPTIONS`:
+    httpx `socket_options=` on the transport (safe when the transport exists; when a transport is
+    added, the client's transport arguments move into it, and the fix is unsafe because a transport
+    turns off httpx's environment proxies, unless `proxy=` or `trust_env=False` already decides
+    them); openai/anthropic `http_client=<sdk>.DefaultHttpxClient(transport=httpx2.HTTPTransport(...))`
+    with the SDK's pool sizes (unsafe: environment proxies); aiohttp
+    `TCPConnector(socket_factory=keepalive_socket)` with a helper inserted once (safe; aiohttp 3.12 or
+    later); urllib3 `socket_options=HTTPConnection.default_socket_options + ...` (safe, TCP_NODELAY
+    kept); a requests session assigned to a name gets a `KeepAliveAdapter` mounted for https:// and
+    http:// (safe). `socket.TCP_KEEPIDLE` does not exist on macOS.
 
     ## References
     - [httpx: Transports, socket_options](https://www.python-httpx.org/advanced/transports/)

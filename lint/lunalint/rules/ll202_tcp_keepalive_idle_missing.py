@@ -50,7 +50,8 @@ class TcpKeepaliveIdleMissing(Rule):
     - `max-keepalive-idle` (default 60 s)
 
     ## Fix safety
-    No automatic fix.
+    Safe: the missing options (TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT) are appended to a
+    socket-option list written inline; help only for a list reached through a name.
 
     ## References
     - [tcp(7): tcp_keepalive_time](https://man7.org/linux/man-pages/man7/tcp.7.html)

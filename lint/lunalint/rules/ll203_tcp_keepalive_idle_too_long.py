@@ -43,7 +43,8 @@ class TcpKeepaliveIdleTooLong(Rule):
     - `max-keepalive-idle` (default 60 s)
 
     ## Fix safety
-    No automatic fix.
+    Unsafe: replaces the idle time the code wrote in an inline `(level, option, seconds)` with
+    60 s (or the policy's maximum); help only for a value reached through a name.
 
     ## References
     - [tcp(7): TCP_KEEPIDLE](https://man7.org/linux/man-pages/man7/tcp.7.html)

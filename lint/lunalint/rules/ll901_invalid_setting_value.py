@@ -53,7 +53,8 @@ class InvalidSettingValue(Rule):
     None.
 
     ## Fix safety
-    No automatic fix.
+    Safe: an invalid timeout, pool idle expiry or keepalive idle time is replaced with the value
+    the fix of its family writes (see LL301, LL101 and LL203).
 
     ## References
     - [httpx: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
