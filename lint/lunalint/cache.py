@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 try:  # hashlib's own BLAKE2 without importing OpenSSL (a few milliseconds of every run)
     from _blake2 import blake2b
@@ -24,6 +24,9 @@ except ImportError:  # pragma: no cover - Pythons built without it
 
 from lunalint import __version__
 from lunalint.report import Check, FileError, Violation
+
+if TYPE_CHECKING:
+    from lunalint.fix import Fix
 
 __all__ = ["NOTHING", "Cache", "CachedResult", "content_digest"]
 
@@ -34,6 +37,14 @@ CACHEDIR_TAG = ("Signature: 8a477f597d28d172789f06886806bc55\n"
                 "# This file is a cache directory tag created by lunalint.\n")
 
 CachedResult = tuple[list[Violation], list[FileError]]
+
+
+def _fix(data: Any) -> Fix | None:
+    if data is None:
+        return None
+    from lunalint.fix import Fix
+
+    return Fix.from_dict(data)
 
 
 def content_digest(data: bytes) -> str:
@@ -213,7 +224,8 @@ class Cache:
         self.used.add(directory)
         self._files(directory)[name] = Entry(
             stat_key(stat, read_ns), digest,
-            [{k: v for k, v in item._asdict().items() if k != "path"} for item in violations],
+            [{k: (v.as_dict() if k == "fix" else v) for k, v in item._asdict().items()
+              if k != "path" and not (k == "fix" and v is None)} for item in violations],
             [{"message": e.message, "code": e.code} for e in errors],
             [list(dep) for dep in depends],
         )
@@ -225,7 +237,8 @@ class Cache:
         if not entry.violations and not entry.errors:
             return NOTHING  # most files: nothing to rebuild (callers never mutate results)
         try:
-            violations = [Violation(path=display, **{**item, "check": Check(item["check"])})
+            violations = [Violation(path=display, **{**item, "check": Check(item["check"]),
+                                                     "fix": _fix(item.get("fix"))})
                           for item in entry.violations]
             errors = [FileError(display, item["message"], item["code"]) for item in entry.errors]
         except (TypeError, ValueError, KeyError):

@@ -80,6 +80,16 @@ _PROFILES = ("default", "high-traffic", "low-latency", "long-running")  # lunali
 @click.option("--quiet", "-q", is_flag=True, help="Print findings only, no summary line.")
 @click.option("--no-color", is_flag=True,
               help="Never colour the output (colour is used only on a terminal; NO_COLOR and FORCE_COLOR are honoured).")
+@click.option("--fix/--no-fix", "fix", default=None,
+              help="Apply the safe fixes (and, with --unsafe-fixes, the unsafe ones) and report what remains.")
+@click.option("--unsafe-fixes/--no-unsafe-fixes", "unsafe_fixes", default=None,
+              help="Also apply (or count as fixable) fixes that change a value the code wrote or have side effects.")
+@click.option("--diff", is_flag=True,
+              help="Print the fixes as a unified diff and write nothing; exit 1 when there is something to fix.")
+@click.option("--fix-only", is_flag=True, help="Apply fixes and report nothing else (exit 0 unless a file fails).")
+@click.option("--show-fixes", is_flag=True, help="After fixing, list the findings fixed in each file.")
+@click.option("--fixable", multiple=True, help="Rules whose fixes may be applied (default: all; repeatable).")
+@click.option("--unfixable", multiple=True, help="Rules whose fixes are never applied (repeatable).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Worker processes for parsing (default: one per CPU core).")
 @click.option("--no-cache", is_flag=True, help="Do not read or write the result cache.")
@@ -94,7 +104,9 @@ def check(paths: tuple[Path, ...], config_path: Path | None, isolated: bool, pro
           max_keepalive_idle: float | None, max_connect_timeout: float | None,
           require_explicit: bool | None, output_format: str | None, stdin_filename: Path | None,
           output_file: Path | None, exit_zero: bool, statistics: bool, show_settings: bool, show_files: bool,
-          quiet: bool, no_color: bool, jobs: int | None, no_cache: bool, cache_dir: Path | None) -> None:
+          quiet: bool, no_color: bool, fix: bool | None, unsafe_fixes: bool | None, diff: bool, fix_only: bool,
+          show_fixes: bool, fixable: tuple[str, ...], unfixable: tuple[str, ...],
+          jobs: int | None, no_cache: bool, cache_dir: Path | None) -> None:
     """Check PATHS (default: the current directory; `-` reads standard input) for HTTP client misconfiguration."""
     from lunalint.config import ConfigError, find_config, load_settings
     from lunalint.rules import known_selectors
@@ -120,7 +132,8 @@ def check(paths: tuple[Path, ...], config_path: Path | None, isolated: bool, pro
                        ("max-pool-idle-timeout", max_pool_idle_timeout),
                        ("max-keepalive-idle", max_keepalive_idle),
                        ("max-connect-timeout", max_connect_timeout),
-                       ("require-explicit", require_explicit)):
+                       ("require-explicit", require_explicit), ("fix", True if fix_only else fix),
+                       ("unsafe-fixes", unsafe_fixes), ("fixable", _codes(fixable)), ("unfixable", _codes(unfixable))):
         if value is not None:
             overrides[key] = value
     config: Path | None = config_path
@@ -146,8 +159,17 @@ def check(paths: tuple[Path, ...], config_path: Path | None, isolated: bool, pro
     elif cache_dir is None:
         cache_dir = Path(os.environ.get("LUNALINT_CACHE_DIR") or settings.root / ".lunalint_cache")
     sources: dict[str, str] = {}
+    if from_stdin and (settings.fix or diff):
+        raise SystemExit(_fix_stdin(stdin_filename, settings, diff))
     if from_stdin:
         report = _check_stdin(stdin_filename, settings, sources)
+    elif settings.fix or diff:
+        from lunalint.engine import fix_paths
+
+        run = fix_paths(targets, settings, jobs=jobs, cache_dir=cache_dir, write=not diff)
+        report = run.report
+        if diff or fix_only:
+            raise SystemExit(_fix_summary(run, diff=diff, show_fixes=show_fixes, quiet=quiet))
     else:
         from lunalint.engine import check_paths
 
@@ -166,9 +188,67 @@ def check(paths: tuple[Path, ...], config_path: Path | None, isolated: bool, pro
         _write_atomically(output_file, text)
     else:
         click.echo(text, nl=False, color=color)  # click would strip the colour FORCE_COLOR asked for
+    if show_fixes and report.fix_run and not quiet:
+        click.echo(_fixes_list(run.fixed), nl=False, err=output_format not in ("text", "concise", "full"))
     for file_error in report.errors:
         click.echo(f"lunalint: error: {file_error.path}: {file_error.message}", err=True)
     raise SystemExit(report.exit_code(exit_zero=exit_zero))
+
+
+def _fixes_list(fixed: dict[str, Any]) -> str:
+    """``--show-fixes``: the findings fixed in each file, by rule."""
+    from lunalint.rules import RULES
+
+    names = {rule.code: rule.name for rule in RULES}
+    if not fixed:
+        return "No findings were fixed.\n"
+    total = sum(sum(counts.values()) for counts in fixed.values())
+    lines = [f"Fixed {total} finding{'' if total == 1 else 's'}:"]
+    for path, counts in sorted(fixed.items()):
+        lines.append(f"- {path}:")
+        lines.extend(f"    {count} × {code} ({names.get(code, '')})" for code, count in sorted(counts.items()))
+    return "\n".join(lines) + "\n"
+
+
+def _fix_summary(run: Any, *, diff: bool, show_fixes: bool, quiet: bool) -> int:
+    """``--diff`` and ``--fix-only``: the diffs (or the fixed list), one summary line, the exit code."""
+    count = sum(sum(counts.values()) for counts in run.fixed.values())
+    if diff:
+        click.echo("".join(run.diffs), nl=False)
+        if not quiet:
+            click.echo(f"Would fix {count} finding{'' if count == 1 else 's'}." if count else "No fixes available.",
+                       err=True)
+    else:
+        if show_fixes and not quiet:
+            click.echo(_fixes_list(run.fixed), nl=False)
+        elif not quiet:
+            click.echo(f"Fixed {count} finding{'' if count == 1 else 's'}." if count else "No fixes available.")
+    for file_error in run.report.errors:
+        click.echo(f"lunalint: error: {file_error.path}: {file_error.message}", err=True)
+    if run.report.errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if diff and count else EXIT_CLEAN
+
+
+def _fix_stdin(stdin_filename: Path | None, settings: Settings, diff: bool) -> int:
+    """``--fix`` on standard input: the fixed source on standard output (a diff with ``--diff``)."""
+    from lunalint.engine import active_rules, rules_for_file
+    from lunalint.fix import FixPolicy, fix_source, unified_diff
+
+    display = str(stdin_filename) if stdin_filename is not None else "-"
+    data = sys.stdin.buffer.read()
+    codes = rules_for_file(os.path.abspath(display), settings, active_rules(settings))
+    outcome = fix_source(data, display, settings, codes, FixPolicy.of(settings))
+    for file_error in outcome.result.errors:
+        click.echo(f"lunalint: error: {file_error.path}: {file_error.message}", err=True)
+    if diff:
+        click.echo(unified_diff(display, data, outcome.data), nl=False)
+        return EXIT_ERROR if outcome.result.errors else (EXIT_FINDINGS if outcome.changed else EXIT_CLEAN)
+    sys.stdout.buffer.write(outcome.data)
+    sys.stdout.buffer.flush()
+    if outcome.result.errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if outcome.result.violations else EXIT_CLEAN
 
 
 def _check_stdin(stdin_filename: Path | None, settings: Settings, sources: dict[str, str]) -> Report:

@@ -54,6 +54,10 @@ class Settings:
     source: Path | None = None  # the configuration file the settings came from
     respect_gitignore: bool = True
     force_exclude: bool = False
+    fix: bool = False  # apply the fixes the run allows (``--fix``)
+    unsafe_fixes: bool = False  # unsafe fixes too (``--unsafe-fixes``)
+    fixable: tuple[str, ...] = ()  # rule selectors whose fixes may be applied (empty: all)
+    unfixable: tuple[str, ...] = ()  # rule selectors whose fixes are never applied
     profile: str = "default"
     origins: tuple[tuple[str, str], ...] = ()  # (key, where its value came from), for --show-settings
     selections: tuple[tuple[str, Selection], ...] = ()  # (source, its selection), lowest priority first
@@ -70,9 +74,9 @@ _LIST_KEYS = {
     "exclude": "exclude", "extend-exclude": "extend_exclude",
 }
 _BOOL_KEYS = {"require-explicit": "require_explicit", "respect-gitignore": "respect_gitignore",
-              "force-exclude": "force_exclude"}
+              "force-exclude": "force_exclude", "fix": "fix", "unsafe-fixes": "unsafe_fixes"}
 _CONFIG_KEY = {"extend_exclude": "extend-exclude", "per_file_ignores": "per-file-ignores"}
-VALID_KEYS = ("profile", *_POLICY_KEYS, *_BOOL_KEYS, *_LIST_KEYS, "per-file-ignores")
+VALID_KEYS = ("profile", *_POLICY_KEYS, *_BOOL_KEYS, *_LIST_KEYS, "fixable", "unfixable", "per-file-ignores")
 # Searched for in each directory, in this order (Ruff: .ruff.toml, ruff.toml, pyproject.toml).
 CONFIG_NAMES = (".lunalint.toml", "lunalint.toml", "pyproject.toml")
 DEFAULT = "default"
@@ -178,6 +182,7 @@ def load_settings(config: Path | None, overrides: Mapping[str, Any] | None = Non
     return Settings(policy=policy, select=codes, root=root, source=config, profile=profile,
                     respect_gitignore=values.get("respect-gitignore", True),
                     force_exclude=values.get("force-exclude", False),
+                    fix=values.get("fix", False), unsafe_fixes=values.get("unsafe-fixes", False),
                     origins=tuple(origins.items()), selections=tuple(selections), **changes)
 
 
@@ -225,6 +230,11 @@ class _Layer:
                 if known_codes is not None:
                     items = tuple(_check_code(item, where, known_codes) for item in items)
                 picked[key] = items
+            elif key in ("fixable", "unfixable"):
+                items = _string_list(value, where)
+                if known_codes is not None:
+                    items = tuple(_check_code(item, where, known_codes) for item in items)
+                changes[key] = items
             elif key in ("exclude", "extend-exclude"):
                 changes[_LIST_KEYS[key]] = tuple(_pattern(item) for item in _string_list(value, where))
             elif key == "per-file-ignores":

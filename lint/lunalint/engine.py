@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import fnmatch
 import os
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
 from lunalint.config import Settings
 from lunalint.discover import PathError, discover
@@ -24,7 +26,10 @@ from lunalint.report import FileError, FileResult, Report, Violation
 from lunalint.rules import RuleInfo, matches, rule_classes, select_rule_infos
 from lunalint.workers import Job, Store, run_jobs
 
-__all__ = ["FileResult", "active_rules", "check_paths", "check_source", "rules_for_file"]
+if TYPE_CHECKING:
+    from lunalint.fix import Fixer
+
+__all__ = ["FileResult", "FixRun", "active_rules", "analyse_source", "fix_paths", "check_paths", "check_source", "rules_for_file"]
 
 UNUSED_SUPPRESSION = "LL902"  # judged on the comments, not on ClientSpecs
 INTERNAL_ERROR_HINT = "this is a bug in lunalint; please report it with the file that triggers it"
@@ -75,30 +80,49 @@ def check_source(source: bytes | str, display: str, settings: Settings | None = 
 
 
 def _check_codes(data: bytes, display: str, settings: Settings, codes: tuple[str, ...]) -> FileResult:
+    return analyse_source(data, display, settings, codes)[0]
+
+
+def analyse_source(data: bytes, display: str, settings: Settings, codes: tuple[str, ...]
+                   ) -> tuple[FileResult, Fixer | None, list[int | None]]:
+    """One file checked: its result (each finding with its fix, if its frontend plans fixes), the
+    frontend's ``Fixer`` for it, and for each violation the index of its judged finding (None for
+    findings on comments) that ``Fixer.apply`` takes."""
     if not codes:
-        return FileResult()
+        return FileResult(), None, []
     from lunalint.frontend import SourceError, frontend_for
 
     frontend = frontend_for(display)
     try:
         analysis = frontend.analyse(data, display)
         violations = []
+        kept: list[int | None] = []
+        fixer = analysis.fixer if analysis is not None else None
         if analysis is not None and analysis.specs:
             from lunalint.judge import judge
             from lunalint.place import place
 
-            violations = place(judge(analysis.specs, rule_classes(codes), settings.policy), analysis.source, display)
+            judged = judge(analysis.specs, rule_classes(codes), settings.policy)
+            fixes = fixer.fixes(judged, settings.policy) if fixer is not None and judged else None
+            indexes: list[int] = []
+            violations = place(judged, analysis.source, display, fixes=fixes, kept=indexes)
+            kept = list(indexes)
         if UNUSED_SUPPRESSION in codes:  # after placement, which records the comments it used
             suppressions = analysis.source.suppressions if analysis is not None else frontend.suppressions(data)
-            violations = sorted(violations + suppressions.unused(display, set(codes)), key=Violation.sort_key)
-        return FileResult(violations=violations, cacheable=analysis is None or analysis.cacheable)
+            unused = suppressions.unused(display, set(codes))
+            if unused:
+                pairs = sorted([*zip(violations, kept), *((v, None) for v in unused)],
+                               key=lambda pair: pair[0].sort_key())
+                violations, kept = [v for v, _ in pairs], [i for _, i in pairs]
+        return FileResult(violations=violations, cacheable=analysis is None or analysis.cacheable), fixer, kept
     except SourceError as error:
-        return FileResult(errors=[FileError(display, str(error), "E001")])
+        return FileResult(errors=[FileError(display, str(error), "E001")]), None, []
     except RecursionError:
-        return FileResult(errors=[FileError(display, "too deeply nested to analyse", "E001")])
+        return FileResult(errors=[FileError(display, "too deeply nested to analyse", "E001")]), None, []
     except Exception as error:  # noqa: BLE001 - one file must never stop the run
         cause = f"{type(error).__name__}: {error}".splitlines()[0] if str(error) else type(error).__name__
-        return FileResult(errors=[FileError(display, f"internal error ({cause}); {INTERNAL_ERROR_HINT}", "E900")])
+        message = f"internal error ({cause}); {INTERNAL_ERROR_HINT}"
+        return FileResult(errors=[FileError(display, message, "E900")]), None, []
 
 
 def active_rules(settings: Settings) -> tuple[RuleInfo, ...]:
@@ -125,3 +149,74 @@ def rules_for_file(path: str, settings: Settings, rules: Sequence[RuleInfo]) -> 
 @lru_cache(maxsize=8)
 def _realpath(path: str) -> str:
     return os.path.realpath(path)
+
+
+class FixRun(NamedTuple):
+    """What ``fix_paths`` did: the report of what remains, the diff of each changed file (with
+    ``write=False``), and the findings fixed in each file, by code."""
+
+    report: Report
+    diffs: list[str]
+    fixed: dict[str, Counter[str]]
+
+
+def fix_paths(paths: Sequence[Path], settings: Settings, *, jobs: int | None = None,
+              cache_dir: Path | None = None, write: bool = True) -> FixRun:
+    """Check ``paths``, then apply the fixes the settings allow to every file that has one: written
+    in place (atomically, only when the result parses) or, with ``write=False``, only diffed.
+
+    The check may be answered from the cache (cached findings carry their fixes); a file with an
+    applicable fix is always read and analysed again, so edits never come from stale positions."""
+    from lunalint.fix import FixPolicy, fix_source, unified_diff
+
+    report = check_paths(paths, settings, jobs=jobs, cache_dir=cache_dir)
+    policy = FixPolicy.of(settings)
+    report.fix_run, report.unsafe_fixes = True, settings.unsafe_fixes
+    wanted = sorted({v.path for v in report.violations if policy.allows(v.code, v.name, v.fix)})
+    diffs: list[str] = []
+    fixed: dict[str, Counter[str]] = {}
+    rules = active_rules(settings)
+    for display in wanted:
+        try:
+            with open(display, "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            report.errors.append(FileError(display, f"cannot read: {error.strerror or error}", "E002"))
+            continue
+        outcome = fix_source(data, display, settings, rules_for_file(display, settings, rules), policy)
+        if not outcome.changed:
+            continue
+        if write:
+            problem = _write_atomically(display, outcome.data)
+            if problem is not None:
+                report.errors.append(FileError(display, problem, "E003"))
+                continue
+        else:
+            diffs.append(unified_diff(display, data, outcome.data))
+        fixed[display] = outcome.fixed
+        report.fixed += sum(outcome.fixed.values())
+        report.violations = [v for v in report.violations if v.path != display] + outcome.result.violations
+        report.errors.extend(outcome.result.errors)
+    report.sort()
+    return FixRun(report, diffs, fixed)
+
+
+def _write_atomically(path: str, data: bytes) -> str | None:
+    """Replace ``path`` with ``data`` (same permissions), or say why not."""
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+        descriptor, temporary = tempfile.mkstemp(prefix=".lunalint-fix-", dir=directory)
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
+            os.chmod(temporary, mode)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError as error:
+        return f"cannot write the fixed file: {error.strerror or error}"
+    return None

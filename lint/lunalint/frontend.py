@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     from lunalint.report import Violation
+    from lunalint.fix import Fixer
     from lunalint.spec import Anchor, ClientSpec, Span
     from lunalint.suppress import Suppressions
 
@@ -54,13 +55,16 @@ class CellSourceMap(SourceMap, Protocol):
 
 @dataclass
 class Analysis:
-    """A frontend's answer for one file that may build clients."""
+    """A frontend's answer for one file that may build clients. ``fixer`` plans and applies the
+    fixes of the file's findings; a frontend without fixes leaves it None (its findings are then
+    reported without a fix, and ``--fix`` leaves its files alone)."""
 
     specs: list[ClientSpec]
     source: SourceMap
     # False when the answer also depends on files other than this one (Rust: the nearest
     # Cargo.lock), which the result cache does not watch: such a result is never cached.
     cacheable: bool = True
+    fixer: Fixer | None = None
 
 
 class Frontend(Protocol):

@@ -3,9 +3,9 @@
 ``hint(library, code, policy)`` gives a ``Hint``: ``help``, the one-line change that ``--format
 full`` prints, and ``example``, a complete client for that library that contains the change and
 passes every lunalint rule under ``policy`` (a test checks both). ``lunalint explain`` shows the
-examples of every library a rule applies to. The numbers follow the policy: the streaming minimum
-for the read timeout, at most 10 s to connect, at most 60 s of pool idle expiry and at most 30 s of
-keepalive idle time.
+examples of every library a rule applies to. The numbers are those the automatic fixes write
+(``libraries/fixkit.py``): the streaming minimum (at least 600 s) for the read timeout, at most 10 s
+to connect, at most 90 s of pool idle expiry and at most 60 s of keepalive idle time.
 
 The table is keyed by library (``Violation.library``) and rule code; it can later move into each
 library's entry in ``lunalint.libraries``.
@@ -41,8 +41,9 @@ def _number(value: float) -> str:
 
 
 def _numbers(policy: Policy) -> _Numbers:
-    return _Numbers(_number(policy.streaming_min_timeout), _number(min(10.0, policy.max_connect_timeout)),
-                    _number(min(60.0, policy.max_pool_idle_timeout)), _number(min(30.0, policy.max_keepalive_idle)))
+    """The values the automatic fixes write (``libraries.fixkit.fix_values``), so hint and fix agree."""
+    return _Numbers(_number(max(600.0, policy.streaming_min_timeout)), _number(min(10.0, policy.max_connect_timeout)),
+                    _number(min(90.0, policy.max_pool_idle_timeout)), _number(min(60.0, policy.max_keepalive_idle)))
 
 
 POOL, KEEPALIVE, TIMEOUT, CONNECT, LIMITS = "pool", "keepalive", "timeout", "connect", "limits"

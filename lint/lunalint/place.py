@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     import libcst as cst
     from libcst.metadata import CodeRange
 
+    from lunalint.fix import Fix
     from lunalint.frontend import SourceMap
     from lunalint.judge import Judged
     from lunalint.spec import Anchor
@@ -29,14 +30,17 @@ if TYPE_CHECKING:
 __all__ = ["CstSourceMap", "place"]
 
 
-def place(judged: Sequence[Judged], source: SourceMap, display: str) -> list[Violation]:
+def place(judged: Sequence[Judged], source: SourceMap, display: str, *,
+          fixes: Sequence[Fix | None] | None = None, kept: list[int] | None = None) -> list[Violation]:
     """Violations for ``judged``, on the most specific anchor each finding names, minus those a
-    suppression comment covers, each reported once."""
+    suppression comment covers, each reported once; with ``fixes`` (one per judged finding), each
+    violation carries its fix. ``kept`` receives, for each returned violation, the index of its
+    judged finding."""
     if not judged:
         return []
     spans = source.locate(anchor for item in judged for anchor in (item.finding.anchor, item.spec.anchor))
-    found: dict[tuple[object, ...], Violation] = {}
-    for rule, finding, spec in judged:
+    found: dict[tuple[object, ...], tuple[Violation, int]] = {}
+    for index, (rule, finding, spec) in enumerate(judged):
         where = spans.get(finding.anchor) or spans[spec.anchor]
         if source.suppressions.suppresses(rule.code, (where.line, source.statement_start(where.line))):
             continue
@@ -44,13 +48,15 @@ def place(judged: Sequence[Judged], source: SourceMap, display: str) -> list[Vio
             path=display, line=where.line, column=where.column,
             end_line=where.end_line, end_column=where.end_column,
             code=rule.code, name=rule.name, check=rule.check_family, library=spec.library,
-            message=finding.message,
+            message=finding.message, fix=fixes[index] if fixes is not None else None,
         )
-        found.setdefault((violation.line, violation.column, violation.code, violation.message), violation)
-    placed = sorted(found.values(), key=Violation.sort_key)
+        found.setdefault((violation.line, violation.column, violation.code, violation.message), (violation, index))
+    placed = sorted(found.values(), key=lambda pair: pair[0].sort_key())
+    if kept is not None:
+        kept.extend(index for _, index in placed)
     if isinstance(source, CellSourceMap):  # a notebook: cell and lines in the cell, in the same order
-        return [source.shown(violation) for violation in placed]
-    return placed
+        return [source.shown(violation) for violation, _ in placed]
+    return [violation for violation, _ in placed]
 
 
 class CstSourceMap:

@@ -35,8 +35,9 @@ class PythonFrontend:
         specs, scan = extract(parsed)
         source = CstSourceMap(parsed.module, parsed.starts, scan.statements, scan.call_statement,
                               parse_suppressions(parsed.text))
-        return Analysis(specs, source)
+        from lunalint.pyfix import PythonFixer
 
+        return Analysis(specs, source, fixer=PythonFixer(parsed, scan, data))
 
     def suppressions(self, data: bytes) -> Suppressions:
         from lunalint.suppress import parse_suppressions

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
+
+if TYPE_CHECKING:
+    from lunalint.fix import Fix
 
 __all__ = ["Check", "FileError", "FileResult", "Report", "Violation"]
 
@@ -38,6 +41,7 @@ class Violation(NamedTuple):  # immutable; cheaper to define than a dataclass
     library: str
     message: str
     cell: int | None = None
+    fix: Fix | None = None  # how to fix it, when its library plans an edit
 
     def sort_key(self) -> tuple[str, int, int, int, int, int, str, str]:
         """Path, then position (cell first), then code and message."""
@@ -69,6 +73,9 @@ class Report:
     violations: list[Violation] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
     files_checked: int = 0
+    fixed: int = 0  # findings a fix run removed (they are no longer in ``violations``)
+    fix_run: bool = False  # fixes were applied (or, with ``--diff``, computed)
+    unsafe_fixes: bool = False  # unsafe fixes count as applicable
 
     def sort(self) -> None:
         self.violations.sort(key=Violation.sort_key)

@@ -16,6 +16,7 @@ import libcst as cst
 
 from lunalint.scope import Branch, DictOp, ImportOf, ModuleScan, Opaque, Param, Scope, ValueOf
 from lunalint.values import (
+    BY_DEFAULT,
     Bool, Defined, Dict, Missing, NoneValue, Num, Obj, Seq, Str, Symbol, Unknown, Value, describe,
 )
 
@@ -300,7 +301,7 @@ class Resolver:
         value = self.resolve(param.default, param.default_scope, depth)
         if frame is not None:  # the call leaves it out: the default is what it gets
             return replace(value, ref=node)
-        origin = f"by default: parameter `{param.name}` defaults to {_short(param.default, value)}"
+        origin = f"{BY_DEFAULT}parameter `{param.name}` defaults to {_short(param.default, value)}"
         return replace(value, ref=node, origin=value.origin or origin)
 
     def _several(self, node: cst.BaseExpression, label: str, bindings: list[ImportOf | ValueOf | Opaque],
@@ -589,7 +590,7 @@ class Resolver:
                 if field_default and not isinstance(value, (Unknown, Defined)) and not value.origin:
                     assert isinstance(class_level[0], ValueOf)
                     shown = _short(class_level[0].node, value)
-                    value = replace(value, origin=f"by default: field `{name}` defaults to {shown}")
+                    value = replace(value, origin=f"{BY_DEFAULT}field `{name}` defaults to {shown}")
                 return value
         return Unknown(node, reason=f"self.{name} is not assigned in this class")
 
@@ -909,7 +910,7 @@ class Resolver:
                     return default if isinstance(default, Unknown) else Unknown(node, reason="**kwargs not known")
                 if given is not None:
                     return default
-                origin = f"by default: `{key.value}` not passed, so `{node.func.attr.value}` gives {describe(default)}"
+                origin = f"{BY_DEFAULT}`{key.value}` not passed, so `{node.func.attr.value}` gives {describe(default)}"
                 return replace(default, origin=default.origin or origin)
         owner = self.resolve(base, scope, depth)
         if isinstance(owner, Dict):

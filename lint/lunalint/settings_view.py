@@ -32,6 +32,10 @@ def show(settings: Settings) -> str:
         ("require-explicit", policy.require_explicit),
         ("respect-gitignore", settings.respect_gitignore),
         ("force-exclude", settings.force_exclude),
+        ("fix", settings.fix),
+        ("unsafe-fixes", settings.unsafe_fixes),
+        ("fixable", settings.fixable or ("ALL",)),
+        ("unfixable", settings.unfixable),
         ("exclude", settings.exclude),
         ("extend-exclude", settings.extend_exclude),
     ]

@@ -17,9 +17,13 @@ if TYPE_CHECKING:
     from lunalint.resolve import Members
 
 __all__ = [
-    "Bool", "Defined", "Dict", "Missing", "NoneValue", "Num", "Obj", "Seq", "Str", "Symbol", "Unknown", "Value",
-    "describe",
+    "BY_DEFAULT", "Bool", "Defined", "Dict", "Missing", "NoneValue", "Num", "Obj", "Seq", "Str", "Symbol", "Unknown",
+    "Value", "describe",
 ]
+
+
+# How an ``origin`` that is a default (a parameter's, a field's, a ``.pop`` default) begins.
+BY_DEFAULT = "by default: "
 
 
 @dataclass(frozen=True)

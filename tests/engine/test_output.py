@@ -68,9 +68,11 @@ def test_corpus_covers_every_check_family_and_library_family(corpus_report: Repo
 
 def test_text_lines_and_summary(corpus_report: Report) -> None:
     lines = render(corpus_report, "text").splitlines()
-    assert lines[-1] == f"Found {len(corpus_report.violations)} findings."
+    assert lines[-2] == f"Found {len(corpus_report.violations)} findings."
+    assert lines[-1].startswith("[*] ") and "fixable with the `--fix` option" in lines[-1]
     for v, line in zip(corpus_report.violations, lines):
-        assert line == f"{v.path}:{v.line}:{v.column}: {v.code} {v.message}"
+        marker = "[*] " if v.fix is not None and v.fix.applicability.value == "safe" else ""
+        assert line == f"{v.path}:{v.line}:{v.column}: {v.code} {marker}{v.message}"
     assert "\x1b[" not in "\n".join(lines)
 
 
@@ -98,7 +100,8 @@ def test_json_shape_is_stable(corpus_report: Report) -> None:
     data = json.loads(render(corpus_report, "json"))
     assert set(data) == {"violations", "errors", "summary"}
     assert len(data["violations"]) == len(corpus_report.violations)
-    keys = {"path", "cell", "line", "column", "end_line", "end_column", "code", "name", "check", "library", "message"}
+    keys = {"path", "cell", "line", "column", "end_line", "end_column", "code", "name", "check", "library", "message",
+            "fix"}
     for item, v in zip(data["violations"], corpus_report.violations):
         assert set(item) == keys
         assert item["cell"] is None  # a source file has no cells (Ruff's JSON has the same null)
@@ -106,7 +109,7 @@ def test_json_shape_is_stable(corpus_report: Report) -> None:
             v.path, v.line, v.column, v.end_line, v.end_column)
         assert (item["code"], item["check"], item["library"]) == (v.code, v.check.value, v.library)
     assert data["summary"] == {"files_checked": corpus_report.files_checked,
-                               "violations": len(corpus_report.violations), "errors": 0}
+                               "violations": len(corpus_report.violations), "errors": 0, "fixed": 0}
 
 
 def test_json_errors_and_statistics() -> None:

@@ -14,6 +14,8 @@ import pytest
 from click.testing import CliRunner, Result
 from support.corpus import CORPUS
 
+from lunalint.formats.text import SUMMARY_PREFIXES
+
 from lunalint import __version__
 from lunalint.cli import cli, main
 from lunalint.docs import rules_markdown
@@ -150,7 +152,8 @@ def test_quiet_prints_findings_only() -> None:
     loud = run("check", "--isolated", str(BAD)).stdout.splitlines()
     quiet = run("check", "--isolated", "--quiet", str(BAD))
     assert quiet.exit_code == 1
-    assert quiet.stdout.splitlines() == loud[:-1] and len(loud) == 5
+    findings = [line for line in loud if not line.startswith(SUMMARY_PREFIXES)]
+    assert quiet.stdout.splitlines() == findings and len(findings) == 4 and loud[4] == "Found 4 findings."
     assert run("check", "--isolated", "-q", str(GOOD)).stdout == ""
 
 

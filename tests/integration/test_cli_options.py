@@ -209,9 +209,9 @@ def test_findings_and_errors_are_counted_apart(tmp_path: Path) -> None:
     (tmp_path / "broken.py").write_text("import httpx\nprint 'x'\n", encoding="utf-8")
     (tmp_path / "c.py").write_text(BAD, encoding="utf-8")
     concise = lunalint(tmp_path, "check", "--isolated", "--no-cache", "--format", "concise", ".")
-    assert concise.stdout.splitlines()[-1] == "Found 4 findings; 1 file could not be checked."
+    assert "Found 4 findings; 1 file could not be checked." in concise.stdout.splitlines()
     summary = json.loads(lunalint(tmp_path, "check", "--isolated", "--no-cache", "--format", "json", ".").stdout)
-    assert summary["summary"] == {"files_checked": 2, "violations": 4, "errors": 1}
+    assert summary["summary"] == {"files_checked": 2, "violations": 4, "errors": 1, "fixed": 0}
 
 
 def test_output_file_in_a_missing_folder(project: Path) -> None:
@@ -248,8 +248,10 @@ def test_full_format_shows_the_source_a_caret_and_a_fix_hint(project: Path) -> N
         "  |\n"
         "  = help: pass `timeout=httpx.Timeout(600, connect=10)` (a read timeout of at least 600 s, "
         "a short connect timeout)\n"
+        "  = fix (unsafe): Set `timeout=httpx.Timeout(600, connect=10)`\n"
         "\n"
-        "Found 1 finding.\n")
+        "Found 1 finding.\n"
+        "No fixes available (1 hidden fix can be enabled with the `--unsafe-fixes` option).\n")
 
 
 def test_concise_is_the_default_off_a_terminal_and_text_its_old_name(project: Path) -> None:

@@ -72,10 +72,12 @@ def _manifest() -> list[dict[str, object]]:
 def test_manifest_is_valid_for_pre_commit() -> None:
     from pre_commit.clientlib import load_manifest
 
-    [hook] = load_manifest(str(ROOT / ".pre-commit-hooks.yaml"))
+    hook, fix = load_manifest(str(ROOT / ".pre-commit-hooks.yaml"))
     assert (hook["id"], hook["entry"], hook["language"]) == ("lunalint", "lunalint check --force-exclude", "python")
     assert hook["types_or"] == ["python", "pyi", "jupyter", "rust"] and hook["pass_filenames"] is True
     assert hook["require_serial"] is False
+    assert (fix["id"], fix["entry"]) == ("lunalint-fix", "lunalint check --fix --force-exclude")
+    assert fix["types_or"] == hook["types_or"] and fix["require_serial"] is True  # one writer per file
 
 
 def test_manifest_scripts_and_readme_agree() -> None:
@@ -90,7 +92,7 @@ def test_manifest_scripts_and_readme_agree() -> None:
         command = str(hook["entry"]).split()[0]
         assert scripts.get(command) == "lunalint.cli:run"
         assert f"id: {hook['id']}" in readme, f"README has no pre-commit snippet for hook {hook['id']}"
-    assert "lunalint-fix" not in {hook["id"] for hook in _manifest()}  # no fixes exist yet
+    assert "lunalint-fix" in {hook["id"] for hook in _manifest()}
 
 
 def test_try_repo_fails_on_a_staged_bad_file_and_shows_the_finding(pre_commit: PreCommit, tmp_path: Path) -> None:

@@ -173,3 +173,61 @@ def test_the_static_index_matches_the_rule_modules() -> None:
     for rule in all_rules():
         module_doc = sys.modules[rule.__module__].__doc__ or ""
         assert module_doc.startswith(f"{rule.code} {rule.name}: "), module_doc
+
+
+def _fix(rule: type[Rule], code: str, options: dict[str, object]) -> tuple[str, bool]:
+    from lunalint.config import Policy, Settings
+    from lunalint.fix import FixPolicy, fix_source
+
+    policy = Policy(**{**options, "require_explicit": rule.explicit_only or bool(options.get("require_explicit"))})
+    settings = Settings(policy=policy, select=(rule.code,))
+    outcome = fix_source(code.encode(), "example.py", settings, (rule.code,), FixPolicy(unsafe=True))
+    assert not outcome.result.errors, outcome.result.errors
+    return outcome.data.decode(), outcome.changed
+
+
+def _fixed_cases() -> list[object]:
+    return [pytest.param(rule, example, id=f"{rule.code}-fixed-{index}")
+            for rule in all_rules() for index, example in enumerate(rule.INVALID) if example.fixed is not None]
+
+
+@pytest.mark.parametrize(("rule", "example"), _fixed_cases())
+def test_invalid_examples_fix_to_their_fixed_source(rule: type[Rule], example: Invalid) -> None:
+    """``--fix --unsafe-fixes`` turns the example into ``fixed``, which the rule no longer reports,
+    and a second fix changes nothing."""
+    fixed, changed = _fix(rule, example.code, example.options)
+    assert changed and fixed == example.fixed
+    assert [v for v in lint(fixed, select=(rule.code,), **example.options) if v.code == rule.code] == []
+    again, changed_again = _fix(rule, fixed, example.options)
+    assert (again, changed_again) == (fixed, False)
+
+
+@pytest.mark.parametrize(("rule", "example"), [pytest.param(rule, example, id=f"{rule.code}-unfixed-{index}")
+                                               for rule in all_rules() for index, example in enumerate(rule.INVALID)
+                                               if example.fixed is None])
+def test_invalid_examples_without_fixed_source_are_left_alone(rule: type[Rule], example: Invalid) -> None:
+    assert _fix(rule, example.code, example.options) == (example.code, False)
+
+
+def test_every_fixable_rule_shows_its_fix_for_each_library_it_fixes() -> None:
+    """Each rule with a fix has INVALID examples with the fixed source, one per library whose
+    findings of that rule the examples show being fixed."""
+    expected = {
+        "LL101": {"httpx", "aiohttp"}, "LL102": {"httpx"}, "LL103": {"httpx"}, "LL104": {"httpx"},
+        "LL201": {"openai", "anthropic", "aiohttp", "httpx", "requests", "urllib3"}, "LL202": {"httpx"},
+        "LL203": {"httpx"}, "LL204": {"anthropic"},
+        "LL301": {"openai", "anthropic", "requests", "aiohttp", "httpx"},
+        "LL302": {"openai", "requests", "httpx"}, "LL303": {"aiohttp", "httpx", "httpx2"}, "LL304": {"httpx"},
+        "LL305": {"httpx"}, "LL401": {"aiohttp", "httpx"}, "LL402": {"httpx"}, "LL403": {"httpx"},
+        "LL901": {"httpx"},
+    }
+    from lunalint.fix import FIXABLE_CODES
+
+    assert set(expected) == FIXABLE_CODES == {rule.code for rule in all_rules() if rule.has_fix}
+    for rule in all_rules():
+        if not rule.has_fix:
+            continue
+        shown = {v.library for example in rule.INVALID if example.fixed is not None
+                 for v in lint(example.code, select=(rule.code,),
+                               **{**example.options, "require_explicit": rule.explicit_only}) if v.code == rule.code}
+        assert expected[rule.code] <= shown, (rule.code, expected[rule.code] - shown)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 
 from lunalint.config import Policy
 from lunalint.formats.sources import Sources
-from lunalint.formats.text import position, summary
+from lunalint.formats.text import applicable, fix_summary, position, summary
 from lunalint.report import Report, Violation
 
 __all__ = ["code_frame", "render_full"]
@@ -66,13 +66,19 @@ def render_full(report: Report, *, color: bool = False, sources: Mapping[str, st
     blocks: list[str] = []
     for v in report.violations:
         colon = style(":", "36")
-        block = [f"{style(v.path, '1')}{colon}{position(v, colon)}{colon} {style(v.code, '1;31')} {v.message}"]
+        block = [f"{style(v.path, '1')}{colon}{position(v, colon)}{colon} {style(v.code, '1;31')} "
+                 f"{style('[*] ', '36') if applicable(report, v) else ''}{v.message}"]
         frame, width = code_frame(files.lines(v.path, v.cell), v, style)
         block.extend(frame)
         found = hint(v.library, v.code, policy)
         if found is not None:
             block.append(f"{' ' * (width + 1)}{style('= help:', '1;36')} {found.help}")
+        if v.fix is not None:
+            block.append(f"{' ' * (width + 1)}{style(f'= fix ({v.fix.applicability.value}):', '1;36')} {v.fix.message}")
         blocks.append("\n".join(block) + "\n")
     found_summary = summary(report)
     tail = found_summary if found_summary is not None else style("All checks passed!", "32")
+    fixes = fix_summary(report)
+    if fixes is not None:
+        tail += "\n" + fixes
     return "".join(block + "\n" for block in blocks) + tail + "\n"

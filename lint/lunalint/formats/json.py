@@ -22,12 +22,13 @@ def report_dict(report: Report) -> dict[str, Any]:
                 "path": v.path, "cell": v.cell, "line": v.line, "column": v.column, "end_line": v.end_line,
                 "end_column": v.end_column, "code": v.code, "name": v.name, "check": v.check.value,
                 "library": v.library, "message": v.message,
+                "fix": v.fix.as_dict() if v.fix is not None else None,
             }
             for v in report.violations
         ],
         "errors": [{"path": e.path, "code": e.code, "message": e.message} for e in report.errors],
         "summary": {"files_checked": report.files_checked, "violations": len(report.violations),
-                    "errors": len(report.errors)},
+                    "errors": len(report.errors), "fixed": report.fixed},
     }
 
 

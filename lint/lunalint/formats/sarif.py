@@ -83,6 +83,18 @@ def fingerprint(v: Violation, line_text: str) -> str:
     return hashlib.sha256(f"{v.path}\0{v.code}\0{normalised}".encode()).hexdigest()[:32]
 
 
+def _fixes(v: Violation, root: Path) -> dict[str, Any]:
+    """SARIF ``fixes`` for a finding whose fix has edits (none for a display-only fix)."""
+    if v.fix is None or not v.fix.edits:
+        return {}
+    replacements = [{"deletedRegion": {"startLine": e.line, "startColumn": e.column, "endLine": e.end_line,
+                                       "endColumn": e.end_column},
+                     "insertedContent": {"text": e.content}} for e in v.fix.edits]
+    return {"fixes": [{"description": {"text": f"{v.fix.message} ({v.fix.applicability.value} fix)"},
+                       "artifactChanges": [{"artifactLocation": _artifact(v.path, root),
+                                            "replacements": replacements}]}]}
+
+
 def _result(v: Violation, index: int, root: Path, print_: str, files: Sources) -> dict[str, Any]:
     physical: dict[str, Any] = {"artifactLocation": _artifact(v.path, root)}
     region = files.file_region(v)
@@ -101,6 +113,7 @@ def _result(v: Violation, index: int, root: Path, print_: str, files: Sources) -
         "locations": [{"physicalLocation": physical}],
         "partialFingerprints": {FINGERPRINT_KEY: print_},
         "properties": properties,
+        **_fixes(v, root),
     }
 
 

@@ -13,9 +13,9 @@ from collections import Counter
 
 from lunalint.report import Report, Violation
 
-__all__ = ["SUMMARY_PREFIXES", "position", "render_text", "statistics_rows", "summary"]
+__all__ = ["SUMMARY_PREFIXES", "applicable", "fix_summary", "position", "render_text", "statistics_rows", "summary"]
 
-SUMMARY_PREFIXES = ("Found ", "All checks passed")
+SUMMARY_PREFIXES = ("Found ", "All checks passed", "[*] ", "No fixes available", "Fixed ", "Would fix ")
 
 
 def _plural(count: int, word: str) -> str:
@@ -34,11 +34,37 @@ def statistics_rows(report: Report) -> list[tuple[str, str, int]]:
     return sorted(((code, name, count) for (code, name), count in counts.items()), key=lambda r: (-r[2], r[0]))
 
 
-def summary(report: Report) -> str | None:
-    """``Found 3 findings.``, ``Found 3 findings; 1 file could not be checked.``, or None when clean."""
-    if not report.violations and not report.errors:
+def applicable(report: Report, violation: Violation) -> bool:
+    """Whether ``--fix`` (with this run's ``--unsafe-fixes``) would apply the finding's fix."""
+    fix = violation.fix
+    if fix is None or fix.applicability.value == "display-only":
+        return False
+    return fix.applicability.value == "safe" or report.unsafe_fixes
+
+
+def fix_summary(report: Report) -> str | None:
+    """``[*] 2 fixable with the `--fix` option (1 hidden fix can be enabled with `--unsafe-fixes`).``"""
+    fixable = sum(1 for v in report.violations if applicable(report, v))
+    hidden = 0 if report.unsafe_fixes else sum(
+        1 for v in report.violations if v.fix is not None and v.fix.applicability.value == "unsafe")
+    if not fixable and not hidden:
         return None
-    text = f"Found {_plural(len(report.violations), 'finding')}"
+    fixes = "hidden fix" if hidden == 1 else "hidden fixes"
+    hint = f" ({hidden} {fixes} can be enabled with the `--unsafe-fixes` option)" if hidden else ""
+    if not fixable:
+        return f"No fixes available{hint}."
+    return f"[*] {fixable} fixable with the `--fix` option{hint}."
+
+
+def summary(report: Report) -> str | None:
+    """``Found 3 findings.``, ``Found 3 findings; 1 file could not be checked.``, ``Found 3 findings
+    (2 fixed, 1 remaining).`` after fixing, or None when clean."""
+    if not report.violations and not report.errors and not report.fixed:
+        return None
+    total = len(report.violations) + report.fixed
+    text = f"Found {_plural(total, 'finding')}"
+    if report.fix_run:
+        text += f" ({report.fixed} fixed, {len(report.violations)} remaining)"
     if report.errors:
         count = len(report.errors)
         text += f"; {_plural(count, 'file')} could not be checked"
@@ -53,8 +79,12 @@ def render_text(report: Report, *, color: bool = False, statistics: bool = False
         lines = [f"{count:>5}\t{style(code, '1;31')}\t{name}" for code, name, count in statistics_rows(report)]
     else:
         colon = style(":", "36")
-        lines = [f"{style(v.path, '1')}{colon}{position(v, colon)}{colon} {style(v.code, '1;31')} {v.message}"
+        lines = [f"{style(v.path, '1')}{colon}{position(v, colon)}{colon} {style(v.code, '1;31')} "
+                 f"{style('[*] ', '36') if applicable(report, v) else ''}{v.message}"
                  for v in report.violations]
     found = summary(report)
     lines.append(found if found is not None else style("All checks passed!", "32"))
+    fixes = None if statistics else fix_summary(report)
+    if fixes is not None:
+        lines.append(fixes)
     return "\n".join(lines) + "\n"

@@ -18,6 +18,7 @@ from dataclasses import KW_ONLY, dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from lunalint.fix import FIXABLE_CODES
 from lunalint.report import Check
 from lunalint.rules import RULES
 from lunalint.spec import Anchor
@@ -57,6 +58,9 @@ class Invalid:
     options: dict[str, Any] = field(default_factory=dict)
     _: KW_ONLY
     at: str
+    # The code after ``lunalint check --fix --unsafe-fixes`` with only this rule selected (None: not
+    # checked); a second fix must change nothing.
+    fixed: str | None = None
 
 
 @lru_cache(maxsize=None)
@@ -111,6 +115,7 @@ class Rule:
         if written:
             raise TypeError(f"{cls.__qualname__} sets {', '.join(sorted(written))}: the rule index holds them")
         cls.code, cls.name, cls.explicit_only = info.code, info.name, info.explicit_only
+        cls.has_fix = info.code in FIXABLE_CODES
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         raise NotImplementedError

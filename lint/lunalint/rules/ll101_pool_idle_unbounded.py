@@ -51,7 +51,11 @@ class PoolIdleUnbounded(Rule):
     - `max-pool-idle-timeout` (default 90 s)
 
     ## Fix safety
-    No automatic fix.
+    Sets the idle expiry to 90 s (or the policy's maximum): `keepalive_expiry` in the httpx
+    `Limits` that applies (the transport's when a transport is passed; a new `Limits` keeps httpx's
+    default pool sizes), `keepalive_timeout` on aiohttp's `TCPConnector`. Safe when the expiry was a
+    library default; unsafe when it replaces a value the code wrote. A value reached through a name
+    is not edited (the fix is shown as help only).
 
     ## References
     - [httpx: Resource limits](https://www.python-httpx.org/advanced/resource-limits/)
@@ -71,13 +75,16 @@ class PoolIdleUnbounded(Rule):
     )
     INVALID = (
         Invalid("import aiohttp\naiohttp.ClientSession(connector=aiohttp.TCPConnector(keepalive_timeout=None))",
-                "keepalive_timeout=None", at="2:54"),
-        Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=None))", "never expire", at="2:34"),
+                "keepalive_timeout=None", at="2:54",
+                fixed='import aiohttp\naiohttp.ClientSession(connector=aiohttp.TCPConnector(keepalive_timeout=90))'),
+        Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=None))", "never expire", at="2:34",
+                fixed='import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=90))'),
         Invalid("import httpx2 as h\nL = h.Limits(keepalive_expiry=None)\nh.AsyncClient(limits=L)",
                 "httpx2.AsyncClient", at="3:22"),
         Invalid("from httpx import HTTPTransport, Limits, Client\n"
                 "Client(transport=HTTPTransport(limits=Limits(keepalive_expiry=float('inf'))))", "never expire",
-                at="2:46"),
+                at="2:46",
+                fixed='from httpx import HTTPTransport, Limits, Client\nClient(transport=HTTPTransport(limits=Limits(keepalive_expiry=90)))'),
     )
 
     RUST_VALID = (

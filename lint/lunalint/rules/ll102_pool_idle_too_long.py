@@ -49,7 +49,11 @@ class PoolIdleTooLong(Rule):
     - `max-pool-idle-timeout` (default 90 s)
 
     ## Fix safety
-    No automatic fix.
+    Sets the idle expiry to 90 s (or the policy's maximum): `keepalive_expiry` in the httpx
+    `Limits` that applies (the transport's when a transport is passed; a new `Limits` keeps httpx's
+    default pool sizes), `keepalive_timeout` on aiohttp's `TCPConnector`. Safe when the expiry was a
+    library default; unsafe when it replaces a value the code wrote. A value reached through a name
+    is not edited (the fix is shown as help only).
 
     ## References
     - [httpx: Resource limits](https://www.python-httpx.org/advanced/resource-limits/)
@@ -67,12 +71,15 @@ class PoolIdleTooLong(Rule):
     )
     INVALID = (
         Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=300))",
-                "pool idle expiry 300 s exceeds the maximum of 90 s", at="2:34"),
+                "pool idle expiry 300 s exceeds the maximum of 90 s", at="2:34",
+                fixed='import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=90))'),
         Invalid("import httpx as hx\nEXPIRY = 5 * 60\nhx.AsyncClient(limits=hx.Limits(keepalive_expiry=EXPIRY))",
-                "300 s", at="3:33"),
+                "300 s", at="3:33",
+                fixed='import httpx as hx\nEXPIRY = 5 * 60\nhx.AsyncClient(limits=hx.Limits(keepalive_expiry=90))'),
         Invalid("import os, httpx\n"
                 "httpx.Client(limits=httpx.Limits(keepalive_expiry=float(os.getenv('EXPIRY', '120'))))",
-                "environment default of EXPIRY", at="2:34"),
+                "environment default of EXPIRY", at="2:34",
+                fixed='import os, httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=90))'),
     )
 
     RUST_VALID = (

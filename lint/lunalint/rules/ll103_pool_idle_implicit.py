@@ -48,7 +48,11 @@ class PoolIdleImplicit(Rule):
     - `require-explicit` (default false)
 
     ## Fix safety
-    No automatic fix.
+    Sets the idle expiry to 90 s (or the policy's maximum): `keepalive_expiry` in the httpx
+    `Limits` that applies (the transport's when a transport is passed; a new `Limits` keeps httpx's
+    default pool sizes), `keepalive_timeout` on aiohttp's `TCPConnector`. Safe when the expiry was a
+    library default; unsafe when it replaces a value the code wrote. A value reached through a name
+    is not edited (the fix is shown as help only).
 
     ## References
     - [httpx: Resource limits](https://www.python-httpx.org/advanced/resource-limits/)
@@ -64,9 +68,11 @@ class PoolIdleImplicit(Rule):
     )
     INVALID = (
         Invalid("import httpx\nhttpx.Client()", "left to the httpx default (5 s)", {"require_explicit": True},
-                at="2:1"),
+                at="2:1",
+                fixed='import httpx\nhttpx.Client(limits=httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=90))'),
         Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(max_connections=10))", "Limits() default",
-                {"require_explicit": True}, at="2:21"),
+                {"require_explicit": True}, at="2:21",
+                fixed='import httpx\nhttpx.Client(limits=httpx.Limits(max_connections=10, keepalive_expiry=90))'),
     )
 
     RUST_VALID = (

@@ -47,7 +47,9 @@ class PoolLimitsIgnored(Rule):
     None.
 
     ## Fix safety
-    No automatic fix.
+    Unsafe: moves the client's `limits=` onto its transport written inline, so that the limits the
+    code wrote take effect (they were ignored until then). Help only when the transport is not
+    written inline or already has limits.
 
     ## References
     - [httpx source: `Client.__init__` uses `limits` only to build its default transport](https://github.com/encode/httpx/blob/master/httpx/_client.py)
@@ -63,7 +65,8 @@ class PoolLimitsIgnored(Rule):
     )
     INVALID = (
         Invalid("import httpx\nhttpx.Client(transport=httpx.HTTPTransport(), limits=httpx.Limits(keepalive_expiry=30))",
-                "limits= is ignored", at="2:47"),
+                "limits= is ignored", at="2:47",
+                fixed='import httpx\nhttpx.Client(transport=httpx.HTTPTransport(limits=httpx.Limits(keepalive_expiry=30)))'),
         Invalid("import httpx2\nkw = {'transport': httpx2.AsyncHTTPTransport(), 'limits': httpx2.Limits()}\n"
                 "httpx2.AsyncClient(**kw)", "limits= is ignored", at="3:20"),
     )

@@ -66,7 +66,17 @@ class TcpKeepaliveMissing(Rule):
     - `max-keepalive-idle` (default 60 s)
 
     ## Fix safety
-    No automatic fix.
+    Adds TCP keepalive with SO_KEEPALIVE, TCP_KEEPIDLE 60 s (or the policy's maximum),
+    TCP_KEEPINTVL 10 s and TCP_KEEPCNT 5, listed once per module in `KEEPALIVE_SOCKET_OPTIONS`:
+    httpx `socket_options=` on the transport (safe when the transport exists; when a transport is
+    added, the client's transport arguments move into it, and the fix is unsafe because a transport
+    turns off httpx's environment proxies, unless `proxy=` or `trust_env=False` already decides
+    them); openai/anthropic `http_client=<sdk>.DefaultHttpxClient(transport=httpx2.HTTPTransport(...))`
+    with the SDK's pool sizes (unsafe: environment proxies); aiohttp
+    `TCPConnector(socket_factory=keepalive_socket)` with a helper inserted once (safe; aiohttp 3.12 or
+    later); urllib3 `socket_options=HTTPConnection.default_socket_options + ...` (safe, TCP_NODELAY
+    kept); a requests session assigned to a name gets a `KeepAliveAdapter` mounted for https:// and
+    http:// (safe). `socket.TCP_KEEPIDLE` does not exist on macOS.
 
     ## References
     - [httpx: Transports, socket_options](https://www.python-httpx.org/advanced/transports/)
@@ -91,14 +101,24 @@ class TcpKeepaliveMissing(Rule):
         Valid("import httpx\ndef make(t):\n    return httpx.Client(transport=t)"),
     )
     INVALID = (
-        Invalid("import openai\nopenai.OpenAI()", "the openai SDK's default client sets no socket options", at="2:1"),
+        Invalid("import openai\nopenai.OpenAI()", "the openai SDK's default client sets no socket options", at="2:1",
+                fixed='import openai\nimport httpx2\nimport socket\n\n\nKEEPALIVE_SOCKET_OPTIONS = [\n    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5),\n]\n\nopenai.OpenAI(http_client=openai.DefaultHttpxClient(transport=httpx2.HTTPTransport(limits=httpx2.Limits(max_connections=1000, max_keepalive_connections=100), socket_options=KEEPALIVE_SOCKET_OPTIONS)))'),
         Invalid("import anthropic, httpx2\nanthropic.Anthropic(http_client=httpx2.Client())",
-                "drops anthropic's default TCP keepalive", at="2:33"),
+                "drops anthropic's default TCP keepalive", at="2:33",
+                fixed='import anthropic, httpx2\nimport socket\n\n\nKEEPALIVE_SOCKET_OPTIONS = [\n    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5),\n]\n\nanthropic.Anthropic(http_client=httpx2.Client(transport=httpx2.HTTPTransport(socket_options=KEEPALIVE_SOCKET_OPTIONS)))'),
         Invalid("import requests\nrequests.Session()", "urllib3 pools cannot expire idle connections", at="2:1"),
-        Invalid("import aiohttp\naiohttp.ClientSession()", "without TCPConnector(socket_factory=...)", at="2:1"),
-        Invalid("import httpx\nhttpx.Client()", "has no TCP keepalive", at="2:1"),
+        Invalid("import requests\nsession = requests.Session()", "no adapter with socket_options", at="2:11",
+                fixed='import requests\nfrom requests.adapters import HTTPAdapter\nfrom urllib3.connection import HTTPConnection\nimport socket\n\n\nKEEPALIVE_SOCKET_OPTIONS = [\n    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5),\n]\n\n\nclass KeepAliveAdapter(HTTPAdapter):\n    """An HTTPAdapter whose connections use TCP keepalive (and keep urllib3\'s TCP_NODELAY)."""\n\n    def init_poolmanager(self, *args, **kwargs):\n        kwargs["socket_options"] = HTTPConnection.default_socket_options + KEEPALIVE_SOCKET_OPTIONS\n        super().init_poolmanager(*args, **kwargs)\n\nsession = requests.Session()\nsession.mount("https://", KeepAliveAdapter())\nsession.mount("http://", KeepAliveAdapter())'),
+        Invalid("import urllib3\nhttp = urllib3.PoolManager(num_pools=4)", "urllib3.PoolManager without socket_options",
+                at="2:8",
+                fixed='import urllib3\nfrom urllib3.connection import HTTPConnection\nimport socket\n\n\nKEEPALIVE_SOCKET_OPTIONS = [\n    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5),\n]\n\nhttp = urllib3.PoolManager(num_pools=4, socket_options=HTTPConnection.default_socket_options + KEEPALIVE_SOCKET_OPTIONS)'),
+        Invalid("import aiohttp\naiohttp.ClientSession()", "without TCPConnector(socket_factory=...)", at="2:1",
+                fixed='import aiohttp\nimport socket\n\n\ndef keepalive_socket(addr_info):\n    """A socket as aiohttp makes one, with TCP keepalive (TCPConnector(socket_factory=...))."""\n    family, type_, proto, _, _ = addr_info\n    sock = socket.socket(family=family, type=type_, proto=proto)\n    sock.setblocking(False)\n    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)\n    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60)\n    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10)\n    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5)\n    return sock\n\naiohttp.ClientSession(connector=aiohttp.TCPConnector(socket_factory=keepalive_socket))'),
+        Invalid("import httpx\nhttpx.Client()", "has no TCP keepalive", at="2:1",
+                fixed='import httpx\nimport socket\n\n\nKEEPALIVE_SOCKET_OPTIONS = [\n    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5),\n]\n\nhttpx.Client(transport=httpx.HTTPTransport(socket_options=KEEPALIVE_SOCKET_OPTIONS))'),
         Invalid("import httpx\nhttpx.AsyncClient(transport=httpx.AsyncHTTPTransport(retries=2))",
-                "without socket_options", at="2:29"),
+                "without socket_options", at="2:29",
+                fixed='import httpx\nimport socket\n\n\nKEEPALIVE_SOCKET_OPTIONS = [\n    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5),\n]\n\nhttpx.AsyncClient(transport=httpx.AsyncHTTPTransport(retries=2, socket_options=KEEPALIVE_SOCKET_OPTIONS))'),
         Invalid("import httpx, socket\nOPTS = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]\n"
                 "httpx.Client(transport=httpx.HTTPTransport(socket_options=OPTS))", "do not include SO_KEEPALIVE",
                 at="3:59"),

@@ -56,7 +56,8 @@ class TcpKeepaliveIdleMissing(Rule):
     - `max-keepalive-idle` (default 60 s)
 
     ## Fix safety
-    No automatic fix.
+    Safe: the missing options (TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT) are appended to a
+    socket-option list written inline; help only for a list reached through a name.
 
     ## References
     - [tcp(7): tcp_keepalive_time](https://man7.org/linux/man-pages/man7/tcp.7.html)
@@ -76,7 +77,8 @@ class TcpKeepaliveIdleMissing(Rule):
     )
     INVALID = (
         Invalid("import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options="
-                "[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]))", "kernel default of 7200 s", at="2:59"),
+                "[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)]))", "kernel default of 7200 s", at="2:59",
+                fixed='import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options=[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1), (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60), (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10), (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5)]))'),
         Invalid("import httpx2\nfrom socket import SOL_SOCKET, SO_KEEPALIVE\n"
                 "t = httpx2.HTTPTransport(socket_options=[(SOL_SOCKET, SO_KEEPALIVE, True)])\n"
                 "httpx2.Client(transport=t)", "without an idle time", at="4:25"),

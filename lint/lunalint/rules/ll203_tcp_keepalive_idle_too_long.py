@@ -49,7 +49,8 @@ class TcpKeepaliveIdleTooLong(Rule):
     - `max-keepalive-idle` (default 60 s)
 
     ## Fix safety
-    No automatic fix.
+    Unsafe: replaces the idle time the code wrote in an inline `(level, option, seconds)` with
+    60 s (or the policy's maximum); help only for a value reached through a name.
 
     ## References
     - [tcp(7): TCP_KEEPIDLE](https://man7.org/linux/man-pages/man7/tcp.7.html)
@@ -71,14 +72,17 @@ class TcpKeepaliveIdleTooLong(Rule):
     INVALID = (
         Invalid("import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options="
                 "[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1), (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 300)]))",
-                "TCP keepalive idle time 300 s exceeds the maximum of 60 s", at="2:106"),
+                "TCP keepalive idle time 300 s exceeds the maximum of 60 s", at="2:106",
+                fixed='import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options=[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1), (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60)]))'),
         Invalid("import httpx, socket\nIDLE = getattr(socket, 'TCP_KEEPIDLE', 4)\n"
                 "httpx.Client(transport=httpx.HTTPTransport(socket_options="
                 "[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1), (socket.IPPROTO_TCP, IDLE, 2 * 60 * 60)]))",
-                "7200 s", at="3:106"),
+                "7200 s", at="3:106",
+                fixed="import httpx, socket\nIDLE = getattr(socket, 'TCP_KEEPIDLE', 4)\nhttpx.Client(transport=httpx.HTTPTransport(socket_options=[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1), (socket.IPPROTO_TCP, IDLE, 60)]))"),
         Invalid("import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options="
                 "[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1), (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, None)]))",
-                "idle time is unbounded", at="2:106"),
+                "idle time is unbounded", at="2:106",
+                fixed='import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options=[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1), (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60)]))'),
     )
 
     RUST_VALID = (

@@ -58,7 +58,17 @@ class TcpKeepaliveImplicit(Rule):
     - `require-explicit` (default false)
 
     ## Fix safety
-    No automatic fix.
+    Adds TCP keepalive with SO_KEEPALIVE, TCP_KEEPIDLE 60 s (or the policy's maximum),
+    TCP_KEEPINTVL 10 s and TCP_KEEPCNT 5, listed once per module in `KEEPALIVE_SOCKET_OPTIONS`:
+    httpx `socket_options=` on the transport (safe when the transport exists; when a transport is
+    added, the client's transport arguments move into it, and the fix is unsafe because a transport
+    turns off httpx's environment proxies, unless `proxy=` or `trust_env=False` already decides
+    them); openai/anthropic `http_client=<sdk>.DefaultHttpxClient(transport=httpx2.HTTPTransport(...))`
+    with the SDK's pool sizes (unsafe: environment proxies); aiohttp
+    `TCPConnector(socket_factory=keepalive_socket)` with a helper inserted once (safe; aiohttp 3.12 or
+    later); urllib3 `socket_options=HTTPConnection.default_socket_options + ...` (safe, TCP_NODELAY
+    kept); a requests session assigned to a name gets a `KeepAliveAdapter` mounted for https:// and
+    http:// (safe). `socket.TCP_KEEPIDLE` does not exist on macOS.
 
     ## References
     - [anthropic-sdk-python: default socket options](https://github.com/anthropics/anthropic-sdk-python/blob/main/src/anthropic/_base_client.py)
@@ -76,12 +86,15 @@ class TcpKeepaliveImplicit(Rule):
     )
     INVALID = (
         Invalid("import anthropic\nanthropic.Anthropic()", "anthropic's default client sets SO_KEEPALIVE",
-                {"require_explicit": True}, at="2:1"),
+                {"require_explicit": True}, at="2:1",
+                fixed='import anthropic\nimport httpx2\nimport socket\n\n\nKEEPALIVE_SOCKET_OPTIONS = [\n    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5),\n]\n\nanthropic.Anthropic(http_client=anthropic.DefaultHttpxClient(transport=httpx2.HTTPTransport(limits=httpx2.Limits(max_connections=1000, max_keepalive_connections=100), socket_options=KEEPALIVE_SOCKET_OPTIONS)))'),
         Invalid("from anthropic import AsyncAnthropicVertex as V\nV(region='us-east5')", "TCP_KEEPIDLE 60 s",
-                {"require_explicit": True}, at="2:1"),
+                {"require_explicit": True}, at="2:1",
+                fixed="from anthropic import AsyncAnthropicVertex as V\nimport httpx2\nimport anthropic\nimport socket\n\n\nKEEPALIVE_SOCKET_OPTIONS = [\n    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5),\n]\n\nV(region='us-east5', http_client=anthropic.DefaultAsyncHttpxClient(transport=httpx2.AsyncHTTPTransport(limits=httpx2.Limits(max_connections=1000, max_keepalive_connections=100), socket_options=KEEPALIVE_SOCKET_OPTIONS)))"),
         Invalid("import anthropic, httpx2\nanthropic.Anthropic(http_client=anthropic.DefaultHttpxClient("
                 "timeout=httpx2.Timeout(600, connect=5)))", "relies on the library's default TCP keepalive",
-                {"require_explicit": True}, at="2:33"),
+                {"require_explicit": True}, at="2:33",
+                fixed='import anthropic, httpx2\nimport socket\n\n\nKEEPALIVE_SOCKET_OPTIONS = [\n    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5),\n]\n\nanthropic.Anthropic(http_client=anthropic.DefaultHttpxClient(timeout=httpx2.Timeout(600, connect=5), transport=httpx2.HTTPTransport(limits=httpx2.Limits(max_connections=1000, max_keepalive_connections=100), socket_options=KEEPALIVE_SOCKET_OPTIONS)))'),
     )
 
     RUST_VALID = (

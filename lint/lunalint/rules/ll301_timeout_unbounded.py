@@ -51,7 +51,14 @@ class TimeoutUnbounded(Rule):
     - `streaming-min-timeout` (default 600 s)
 
     ## Fix safety
-    No automatic fix.
+    Sets the library's timeout with a read timeout of the streaming minimum (at least 600 s) and
+    a 10 s connect timeout: `timeout=httpx.Timeout(600, connect=10)` (httpx, httpx2), the
+    `httpx2.Timeout` the openai and anthropic SDKs use, `aiohttp.ClientTimeout(total=None,
+    sock_read=600, sock_connect=10)`, `timeout=(10, 600)` on each requests call and
+    `urllib3.Timeout(connect=10, read=600)`. The fix is safe when the code passed no timeout (a
+    library default becomes an explicit value) and unsafe when it replaces a timeout the code
+    wrote. There is no fix when `**kwargs` may hold the timeout, or for `session.timeout = ...`
+    (requests ignores it: every call needs its own `timeout=`).
 
     ## References
     - [httpx: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
@@ -70,23 +77,33 @@ class TimeoutUnbounded(Rule):
         Valid("import httpx\nhttpx.Client(timeout=get_timeout())"),
     )
     INVALID = (
-        Invalid("import openai\nopenai.OpenAI(timeout=None)", "timeout=None removes every openai timeout", at="2:15"),
+        Invalid("import openai\nopenai.OpenAI(timeout=None)", "timeout=None removes every openai timeout", at="2:15",
+                fixed='import openai\nimport httpx2\nopenai.OpenAI(timeout=httpx2.Timeout(600, connect=10))'),
         Invalid("import anthropic\nc = anthropic.Anthropic()\n"
                 "c.messages.create(model='m', max_tokens=1, messages=[], timeout=None)",
-                "Anthropic.messages.create()", at="3:57"),
-        Invalid("import requests\nrequests.get('https://example.com')", "requests waits forever", at="2:1"),
+                "Anthropic.messages.create()", at="3:57",
+                fixed="import anthropic\nimport httpx2\nc = anthropic.Anthropic()\nc.messages.create(model='m', max_tokens=1, messages=[], timeout=httpx2.Timeout(600, connect=10))"),
+        Invalid("import requests\nrequests.get('https://example.com')", "requests waits forever", at="2:1",
+                fixed="import requests\nrequests.get('https://example.com', timeout=(10, 600))"),
         Invalid("import requests\nwith requests.Session() as s:\n    s.post('https://example.com')",
-                "requests.Session has no timeout setting", at="3:5"),
+                "requests.Session has no timeout setting", at="3:5",
+                fixed="import requests\nwith requests.Session() as s:\n    s.post('https://example.com', timeout=(10, 600))"),
         Invalid("import requests\ns = requests.Session()\ns.timeout = 30", "session.timeout = 30 is ignored", at="3:1"),
         Invalid("import aiohttp\nasync def f():\n    async with aiohttp.ClientSession() as s:\n"
-                "        await s.get('u', timeout=None)", "disables every timeout", at="4:26"),
+                "        await s.get('u', timeout=None)", "disables every timeout", at="4:26",
+                fixed="import aiohttp\nasync def f():\n    async with aiohttp.ClientSession() as s:\n        await s.get('u', timeout=aiohttp.ClientTimeout(total=None, sock_read=600, sock_connect=10))"),
         Invalid("import aiohttp\naiohttp.ClientSession(timeout=aiohttp.ClientTimeout(sock_connect=5))",
-                "ClientTimeout() leaves sock_read unset", at="2:31"),
-        Invalid("import httpx\nhttpx.AsyncClient(timeout=None)", "read timeout is disabled", at="2:19"),
-        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(None, connect=5))", "hangs forever", at="2:36"),
-        Invalid("import httpx\nhttpx.stream('GET', 'https://example.com', timeout=None)", "httpx.stream()", at="2:44"),
+                "ClientTimeout() leaves sock_read unset", at="2:31",
+                fixed='import aiohttp\naiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, sock_read=600, sock_connect=10))'),
+        Invalid("import httpx\nhttpx.AsyncClient(timeout=None)", "read timeout is disabled", at="2:19",
+                fixed='import httpx\nhttpx.AsyncClient(timeout=httpx.Timeout(600, connect=10))'),
+        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(None, connect=5))", "hangs forever", at="2:36",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
+        Invalid("import httpx\nhttpx.stream('GET', 'https://example.com', timeout=None)", "httpx.stream()", at="2:44",
+                fixed="import httpx\nhttpx.stream('GET', 'https://example.com', timeout=httpx.Timeout(600, connect=10))"),
         Invalid("import httpx\nwith httpx.Client(timeout=httpx.Timeout(600, connect=5)) as c:\n"
-                "    c.get('https://example.com', timeout=None)", "Client.get()", at="3:34"),
+                "    c.get('https://example.com', timeout=None)", "Client.get()", at="3:34",
+                fixed="import httpx\nwith httpx.Client(timeout=httpx.Timeout(600, connect=5)) as c:\n    c.get('https://example.com', timeout=httpx.Timeout(600, connect=10))"),
     )
 
     RUST_VALID = (

@@ -52,7 +52,14 @@ class TimeoutBelowStreamingMinimum(Rule):
     - `streaming-min-timeout` (default 600 s)
 
     ## Fix safety
-    No automatic fix.
+    Sets the library's timeout with a read timeout of the streaming minimum (at least 600 s) and
+    a 10 s connect timeout: `timeout=httpx.Timeout(600, connect=10)` (httpx, httpx2), the
+    `httpx2.Timeout` the openai and anthropic SDKs use, `aiohttp.ClientTimeout(total=None,
+    sock_read=600, sock_connect=10)`, `timeout=(10, 600)` on each requests call and
+    `urllib3.Timeout(connect=10, read=600)`. The fix is safe when the code passed no timeout (a
+    library default becomes an explicit value) and unsafe when it replaces a timeout the code
+    wrote. There is no fix when `**kwargs` may hold the timeout, or for `session.timeout = ...`
+    (requests ignores it: every call needs its own `timeout=`).
 
     ## References
     - [httpx: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
@@ -71,18 +78,26 @@ class TimeoutBelowStreamingMinimum(Rule):
     )
     INVALID = (
         Invalid("import openai, httpx2\nopenai.OpenAI(http_client=httpx2.Client(timeout=30))",
-                "adopted from http_client", at="2:41"),
-        Invalid("import openai\nc = openai.AsyncOpenAI()\nc.with_options(timeout=60)", "with_options()", at="3:16"),
+                "adopted from http_client", at="2:41",
+                fixed='import openai, httpx2\nopenai.OpenAI(http_client=httpx2.Client(timeout=30), timeout=httpx2.Timeout(600, connect=10))'),
+        Invalid("import openai\nc = openai.AsyncOpenAI()\nc.with_options(timeout=60)", "with_options()", at="3:16",
+                fixed='import openai\nimport httpx2\nc = openai.AsyncOpenAI()\nc.with_options(timeout=httpx2.Timeout(600, connect=10))'),
         Invalid("import requests\nrequests.post('https://example.com', timeout=(3.05, 27))", "read timeout 27 s",
-                at="2:53"),
+                at="2:53",
+                fixed="import requests\nrequests.post('https://example.com', timeout=(10, 600))"),
         Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(60))",
-                "read timeout 60 s is below the streaming minimum of 600 s", at="2:36"),
-        Invalid("import httpx\nT = 30\nhttpx.AsyncClient(timeout=T)", "read timeout 30 s", at="3:27"),
-        Invalid("import httpx\nhttpx.Client(timeout=(5, 120))", "read timeout 120 s", at="2:26"),
+                "read timeout 60 s is below the streaming minimum of 600 s", at="2:36",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
+        Invalid("import httpx\nT = 30\nhttpx.AsyncClient(timeout=T)", "read timeout 30 s", at="3:27",
+                fixed='import httpx\nT = 30\nhttpx.AsyncClient(timeout=httpx.Timeout(600, connect=10))'),
+        Invalid("import httpx\nhttpx.Client(timeout=(5, 120))", "read timeout 120 s", at="2:26",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
         Invalid("import os, httpx\nhttpx.Client(timeout=float(os.getenv('HTTP_TIMEOUT', '60')))",
-                "environment default of HTTP_TIMEOUT", at="2:14"),
+                "environment default of HTTP_TIMEOUT", at="2:14",
+                fixed='import os, httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
         Invalid("import httpx\nhttpx.post('https://example.com', timeout=httpx.Timeout(600, read=59.5))",
-                "59.5 s", at="2:62"),
+                "59.5 s", at="2:62",
+                fixed="import httpx\nhttpx.post('https://example.com', timeout=httpx.Timeout(600, connect=10))"),
     )
 
     RUST_VALID = (

@@ -51,7 +51,14 @@ class DefaultTimeoutTooShort(Rule):
     - `streaming-min-timeout` (default 600 s)
 
     ## Fix safety
-    No automatic fix.
+    Sets the library's timeout with a read timeout of the streaming minimum (at least 600 s) and
+    a 10 s connect timeout: `timeout=httpx.Timeout(600, connect=10)` (httpx, httpx2), the
+    `httpx2.Timeout` the openai and anthropic SDKs use, `aiohttp.ClientTimeout(total=None,
+    sock_read=600, sock_connect=10)`, `timeout=(10, 600)` on each requests call and
+    `urllib3.Timeout(connect=10, read=600)`. The fix is safe when the code passed no timeout (a
+    library default becomes an explicit value) and unsafe when it replaces a timeout the code
+    wrote. There is no fix when `**kwargs` may hold the timeout, or for `session.timeout = ...`
+    (requests ignores it: every call needs its own `timeout=`).
 
     ## References
     - [httpx: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
@@ -69,12 +76,17 @@ class DefaultTimeoutTooShort(Rule):
         Valid("import httpx\nhttpx.Client(**options)"),
     )
     INVALID = (
-        Invalid("import aiohttp\naiohttp.ClientSession()", "uses the aiohttp default total timeout of 300 s", at="2:1"),
-        Invalid("from aiohttp import ClientSession as S\nS(timeout=None)", "timeout=None selects it", at="2:3"),
-        Invalid("import httpx\nhttpx.Client()", "uses the httpx default read timeout of 5 s", at="2:1"),
+        Invalid("import aiohttp\naiohttp.ClientSession()", "uses the aiohttp default total timeout of 300 s", at="2:1",
+                fixed='import aiohttp\naiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, sock_read=600, sock_connect=10))'),
+        Invalid("from aiohttp import ClientSession as S\nS(timeout=None)", "timeout=None selects it", at="2:3",
+                fixed='from aiohttp import ClientSession as S\nimport aiohttp\nS(timeout=aiohttp.ClientTimeout(total=None, sock_read=600, sock_connect=10))'),
+        Invalid("import httpx\nhttpx.Client()", "uses the httpx default read timeout of 5 s", at="2:1",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
         Invalid("from httpx2 import AsyncClient as AC\nAC(base_url='https://api.example.com')", "httpx2 default",
-                at="2:1"),
-        Invalid("import httpx\nhttpx.get('https://example.com')", "httpx.get()", at="2:1"),
+                at="2:1",
+                fixed="from httpx2 import AsyncClient as AC\nimport httpx2\nAC(base_url='https://api.example.com', timeout=httpx2.Timeout(600, connect=10))"),
+        Invalid("import httpx\nhttpx.get('https://example.com')", "httpx.get()", at="2:1",
+                fixed="import httpx\nhttpx.get('https://example.com', timeout=httpx.Timeout(600, connect=10))"),
     )
 
     RUST_VALID = (

@@ -48,7 +48,14 @@ class TimeoutPhaseUnbounded(Rule):
     None.
 
     ## Fix safety
-    No automatic fix.
+    Sets the library's timeout with a read timeout of the streaming minimum (at least 600 s) and
+    a 10 s connect timeout: `timeout=httpx.Timeout(600, connect=10)` (httpx, httpx2), the
+    `httpx2.Timeout` the openai and anthropic SDKs use, `aiohttp.ClientTimeout(total=None,
+    sock_read=600, sock_connect=10)`, `timeout=(10, 600)` on each requests call and
+    `urllib3.Timeout(connect=10, read=600)`. The fix is safe when the code passed no timeout (a
+    library default becomes an explicit value) and unsafe when it replaces a timeout the code
+    wrote. There is no fix when `**kwargs` may hold the timeout, or for `session.timeout = ...`
+    (requests ignores it: every call needs its own `timeout=`).
 
     ## References
     - [httpx: Fine tuning the configuration](https://www.python-httpx.org/advanced/timeouts/)
@@ -63,9 +70,11 @@ class TimeoutPhaseUnbounded(Rule):
         Valid("import httpx\nhttpx.Client(timeout=None)"),  # reported as LL301 instead
     )
     INVALID = (
-        Invalid("import httpx\nhttpx.Client(timeout=(5, 600))", "write timeout is disabled", at="2:23"),
+        Invalid("import httpx\nhttpx.Client(timeout=(5, 600))", "write timeout is disabled", at="2:23",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
         Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=5, pool=None))",
-                "waiting for a free connection", at="2:52"),
+                "waiting for a free connection", at="2:52",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

@@ -50,7 +50,14 @@ class ConnectTimeoutUnbounded(Rule):
     - `max-connect-timeout` (default 30 s)
 
     ## Fix safety
-    No automatic fix.
+    Sets the library's timeout with a read timeout of the streaming minimum (at least 600 s) and
+    a 10 s connect timeout: `timeout=httpx.Timeout(600, connect=10)` (httpx, httpx2), the
+    `httpx2.Timeout` the openai and anthropic SDKs use, `aiohttp.ClientTimeout(total=None,
+    sock_read=600, sock_connect=10)`, `timeout=(10, 600)` on each requests call and
+    `urllib3.Timeout(connect=10, read=600)`. The fix is safe when the code passed no timeout (a
+    library default becomes an explicit value) and unsafe when it replaces a timeout the code
+    wrote. There is no fix when `**kwargs` may hold the timeout, or for `session.timeout = ...`
+    (requests ignores it: every call needs its own `timeout=`).
 
     ## References
     - [httpx: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
@@ -68,13 +75,15 @@ class ConnectTimeoutUnbounded(Rule):
     )
     INVALID = (
         Invalid("import aiohttp\naiohttp.ClientSession(timeout=aiohttp.ClientTimeout(sock_read=600))",
-                "neither sock_connect, connect nor total is set", at="2:31"),
+                "neither sock_connect, connect nor total is set", at="2:31",
+                fixed='import aiohttp\naiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, sock_read=600, sock_connect=10))'),
         Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(900, connect=None))", "connect timeout is disabled",
-                at="2:41"),
+                at="2:41",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
         Invalid("import httpx\nhttpx.AsyncClient(**{'timeout': None})", "connect timeout is disabled", at="2:19"),
         Invalid("import httpx2\nhttpx2.Client(**dict(timeout=httpx2.Timeout(None)))", "httpx2.Client", at="2:45"),
         Invalid("import requests\nrequests.get('https://example.com')", "no timeout= argument: requests waits forever",
-                at="2:1"),
+                at="2:1", fixed="import requests\nrequests.get('https://example.com', timeout=(10, 600))"),
         Invalid("import openai\ndef make(timeout=None):\n    return openai.OpenAI(timeout=timeout)",
                 "by default: parameter `timeout` defaults to None", at="3:34"),
     )

@@ -49,7 +49,14 @@ class ConnectTimeoutTooLong(Rule):
     - `max-connect-timeout` (default 30 s)
 
     ## Fix safety
-    No automatic fix.
+    Sets the library's timeout with a read timeout of the streaming minimum (at least 600 s) and
+    a 10 s connect timeout: `timeout=httpx.Timeout(600, connect=10)` (httpx, httpx2), the
+    `httpx2.Timeout` the openai and anthropic SDKs use, `aiohttp.ClientTimeout(total=None,
+    sock_read=600, sock_connect=10)`, `timeout=(10, 600)` on each requests call and
+    `urllib3.Timeout(connect=10, read=600)`. The fix is safe when the code passed no timeout (a
+    library default becomes an explicit value) and unsafe when it replaces a timeout the code
+    wrote. There is no fix when `**kwargs` may hold the timeout, or for `session.timeout = ...`
+    (requests ignores it: every call needs its own `timeout=`).
 
     ## References
     - [httpx: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
@@ -66,10 +73,13 @@ class ConnectTimeoutTooLong(Rule):
     )
     INVALID = (
         Invalid("import httpx\nhttpx.Client(timeout=600)",
-                "connect timeout 600 s (a single timeout value sets every phase, connect included) exceeds", at="2:14"),
+                "connect timeout 600 s (a single timeout value sets every phase, connect included) exceeds", at="2:14",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
         Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=60))",
-                "connect timeout 60 s exceeds the maximum of 30 s", at="2:41"),
-        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600))", "set by the Timeout default", at="2:36"),
+                "connect timeout 60 s exceeds the maximum of 30 s", at="2:41",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
+        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600))", "set by the Timeout default", at="2:36",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
     )
 
     RUST_VALID = (

@@ -49,7 +49,14 @@ class ConnectTimeoutImplicit(Rule):
     - `require-explicit` (default false)
 
     ## Fix safety
-    No automatic fix.
+    Sets the library's timeout with a read timeout of the streaming minimum (at least 600 s) and
+    a 10 s connect timeout: `timeout=httpx.Timeout(600, connect=10)` (httpx, httpx2), the
+    `httpx2.Timeout` the openai and anthropic SDKs use, `aiohttp.ClientTimeout(total=None,
+    sock_read=600, sock_connect=10)`, `timeout=(10, 600)` on each requests call and
+    `urllib3.Timeout(connect=10, read=600)`. The fix is safe when the code passed no timeout (a
+    library default becomes an explicit value) and unsafe when it replaces a timeout the code
+    wrote. There is no fix when `**kwargs` may hold the timeout, or for `session.timeout = ...`
+    (requests ignores it: every call needs its own `timeout=`).
 
     ## References
     - [httpx: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
@@ -64,7 +71,8 @@ class ConnectTimeoutImplicit(Rule):
     )
     INVALID = (
         Invalid("import httpx\nhttpx.Client()", "connect timeout is left to the httpx default (5 s)",
-                {"require_explicit": True}, at="2:1"),
+                {"require_explicit": True}, at="2:1",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
     )
 
     RUST_VALID = (

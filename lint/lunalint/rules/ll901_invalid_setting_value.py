@@ -59,7 +59,8 @@ class InvalidSettingValue(Rule):
     None.
 
     ## Fix safety
-    No automatic fix.
+    Safe: an invalid timeout, pool idle expiry or keepalive idle time is replaced with the value
+    the fix of its family writes (see LL301, LL101 and LL203).
 
     ## References
     - [httpx: Timeouts](https://www.python-httpx.org/advanced/timeouts/)
@@ -73,10 +74,14 @@ class InvalidSettingValue(Rule):
         Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))"),
     )
     INVALID = (
-        Invalid("import httpx\nhttpx.Client(timeout='600')", "'600' is not a valid number of seconds", at="2:14"),
-        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(-1))", "-1", at="2:36"),
-        Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=float('nan')))", "nan", at="2:34"),
-        Invalid("import httpx\nhttpx.Client(timeout=True)", "True", at="2:14"),
+        Invalid("import httpx\nhttpx.Client(timeout='600')", "'600' is not a valid number of seconds", at="2:14",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
+        Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(-1))", "-1", at="2:36",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
+        Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=float('nan')))", "nan", at="2:34",
+                fixed='import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=90))'),
+        Invalid("import httpx\nhttpx.Client(timeout=True)", "True", at="2:14",
+                fixed='import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))'),
     )
 
     RUST_VALID = (
