@@ -164,7 +164,7 @@ def check(paths: tuple[Path, ...], config_path: Path | None, isolated: bool, pro
     if from_stdin:
         report = _check_stdin(stdin_filename, settings, sources)
     elif settings.fix or diff:
-        from lunalint.engine import fix_paths
+        from lunalint.fix import fix_paths
 
         run = fix_paths(targets, settings, jobs=jobs, cache_dir=cache_dir, write=not diff)
         report = run.report
@@ -232,12 +232,13 @@ def _fix_summary(run: Any, *, diff: bool, show_fixes: bool, quiet: bool) -> int:
 
 def _fix_stdin(stdin_filename: Path | None, settings: Settings, diff: bool) -> int:
     """``--fix`` on standard input: the fixed source on standard output (a diff with ``--diff``)."""
-    from lunalint.engine import active_rules, rules_for_file
+    from lunalint.engine import active_rules
+    from lunalint.rules import rules_for_file
     from lunalint.fix import FixPolicy, fix_source, unified_diff
 
     display = str(stdin_filename) if stdin_filename is not None else "-"
     data = sys.stdin.buffer.read()
-    codes = rules_for_file(os.path.abspath(display), settings, active_rules(settings))
+    codes = rules_for_file(os.path.abspath(display), settings.per_file_ignores, settings.root, active_rules(settings))
     outcome = fix_source(data, display, settings, codes, FixPolicy.of(settings))
     for file_error in outcome.result.errors:
         click.echo(f"lunalint: error: {file_error.path}: {file_error.message}", err=True)
@@ -254,7 +255,8 @@ def _fix_stdin(stdin_filename: Path | None, settings: Settings, diff: bool) -> i
 def _check_stdin(stdin_filename: Path | None, settings: Settings, sources: dict[str, str]) -> Report:
     """Check standard input as the file ``stdin_filename`` (excluded with ``force-exclude``: nothing)."""
     from lunalint.discover import DEFAULT_EXCLUDES, _Excludes
-    from lunalint.engine import active_rules, check_source, rules_for_file
+    from lunalint.engine import active_rules, check_source
+    from lunalint.rules import rules_for_file
     from lunalint.report import Report
 
     display = str(stdin_filename) if stdin_filename is not None else "-"
@@ -265,7 +267,7 @@ def _check_stdin(stdin_filename: Path | None, settings: Settings, sources: dict[
         if excluded.path(os.path.abspath(stdin_filename)):
             return report
     sources[display] = data.decode("utf-8", errors="replace")
-    codes = rules_for_file(os.path.abspath(display), settings, active_rules(settings))
+    codes = rules_for_file(os.path.abspath(display), settings.per_file_ignores, settings.root, active_rules(settings))
     result = check_source(data, display, settings, codes)
     report.files_checked = 1
     report.violations.extend(result.violations)

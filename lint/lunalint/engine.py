@@ -12,24 +12,20 @@ turns its bytes into ClientSpecs and a source map, ``judge`` runs the rules on t
 
 from __future__ import annotations
 
-import fnmatch
-import os
-from collections import Counter
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from lunalint.config import Settings
 from lunalint.discover import PathError, discover
 from lunalint.report import FileError, FileResult, Report, Violation
-from lunalint.rules import RuleInfo, matches, rule_classes, select_rule_infos
+from lunalint.rules import RuleInfo, rule_classes, rules_for_file, select_rule_infos
 from lunalint.workers import Job, Store, run_jobs
 
 if TYPE_CHECKING:
     from lunalint.fix import Fixer
 
-__all__ = ["FileResult", "FixRun", "active_rules", "analyse_source", "fix_paths", "check_paths", "check_source", "rules_for_file"]
+__all__ = ["FileResult", "active_rules", "analyse_source", "check_paths", "check_source"]
 
 UNUSED_SUPPRESSION = "LL902"  # judged on the comments, not on ClientSpecs
 INTERNAL_ERROR_HINT = "this is a bug in lunalint; please report it with the file that triggers it"
@@ -57,7 +53,7 @@ def check_paths(paths: Sequence[Path], settings: Settings, *, jobs: int | None =
         if answered is not None:
             results[index] = answered
         else:
-            pending.append(store.job(index, item, rules_for_file(store.key(item), settings, rules)))
+            pending.append(store.job(index, item, rules_for_file(store.key(item), settings.per_file_ignores, settings.root, rules)))
     for job, done in zip(pending, run_jobs(pending, settings, jobs, _check_codes)):
         results[job.file_index] = store.settle(job, done, settings, _check_codes)
     report.files_checked += store.answered_in_walk  # unchanged, without findings: never left the walk
@@ -128,95 +124,3 @@ def analyse_source(data: bytes, display: str, settings: Settings, codes: tuple[s
 def active_rules(settings: Settings) -> tuple[RuleInfo, ...]:
     return select_rule_infos(settings.select, settings.extend_select, settings.ignore,
                              require_explicit=settings.policy.require_explicit)
-
-
-def rules_for_file(path: str, settings: Settings, rules: Sequence[RuleInfo]) -> tuple[str, ...]:
-    """The codes of the rules that apply to ``path`` (``per-file-ignores`` removed)."""
-    if not settings.per_file_ignores:
-        return tuple(rule.code for rule in rules)
-    absolute = os.path.realpath(path)
-    root = _realpath(str(settings.root))
-    relative = os.path.relpath(absolute, root) if absolute.startswith(root + os.sep) else absolute
-    relative = relative.replace(os.sep, "/")
-    name = os.path.basename(path)
-    ignored: list[str] = []
-    for pattern, codes in settings.per_file_ignores:
-        if fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(name, pattern):
-            ignored.extend(codes)
-    return tuple(rule.code for rule in rules if not any(matches(code, rule) for code in ignored))
-
-
-@lru_cache(maxsize=8)
-def _realpath(path: str) -> str:
-    return os.path.realpath(path)
-
-
-class FixRun(NamedTuple):
-    """What ``fix_paths`` did: the report of what remains, the diff of each changed file (with
-    ``write=False``), and the findings fixed in each file, by code."""
-
-    report: Report
-    diffs: list[str]
-    fixed: dict[str, Counter[str]]
-
-
-def fix_paths(paths: Sequence[Path], settings: Settings, *, jobs: int | None = None,
-              cache_dir: Path | None = None, write: bool = True) -> FixRun:
-    """Check ``paths``, then apply the fixes the settings allow to every file that has one: written
-    in place (atomically, only when the result parses) or, with ``write=False``, only diffed.
-
-    The check may be answered from the cache (cached findings carry their fixes); a file with an
-    applicable fix is always read and analysed again, so edits never come from stale positions."""
-    from lunalint.fix import FixPolicy, fix_source, unified_diff
-
-    report = check_paths(paths, settings, jobs=jobs, cache_dir=cache_dir)
-    policy = FixPolicy.of(settings)
-    report.fix_run, report.unsafe_fixes = True, settings.unsafe_fixes
-    wanted = sorted({v.path for v in report.violations if policy.allows(v.code, v.name, v.fix)})
-    diffs: list[str] = []
-    fixed: dict[str, Counter[str]] = {}
-    rules = active_rules(settings)
-    for display in wanted:
-        try:
-            with open(display, "rb") as handle:
-                data = handle.read()
-        except OSError as error:
-            report.errors.append(FileError(display, f"cannot read: {error.strerror or error}", "E002"))
-            continue
-        outcome = fix_source(data, display, settings, rules_for_file(display, settings, rules), policy)
-        if not outcome.changed:
-            continue
-        if write:
-            problem = _write_atomically(display, outcome.data)
-            if problem is not None:
-                report.errors.append(FileError(display, problem, "E003"))
-                continue
-        else:
-            diffs.append(unified_diff(display, data, outcome.data))
-        fixed[display] = outcome.fixed
-        report.fixed += sum(outcome.fixed.values())
-        report.violations = [v for v in report.violations if v.path != display] + outcome.result.violations
-        report.errors.extend(outcome.result.errors)
-    report.sort()
-    return FixRun(report, diffs, fixed)
-
-
-def _write_atomically(path: str, data: bytes) -> str | None:
-    """Replace ``path`` with ``data`` (same permissions), or say why not."""
-    import tempfile
-
-    directory = os.path.dirname(os.path.abspath(path))
-    try:
-        mode = os.stat(path).st_mode & 0o7777
-        descriptor, temporary = tempfile.mkstemp(prefix=".lunalint-fix-", dir=directory)
-        try:
-            with os.fdopen(descriptor, "wb") as handle:
-                handle.write(data)
-            os.chmod(temporary, mode)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-    except OSError as error:
-        return f"cannot write the fixed file: {error.strerror or error}"
-    return None

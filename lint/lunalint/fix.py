@@ -18,18 +18,22 @@ never works from stale positions, and a round whose result does not parse is dro
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+
+from lunalint.report import FileError, Report
 
 if TYPE_CHECKING:
     from lunalint.config import Policy, Settings
     from lunalint.judge import Judged
     from lunalint.report import FileResult, Violation
 
-__all__ = ["FIXABLE_CODES", "MAX_ROUNDS", "Applicability", "Edit", "Fix", "FixOutcome", "FixPolicy", "Fixer",
+__all__ = ["FIXABLE_CODES", "FixRun", "fix_paths", "MAX_ROUNDS", "Applicability", "Edit", "Fix", "FixOutcome", "FixPolicy", "Fixer",
            "fix_source", "unified_diff"]
 
 MAX_ROUNDS = 10
@@ -163,3 +167,76 @@ def unified_diff(display: str, before: bytes, after: bytes) -> str:
     new = after.decode("utf-8", errors="replace").splitlines(keepends=True)
     lines = difflib.unified_diff(old, new, fromfile=f"a/{display}", tofile=f"b/{display}")
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+class FixRun(NamedTuple):
+    """What ``fix_paths`` did: the report of what remains, the diff of each changed file (with
+    ``write=False``), and the findings fixed in each file, by code."""
+
+    report: Report
+    diffs: list[str]
+    fixed: dict[str, Counter[str]]
+
+
+def fix_paths(paths: Sequence[Path], settings: Settings, *, jobs: int | None = None,
+              cache_dir: Path | None = None, write: bool = True) -> FixRun:
+    """Check ``paths``, then apply the fixes the settings allow to every file that has one: written
+    in place (atomically, only when the result parses) or, with ``write=False``, only diffed.
+
+    The check may be answered from the cache (cached findings carry their fixes); a file with an
+    applicable fix is always read and analysed again, so edits never come from stale positions."""
+    from lunalint.engine import active_rules, check_paths
+
+    report = check_paths(paths, settings, jobs=jobs, cache_dir=cache_dir)
+    policy = FixPolicy.of(settings)
+    report.fix_run, report.unsafe_fixes = True, settings.unsafe_fixes
+    wanted = sorted({v.path for v in report.violations if policy.allows(v.code, v.name, v.fix)})
+    diffs: list[str] = []
+    fixed: dict[str, Counter[str]] = {}
+    from lunalint.rules import rules_for_file
+
+    rules = active_rules(settings)
+    for display in wanted:
+        try:
+            with open(display, "rb") as handle:
+                data = handle.read()
+        except OSError as error:
+            report.errors.append(FileError(display, f"cannot read: {error.strerror or error}", "E002"))
+            continue
+        outcome = fix_source(data, display, settings, rules_for_file(display, settings.per_file_ignores, settings.root, rules), policy)
+        if not outcome.changed:
+            continue
+        if write:
+            problem = _write_atomically(display, outcome.data)
+            if problem is not None:
+                report.errors.append(FileError(display, problem, "E003"))
+                continue
+        else:
+            diffs.append(unified_diff(display, data, outcome.data))
+        fixed[display] = outcome.fixed
+        report.fixed += sum(outcome.fixed.values())
+        report.violations = [v for v in report.violations if v.path != display] + outcome.result.violations
+        report.errors.extend(outcome.result.errors)
+    report.sort()
+    return FixRun(report, diffs, fixed)
+
+
+def _write_atomically(path: str, data: bytes) -> str | None:
+    """Replace ``path`` with ``data`` (same permissions), or say why not."""
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+        descriptor, temporary = tempfile.mkstemp(prefix=".lunalint-fix-", dir=directory)
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(data)
+            os.chmod(temporary, mode)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError as error:
+        return f"cannot write the fixed file: {error.strerror or error}"
+    return None

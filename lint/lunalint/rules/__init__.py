@@ -15,16 +15,19 @@ Explicit-mode rules then run only with ``require-explicit``, however they were s
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
+import os
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol
 
 if TYPE_CHECKING:
     from lunalint.rules.base import Rule
 
 __all__ = ["DEFAULT_CODES", "RULES", "RuleInfo", "Selection", "all_rules", "known_selectors", "matches",
-           "resolve_selection", "rule_by_selector", "rule_classes", "select_rule_infos", "select_rules"]
+           "resolve_selection", "rule_by_selector", "rule_classes", "select_rule_infos", "select_rules", "rules_for_file"]
 
 
 class RuleInfo(NamedTuple):
@@ -171,3 +174,25 @@ def select_rules(select: Sequence[str], extend_select: Iterable[str], ignore: It
     """The classes of ``select_rule_infos``."""
     return tuple(_rule_class(info) for info in select_rule_infos(
         select, extend_select, ignore, require_explicit=require_explicit))
+
+
+def rules_for_file(path: str, per_file_ignores: Sequence[tuple[str, Sequence[str]]], root: Path,
+                   rules: Sequence[RuleInfo]) -> tuple[str, ...]:
+    """The codes of the rules that apply to ``path`` (``per-file-ignores`` removed)."""
+    if not per_file_ignores:
+        return tuple(rule.code for rule in rules)
+    absolute = os.path.realpath(path)
+    top = _realpath(str(root))
+    relative = os.path.relpath(absolute, top) if absolute.startswith(top + os.sep) else absolute
+    relative = relative.replace(os.sep, "/")
+    name = os.path.basename(path)
+    ignored: list[str] = []
+    for pattern, codes in per_file_ignores:
+        if fnmatch.fnmatchcase(relative, pattern) or fnmatch.fnmatchcase(name, pattern):
+            ignored.extend(codes)
+    return tuple(rule.code for rule in rules if not any(matches(code, rule) for code in ignored))
+
+
+@lru_cache(maxsize=8)
+def _realpath(path: str) -> str:
+    return os.path.realpath(path)
