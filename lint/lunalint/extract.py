@@ -10,6 +10,12 @@ handler: constructions and module-level request functions, methods called on a f
 (``session.timeout = 10``). A spec another spec absorbs (an SDK's inner ``http_client``) is not
 judged on its own, and a client whose every followed call passes its own timeout keeps only the
 timeouts written on it.
+
+Each spec also gets the evidence that its responses may be long (``evidence.py``): its own (an
+SDK, a ``base_url``, a request that streams or goes to a model endpoint with a model-shaped body)
+and, for a client, that of every followed request made on it; a client opened by ``with`` for one
+request and closed is marked ``one_shot``; a request on a client whose transport is in-process is
+``in_process`` like its client.
 """
 
 from __future__ import annotations
@@ -20,10 +26,12 @@ from typing import TYPE_CHECKING, NamedTuple
 if TYPE_CHECKING:
     import libcst as cst
 
+    from lunalint.evidence import EvidenceFinder
+    from lunalint.libraries.registry import Registry
     from lunalint.parse import Parsed
     from lunalint.receivers import Receivers
     from lunalint.scope import ModuleScan, Scope
-    from lunalint.spec import ClientSpec
+    from lunalint.spec import ClientSpec, Evidence
     from lunalint.values import Obj
 
 __all__ = ["Extracted", "extract"]
@@ -46,19 +54,27 @@ def extract(parsed: Parsed) -> Extracted:
     from lunalint.resolve import Resolver
     from lunalint.values import Obj
 
+    from lunalint.evidence import EvidenceFinder
+
     registry = load()
     scan = scan_module(parsed.module)
     resolver = Resolver(scan)
     receivers = Receivers(resolver)
+    finder = EvidenceFinder(resolver, parsed.module.code_for_node)
     specs: list[ClientSpec] = []
     overrides: dict[int, list[bool]] = {}  # client call -> per followed call: passes its own timeout?
+    found_evidence = _Evidence()
     for call, scope in scan.calls:
         func = call.func
         qualname = resolver.qualname(func, scope)
+        if qualname is not None:
+            found_evidence.handed_over(call, scope, qualname, receivers, finder)
         if qualname is not None and qualname in registry.constructors:
             value = resolver.call(call, scope)
             if isinstance(value, Obj):
-                specs.extend(registry.constructors[qualname](value))
+                made = registry.constructors[qualname](value)
+                specs.extend(made)
+                found_evidence.construction(call, value, scope, made, finder, registry)
             continue
         if isinstance(func, cst.Attribute) and func.attr.value in registry.method_names:
             found = _receiver(func, scope, receivers, registry.methods)
@@ -70,6 +86,8 @@ def extract(parsed: Parsed) -> Extracted:
                 for client in found.clients:
                     passes = only and registry.overrides_timeout(client.qualname, value, found.method)
                     overrides.setdefault(id(client.node), []).append(passes)
+                found_evidence.request(call, func, value, found.method, found.clients, found.client, scope, finder,
+                                       registry)
                 if found.client is not None:
                     specs.extend(registry.method_specs(found.client, value, found.method))
     for target, assigned, scope in scan.attribute_assignments:
@@ -79,14 +97,138 @@ def extract(parsed: Parsed) -> Extracted:
                 specs.extend(registry.assignment_specs(owner, target.attr.value, resolver.resolve(assigned, scope),
                                                        target))
     absorbed = {id(anchor) for spec in specs for anchor in spec.absorbs}
+    found_evidence.one_shot_clients(scan)
+    in_process = {id(spec.anchor): spec.in_process for spec in specs if spec.in_process}
     kept = []
     for spec in specs:
         if id(spec.anchor) in absorbed:
             continue
         calls = overrides.get(id(spec.anchor))
         # A client whose every followed call passes its own timeout never uses its default one.
-        kept.append(spec.without_default_timeouts() if calls and all(calls) else spec)
+        spec = spec.without_default_timeouts() if calls and all(calls) else spec
+        kept.append(found_evidence.apply(spec, in_process))
+    for anchor, top in found_evidence.statement_of.items():  # evidence anchors that are not calls
+        scan.call_statement.setdefault(anchor, scan.call_statement.get(top, 0))
     return Extracted(kept, scan)
+
+
+_KIND_ORDER = ("sdk", "streams", "model-endpoint", "model-body")
+
+
+class _Evidence:
+    """What one module shows about long responses, keyed by the ids of the calls specs are anchored on."""
+
+    def __init__(self) -> None:
+        self.own: dict[int, list[Evidence]] = {}  # request or construction call -> its own evidence
+        self.of_client: dict[int, list[Evidence]] = {}  # client construction -> its requests' evidence
+        self.client_of: dict[int, int] = {}  # request call -> the one client construction it is made on
+        self.constructed: set[int] = set()  # pooled client constructions
+        self.request_receivers: set[int] = set()  # names a request is made on (``c`` in ``c.get(...)``)
+        self.one_shot: set[int] = set()  # client constructions opened for one request and closed
+        self.statement_of: dict[int, int] = {}  # evidence anchor that is not a call -> a call beside it
+
+    def handed_over(self, call: cst.Call, scope: Scope, qualname: str, receivers: Receivers,
+                    finder: EvidenceFinder) -> None:
+        """A client passed to an LLM SDK call serves it; one passed to an SSE helper streams."""
+        import libcst as cst
+
+        from lunalint.evidence import SSE_CLIENT_HELPERS, is_llm_call
+        from lunalint.spec import Evidence, EvidenceKind
+        from lunalint.values import Obj
+
+        if qualname in SSE_CLIENT_HELPERS:
+            arguments = [arg for arg in call.args if arg.keyword is None and not arg.star][:1]
+            evidence = Evidence(EvidenceKind.STREAMS, f"`{finder.show(call.func)}(...)`", call)
+        elif is_llm_call(qualname):
+            arguments = [arg for arg in call.args if not arg.star]
+            evidence = Evidence(EvidenceKind.SDK, f"handed to `{finder.show(call.func)}(...)`", call)
+        else:
+            return
+        for arg in arguments:
+            if isinstance(arg.value, cst.Call):
+                self.of_client.setdefault(id(arg.value), []).append(evidence)
+                continue
+            if not isinstance(arg.value, (cst.Name, cst.Attribute)):
+                continue
+            for value in receivers.possible(arg.value, scope) or ():
+                if isinstance(value, Obj):
+                    self.of_client.setdefault(id(value.node), []).append(evidence)
+            if evidence.kind is EvidenceKind.STREAMS:
+                self.request_receivers.add(id(arg.value))
+
+    def construction(self, call: cst.Call, value: Obj, scope: Scope, made: list[ClientSpec],
+                     finder: EvidenceFinder, registry: Registry) -> None:
+        """A client's ``base_url``; a module-level request function's own evidence."""
+        from lunalint.evidence import endpoint_evidence
+
+        method = value.qualname.rsplit(".", 1)[-1]
+        for spec in made:
+            if spec.pooled:
+                self.constructed.add(id(call))
+                for arg in call.args:
+                    if arg.keyword is not None and arg.keyword.value == "base_url":
+                        text = finder.text(arg.value, scope)
+                        endpoint = endpoint_evidence(text, call) if text is not None else None
+                        if endpoint is not None:
+                            self.own.setdefault(id(call), []).append(endpoint)
+            else:
+                label = finder.show(call.func)
+                self._add(self.own, id(call), finder.request(call, value, method, scope,
+                                                             registry.streams(None, value, method), label), call)
+
+    def request(self, call: cst.Call, func: cst.Attribute, value: Obj, method: str, clients: tuple[Obj, ...],
+                client: Obj | None, scope: Scope, finder: EvidenceFinder, registry: Registry) -> None:
+        """A followed request: its evidence is its own and that of every client it may be made on."""
+        receiver = clients[0].qualname
+        evidence = finder.request(call, value, method, scope, registry.streams(receiver, value, method),
+                                  finder.show(func))
+        self._add(self.own, id(call), evidence, call)
+        for each in clients:
+            self._add(self.of_client, id(each.node), evidence, call)
+        if client is not None:
+            self.client_of[id(call)] = id(client.node)
+        if registry.is_request(receiver, method):
+            base = func.value
+            for _ in range(method.count(".")):
+                if not isinstance(base, type(func)):
+                    break
+                base = base.value
+            self.request_receivers.add(id(base))
+
+    def _add(self, table: dict[int, list[Evidence]], key: int, evidence: list[Evidence], call: cst.Call) -> None:
+        if evidence:
+            table.setdefault(key, []).extend(evidence)
+            for item in evidence:
+                if item.anchor is not call:
+                    self.statement_of.setdefault(id(item.anchor), id(call))
+
+    def one_shot_clients(self, scan: ModuleScan) -> None:
+        """Clients bound by ``with`` whose one use is one request, made once."""
+        import libcst as cst
+
+        from lunalint.evidence import one_shot_uses
+
+        for statement, _ in scan.withs:
+            for index, item in enumerate(statement.items):
+                if not (isinstance(item.item, cst.Call) and id(item.item) in self.constructed
+                        and item.asname is not None and isinstance(item.asname.name, cst.Name)):
+                    continue
+                uses = one_shot_uses(statement, index, item.asname.name.value)
+                if len(uses) == 1 and not uses[0][1] and id(uses[0][0]) in self.request_receivers:
+                    self.one_shot.add(id(item.item))
+
+    def apply(self, spec: ClientSpec, in_process: Mapping[int, str]) -> ClientSpec:
+        """``spec`` with its evidence (strongest kind first), one-shot and in-process markers."""
+        from dataclasses import replace
+
+        key = id(spec.anchor)
+        found = [*spec.evidence, *self.own.get(key, ()), *(self.of_client.get(key, ()) if spec.pooled else ())]
+        ordered = tuple(sorted(dict.fromkeys(found), key=lambda item: _KIND_ORDER.index(item.kind.value)))
+        process = spec.in_process or in_process.get(self.client_of.get(key, -1), "")
+        one_shot = spec.pooled and key in self.one_shot
+        if ordered == spec.evidence and process == spec.in_process and one_shot == spec.one_shot:
+            return spec
+        return replace(spec, evidence=ordered, in_process=process, one_shot=one_shot)
 
 
 class _Receiver(NamedTuple):

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, cast
 
 from lunalint.report import Violation
-from lunalint.spec import Span
+from lunalint.spec import LINE_MARK, Span
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -33,7 +33,8 @@ def place(judged: Sequence[Judged], source: SourceMap, display: str) -> list[Vio
     suppression comment covers, each reported once."""
     if not judged:
         return []
-    spans = source.locate(anchor for item in judged for anchor in (item.finding.anchor, item.spec.anchor))
+    spans = source.locate(anchor for item in judged
+                          for anchor in (item.finding.anchor, item.spec.anchor, *item.finding.lines))
     found: dict[tuple[object, ...], Violation] = {}
     for rule, finding, spec in judged:
         where = spans.get(finding.anchor) or spans[spec.anchor]
@@ -43,10 +44,21 @@ def place(judged: Sequence[Judged], source: SourceMap, display: str) -> list[Vio
             path=display, line=where.line, column=where.column,
             end_line=where.end_line, end_column=where.end_column,
             code=rule.code, name=rule.name, check=rule.check_family, library=spec.library,
-            message=finding.message,
+            message=_with_lines(finding.message, finding.lines, spans) if finding.lines else finding.message,
         )
         found.setdefault((violation.line, violation.column, violation.code, violation.message), violation)
     return sorted(found.values())
+
+
+def _with_lines(message: str, lines: Sequence[Anchor], spans: Mapping[Anchor, Span]) -> str:
+    """``message`` with each ``LINE_MARK`` replaced by the line of the matching anchor."""
+    parts = message.split(LINE_MARK)
+    out = [parts[0]]
+    for index, part in enumerate(parts[1:]):
+        span = spans.get(lines[index]) if index < len(lines) else None
+        out.append(str(span.line) if span is not None else "?")
+        out.append(part)
+    return "".join(out)
 
 
 class CstSourceMap:

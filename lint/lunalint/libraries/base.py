@@ -47,7 +47,7 @@ from lunalint.values import Bool, Missing, NoneValue, Num, Obj, Str, Unknown, Va
 
 __all__ = [
     "HTTP_VERBS", "AssignmentHandler", "AssignmentTable", "ConstructorHandler", "Defaults", "Library",
-    "MethodHandler", "MethodTable", "argument", "default", "not_followed", "not_fully_known", "seconds_setting",
+    "MethodHandler", "MethodTable", "argument", "streams_response", "default", "not_followed", "not_fully_known", "seconds_setting",
     "timeout_spec", "unknown", "unknown_keepalive", "unset_is_none",
 ]
 
@@ -83,6 +83,16 @@ def passes_timeout(call: Obj, method: str) -> bool:
     return "timeout" in call.kwargs
 
 
+def streams_response(call: Obj, method: str) -> str:
+    """The usual rule for a request that streams its response: a method named ``stream``
+    (``client.stream(...)``, ``httpx.stream(...)``) or ``stream=True``; the argument that says so
+    (``"stream=True"``), ``"stream"`` for the method, else ``""``."""
+    if method.rsplit(".", 1)[-1] == "stream":
+        return "stream"
+    flag = call.kwargs.get("stream")
+    return "stream=True" if isinstance(flag, Bool) and flag.value else ""
+
+
 @dataclass(frozen=True)
 class Library:
     """A library family: its defaults and its handler tables (see the module docstring)."""
@@ -94,6 +104,13 @@ class Library:
     # ``overrides_timeout(call, method)``: does this call on a client replace the client's timeout?
     # (A client whose every call does never uses its default timeouts.)
     overrides_timeout: Callable[[Obj, str], bool] = passes_timeout
+    # ``streams(call, method)``: does this request stream its response? (``streams_response``)
+    streams: Callable[[Obj, str], str] = streams_response
+    # The methods (keys of ``methods`` tables) that send a request, as opposed to configuring the
+    # client (``mount``, ``with_options``): a client whose only use is one of them is one-shot.
+    request_methods: frozenset[str] = frozenset(HTTP_VERBS)
+    # Transports that never touch the network (``httpx.MockTransport``); a client on one is in-process.
+    in_process_transports: frozenset[str] = frozenset()
 
 
 # Settings -----------------------------------------------------------------------------------------

@@ -53,6 +53,20 @@ class Registry:
         handler = self.assignments[receiver.qualname].get(attribute)
         return handler(receiver, attribute, value, target) if handler is not None else []
 
+    def streams(self, receiver: str | None, call: Obj, method: str) -> str:
+        """How ``call`` (``method`` on an object ``receiver`` built, or a module-level function
+        when ``receiver`` is None) streams its response: the argument or method that says so, or ``""``."""
+        from lunalint.libraries.base import streams_response
+
+        library = self.libraries.get(receiver) if receiver is not None else None
+        return (library.streams if library is not None else streams_response)(call, method)
+
+    def is_request(self, receiver: str, method: str) -> bool:
+        """Whether ``method`` (dotted when called through attributes) on ``receiver`` sends a request."""
+        library = self.libraries.get(receiver)
+        key = f"*.{_last(method)}" if "." in method else method
+        return library is not None and key in library.request_methods
+
     def overrides_timeout(self, receiver: str, call: Obj, method: str) -> bool:
         """Does ``call`` (``method`` on an object ``receiver`` built) replace its timeout?"""
         return self.libraries[receiver].overrides_timeout(call, method)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.rules.helpers import judges_pool
 from lunalint.spec import State
 
 if TYPE_CHECKING:
@@ -76,5 +77,5 @@ class PoolIdleUnbounded(Rule):
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         setting = spec.pool_idle
-        if spec.pooled and setting is not None and setting.state is State.DISABLED:
+        if judges_pool(spec, policy) and setting is not None and setting.state is State.DISABLED:
             yield self.report(setting.anchor, label=spec.label, note=setting.note)

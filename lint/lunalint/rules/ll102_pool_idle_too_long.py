@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.rules.helpers import judges_pool
 from lunalint.spec import fmt_seconds
 
 if TYPE_CHECKING:
@@ -71,7 +72,7 @@ class PoolIdleTooLong(Rule):
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         setting = spec.pool_idle
-        if not spec.pooled or setting is None or not setting.finite or setting.seconds is None:
+        if not judges_pool(spec, policy) or setting is None or not setting.finite or setting.seconds is None:
             return
         if setting.seconds > policy.max_pool_idle_timeout:
             yield self.report(setting.anchor, label=spec.label, value=fmt_seconds(setting.seconds), note=setting.note,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.rules.helpers import judges_keepalive
 from lunalint.spec import KeepaliveState
 
 if TYPE_CHECKING:
@@ -70,6 +71,9 @@ class TcpKeepaliveMissing(Rule):
     summary = "Pooled connections have no TCP keepalive"
     message = ("{label} has no TCP keepalive{note}: a connection silently dropped by a NAT or load balancer "
                "hangs until the read timeout")
+    variants = {"one-shot": ("{label} has no TCP keepalive{note}: it is opened for one request, and that request may "
+                             "be long ({evidence}); without keepalive a NAT may drop the connection during a long "
+                             "pause between chunks, and a dead peer is noticed only at the read timeout")}
 
     VALID = (
         Valid("import anthropic\nanthropic.Anthropic()"),
@@ -99,5 +103,11 @@ class TcpKeepaliveMissing(Rule):
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         keepalive = spec.keepalive
-        if spec.pooled and keepalive is not None and keepalive.state is KeepaliveState.OFF:
+        judged, long_request = judges_keepalive(spec, policy)
+        if not judged or keepalive is None or keepalive.state is not KeepaliveState.OFF:
+            return
+        if long_request is not None:
+            yield self.report(keepalive.anchor, variant="one-shot", lines=(long_request.anchor,), label=spec.label,
+                              note=keepalive.note, evidence=long_request.describe())
+        else:
             yield self.report(keepalive.anchor, label=spec.label, note=keepalive.note)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.rules.helpers import judges_timeouts
 from lunalint.spec import State
 
 if TYPE_CHECKING:
@@ -82,6 +83,8 @@ class TimeoutUnbounded(Rule):
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
+        if not judges_timeouts(spec, policy):
+            return
         read, total = spec.read_timeout, spec.total_timeout
         if read is None and total is None:
             return

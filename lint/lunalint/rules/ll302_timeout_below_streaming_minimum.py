@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
-from lunalint.rules.helpers import short_timeouts
+from lunalint.rules.helpers import evidence_field, long_response, short_timeouts, strict
 from lunalint.spec import fmt_seconds
 
 if TYPE_CHECKING:
@@ -55,7 +55,7 @@ class TimeoutBelowStreamingMinimum(Rule):
 
     check_family = Check.TIMEOUT
     summary = "Timeout is shorter than the streaming minimum and kills long streams"
-    message = "{label} {kind} {value}{note} is below the streaming minimum of {minimum}: {consequence}"
+    message = "{label} {kind} {value}{note} is below the streaming minimum of {minimum}: {consequence}{evidence}"
 
     VALID = (
         Valid("import openai, httpx2\nopenai.OpenAI(http_client=httpx2.Client(timeout=5))"),
@@ -80,7 +80,8 @@ class TimeoutBelowStreamingMinimum(Rule):
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
+        evidence, lines = evidence_field(None if strict(policy) else long_response(spec))
         for short in short_timeouts(spec, policy, explicit=True):
             yield self.report(short.setting.anchor, label=spec.label, kind=short.kind, value=fmt_seconds(short.seconds),
                               note=short.setting.note, minimum=fmt_seconds(policy.streaming_min_timeout),
-                              consequence=short.consequence)
+                              consequence=short.consequence, evidence=evidence, lines=lines)

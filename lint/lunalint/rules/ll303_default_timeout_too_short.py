@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
-from lunalint.rules.helpers import default_source, short_timeouts
+from lunalint.rules.helpers import default_source, evidence_field, long_response, short_timeouts, strict
 from lunalint.spec import fmt_seconds
 
 if TYPE_CHECKING:
@@ -53,7 +53,8 @@ class DefaultTimeoutTooShort(Rule):
 
     check_family = Check.TIMEOUT
     summary = "The library's default timeout is shorter than the streaming minimum"
-    message = "{label} uses the {source} {kind} of {value}, below the streaming minimum of {minimum}: {consequence}"
+    message = ("{label} uses the {source} {kind} of {value}, below the streaming minimum of {minimum}: "
+               "{consequence}{evidence}")
 
     VALID = (
         Valid("import aiohttp\naiohttp.ClientSession(timeout=aiohttp.ClientTimeout(sock_read=600, sock_connect=10))"),
@@ -71,7 +72,9 @@ class DefaultTimeoutTooShort(Rule):
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
+        evidence, lines = evidence_field(None if strict(policy) else long_response(spec))
         for short in short_timeouts(spec, policy, explicit=False):
             yield self.report(short.setting.anchor, label=spec.label, source=default_source(short.setting),
                               kind=short.kind, value=fmt_seconds(short.seconds),
-                              minimum=fmt_seconds(policy.streaming_min_timeout), consequence=short.consequence)
+                              minimum=fmt_seconds(policy.streaming_min_timeout), consequence=short.consequence,
+                              evidence=evidence, lines=lines)
