@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from lunalint.scope import ValueOf
 from lunalint.spec import Evidence, EvidenceKind
 from lunalint.values import Dict, Obj, Str
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from lunalint.scope import Scope
 
 __all__ = ["LLM_PACKAGES", "SSE_CLIENT_HELPERS", "EvidenceFinder", "body_evidence", "endpoint_evidence",
-           "url_argument"]
+           "is_llm_call", "is_streaming_service", "url_argument"]
 
 # Hosts of model APIs (a URL or base_url on one is a model endpoint).
 MODEL_HOSTS = re.compile(
@@ -73,6 +74,10 @@ LLM_PACKAGES = frozenset({"openai", "anthropic", "groq", "mistralai", "cohere", 
                           "litellm", "ollama", "together", "fireworks", "cerebras", "voyageai", "replicate",
                           "langchain_openai", "langchain_anthropic", "langchain_groq", "langchain_mistralai",
                           "langchain_ollama", "instructor", "huggingface_hub", "pydantic_ai", "llama_index.llms"})
+# Libraries that stream over an http client handed to them (or built by a factory handed to them):
+# MCP's SSE and streamable HTTP transports, and the agent frameworks' MCP servers built on them.
+STREAMING_SERVICES = frozenset({"mcp.client.sse", "mcp.client.streamable_http", "agents.mcp", "pydantic_ai.mcp",
+                                "autogen_ext.tools.mcp", "crewai.mcp", "langchain_mcp_adapters"})
 # Request methods whose URL is the second positional argument (the first is the HTTP method).
 METHOD_FIRST = frozenset({"request", "stream", "urlopen", "request_encode_url", "request_encode_body",
                           "build_request"})
@@ -81,7 +86,16 @@ _TEXT_LIMIT = 60
 
 def is_llm_call(qualname: str) -> bool:
     """Whether ``qualname`` is in an LLM SDK package."""
-    return any(qualname == package or qualname.startswith(f"{package}.") for package in LLM_PACKAGES)
+    return _in(qualname, LLM_PACKAGES)
+
+
+def is_streaming_service(qualname: str) -> bool:
+    """Whether ``qualname`` is in a library that streams over an http client handed to it."""
+    return _in(qualname, STREAMING_SERVICES)
+
+
+def _in(qualname: str, packages: frozenset[str]) -> bool:
+    return any(qualname == package or qualname.startswith(f"{package}.") for package in packages)
 
 
 def url_argument(call: cst.Call, method: str) -> cst.BaseExpression | None:
@@ -96,10 +110,21 @@ def url_argument(call: cst.Call, method: str) -> cst.BaseExpression | None:
 
 def endpoint_evidence(text: str, anchor: cst.CSTNode) -> Evidence | None:
     """``model-endpoint`` evidence when ``text`` (a URL, unknown parts as ``{}``) names a model API."""
-    if MODEL_HOSTS.search(text) or MODEL_PATHS.search(text):
+    if MODEL_PATHS.search(text) or _model_base(text):
         shown = text if len(text) <= _TEXT_LIMIT else text[:_TEXT_LIMIT - 3] + "..."
         return Evidence(EvidenceKind.MODEL_ENDPOINT, f"`{shown}`", anchor)
     return None
+
+
+def _model_base(text: str) -> bool:
+    """A model API host with no path beyond a version (``https://api.openai.com/v1``): a base URL
+    whose requests are model calls. A known path that is not a generation call (``/v1/usage``,
+    ``/v1/models``) says the opposite."""
+    host = MODEL_HOSTS.search(text)
+    if host is None:
+        return False
+    rest = text[host.end():].lstrip("/")
+    return re.fullmatch(r"(?:v\d+(?:beta\d*)?/?|openai/?|\{\}/?)?", rest.split("?", 1)[0]) is not None
 
 
 def body_evidence(call: Obj, anchor: cst.CSTNode) -> Evidence | None:
@@ -144,6 +169,12 @@ class EvidenceFinder:
         if isinstance(node, cst.ConcatenatedString):
             left, right = self.text(node.left, scope, depth + 1), self.text(node.right, scope, depth + 1)
             return None if left is None or right is None else left + right
+        if isinstance(node, cst.Name):  # a name bound once to an f-string or concatenation
+            bindings = scope.lookup(node.value)
+            if bindings and len(bindings) == 1 and isinstance(bindings[0], ValueOf):
+                bound = bindings[0]
+                if isinstance(bound.node, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString)):
+                    return self.text(bound.node, bound.scope, depth + 1)
         value = self._resolver.resolve(node, scope)
         return value.value if isinstance(value, Str) else None
 
@@ -223,32 +254,40 @@ def _walk(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
 
 
 # One-shot clients -----------------------------------------------------------------------------------
-def one_shot_uses(statement: cst.With, index: int, name: str) -> list[tuple[cst.Name, bool]]:
-    """Every use of ``name`` after the ``index``-th item of ``statement`` (later items, then the
-    body), each with whether it may run more than once (inside a loop, comprehension, nested
-    function or class)."""
-    uses: list[tuple[cst.Name, bool]] = []
-    roots: Sequence[cst.CSTNode] = [*statement.items[index + 1:], statement.body]
-    for root in roots:
-        _uses(root, name, False, uses)
-    return uses
+def one_shot_uses(statement: cst.With, index: int, name: str) -> tuple[list[cst.Name], int, bool]:
+    """The uses of ``name`` after the ``index``-th item of ``statement`` (later items, then the
+    body): every use, the most uses any one path through the body makes (the branches of an
+    ``if`` or a ``match`` are alternatives), and whether a use may run more than once (inside a
+    loop, comprehension, nested function or class)."""
+    uses: list[cst.Name] = []
+    repeated: list[bool] = []
+    most = sum(_uses(root, name, False, uses, repeated) for root in (*statement.items[index + 1:], statement.body))
+    return uses, most, any(repeated)
 
 
 _REPEATING = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.FunctionDef,
               cst.Lambda, cst.ClassDef)
 
 
-def _uses(node: cst.CSTNode, name: str, repeated: bool, found: list[tuple[cst.Name, bool]]) -> None:
+def _uses(node: cst.CSTNode, name: str, again: bool, found: list[cst.Name], repeated: list[bool]) -> int:
+    """Collect the uses of ``name`` under ``node``; return the most uses on one path through it."""
     if isinstance(node, cst.Name):
         if node.value == name:
-            found.append((node, repeated))
-        return
+            found.append(node)
+            repeated.append(again)
+            return 1
+        return 0
     if isinstance(node, cst.Attribute):  # ``x.name``: only ``x`` may be a use
-        _uses(node.value, name, repeated, found)
-        return
+        return _uses(node.value, name, again, found, repeated)
     if isinstance(node, cst.Arg):  # ``f(name=...)``: the keyword is not a use
-        _uses(node.value, name, repeated, found)
-        return
-    repeated = repeated or isinstance(node, _REPEATING)
-    for child in node.children:
-        _uses(child, name, repeated, found)
+        return _uses(node.value, name, again, found, repeated)
+    if isinstance(node, cst.If):
+        test = _uses(node.test, name, again, found, repeated)
+        body = _uses(node.body, name, again, found, repeated)
+        orelse = _uses(node.orelse, name, again, found, repeated) if node.orelse is not None else 0
+        return test + max(body, orelse)
+    if isinstance(node, cst.Match):
+        subject = _uses(node.subject, name, again, found, repeated)
+        return subject + max((_uses(case, name, again, found, repeated) for case in node.cases), default=0)
+    again = again or isinstance(node, _REPEATING)
+    return sum(_uses(child, name, again, found, repeated) for child in node.children)

@@ -20,7 +20,7 @@ request and closed is marked ``one_shot``; a request on a client whose transport
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -68,7 +68,7 @@ def extract(parsed: Parsed) -> Extracted:
         func = call.func
         qualname = resolver.qualname(func, scope)
         if qualname is not None:
-            found_evidence.handed_over(call, scope, qualname, receivers, finder)
+            found_evidence.handed_over(call, scope, qualname, receivers, finder, scan)
         if qualname is not None and qualname in registry.constructors:
             value = resolver.call(call, scope)
             if isinstance(value, Obj):
@@ -112,6 +112,60 @@ def extract(parsed: Parsed) -> Extracted:
     return Extracted(kept, scan)
 
 
+def _local_function(call: cst.Call, scope: Scope) -> Scope | None:
+    """The body of the local function or method (``build()``, ``self.build()``) ``call`` calls."""
+    import libcst as cst
+
+    from lunalint.scope import Opaque
+
+    func = call.func
+    bindings = None
+    if isinstance(func, cst.Name):
+        bindings = scope.lookup(func.value)
+    elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == scope.self_name:
+        owner = scope.enclosing_class()
+        bindings = owner.names.get(func.attr.value) if owner is not None else None
+    if bindings and len(bindings) == 1 and isinstance(bindings[0], Opaque):
+        return bindings[0].definition
+    return None
+
+
+def _handed(nodes: list[tuple[cst.BaseExpression, Scope]], receivers: Receivers, seen: set[int]) -> Iterator[int]:
+    """The ids of the client constructions ``nodes`` may give: calls, names bound to clients,
+    values of dict literals, local factory functions' ``return`` values and lambdas' bodies."""
+    import libcst as cst
+
+    from lunalint.scope import Opaque, ValueOf
+    from lunalint.values import Obj
+
+    for node, scope in nodes:
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, cst.Call):
+            yield id(node)
+            yield from (id(value.node) for value in receivers.possible(node, scope) or () if isinstance(value, Obj))
+        elif isinstance(node, cst.Dict):
+            values = [(element.value, scope) for element in node.elements if isinstance(element, cst.DictElement)]
+            yield from _handed(values, receivers, seen)
+        elif isinstance(node, cst.Lambda):
+            yield from _handed([(node.body, scope)], receivers, seen)
+        elif isinstance(node, (cst.Name, cst.Attribute)):
+            bindings = scope.lookup(node.value) if isinstance(node, cst.Name) else None
+            if bindings and len(bindings) == 1 and isinstance(bindings[0], Opaque):
+                definition = bindings[0].definition
+                if definition is not None and isinstance(definition.node, cst.FunctionDef):
+                    returned = [(value, definition) for value in definition.returns if value is not None]
+                    yield from _handed(returned, receivers, seen)
+                continue
+            for binding in bindings or ():
+                if isinstance(binding, ValueOf) and isinstance(binding.node, cst.Dict):
+                    yield from _handed([(binding.node, binding.scope)], receivers, seen)
+            for value in receivers.possible(node, scope) or ():
+                if isinstance(value, Obj):
+                    yield id(value.node)
+
+
 _KIND_ORDER = ("sdk", "streams", "model-endpoint", "model-body")
 
 
@@ -128,33 +182,38 @@ class _Evidence:
         self.statement_of: dict[int, int] = {}  # evidence anchor that is not a call -> a call beside it
 
     def handed_over(self, call: cst.Call, scope: Scope, qualname: str, receivers: Receivers,
-                    finder: EvidenceFinder) -> None:
-        """A client passed to an LLM SDK call serves it; one passed to an SSE helper streams."""
+                    finder: EvidenceFinder, scan: ModuleScan) -> None:
+        """A client handed to an LLM SDK call serves it; one handed to an SSE helper or an MCP
+        transport streams. "Handed" covers an argument, a ``**dict`` filled in the same function,
+        a dict of arguments, and a local factory function (its ``return`` values)."""
         import libcst as cst
 
-        from lunalint.evidence import SSE_CLIENT_HELPERS, is_llm_call
+        from lunalint.evidence import SSE_CLIENT_HELPERS, is_llm_call, is_streaming_service
         from lunalint.spec import Evidence, EvidenceKind
-        from lunalint.values import Obj
 
+        shown = f"`{finder.show(call.func)}(...)`"
         if qualname in SSE_CLIENT_HELPERS:
-            arguments = [arg for arg in call.args if arg.keyword is None and not arg.star][:1]
-            evidence = Evidence(EvidenceKind.STREAMS, f"`{finder.show(call.func)}(...)`", call)
+            arguments = [(arg.value, scope) for arg in call.args if arg.keyword is None and not arg.star][:1]
+            evidence = Evidence(EvidenceKind.STREAMS, shown, call)
+            self.request_receivers.update(id(node) for node, _ in arguments)
+        elif is_streaming_service(qualname):
+            arguments = [(arg.value, scope) for arg in call.args if not arg.star]
+            evidence = Evidence(EvidenceKind.STREAMS, f"handed to {shown}", call)
         elif is_llm_call(qualname):
-            arguments = [arg for arg in call.args if not arg.star]
-            evidence = Evidence(EvidenceKind.SDK, f"handed to `{finder.show(call.func)}(...)`", call)
+            arguments = [(arg.value, scope) for arg in call.args if not arg.star]
+            evidence = Evidence(EvidenceKind.SDK, f"handed to {shown}", call)
         else:
             return
-        for arg in arguments:
-            if isinstance(arg.value, cst.Call):
-                self.of_client.setdefault(id(arg.value), []).append(evidence)
+        for arg in call.args:  # ``params["http_client"] = client`` here or in a local builder, then ``**params``
+            if arg.star != "**":
                 continue
-            if not isinstance(arg.value, (cst.Name, cst.Attribute)):
-                continue
-            for value in receivers.possible(arg.value, scope) or ():
-                if isinstance(value, Obj):
-                    self.of_client.setdefault(id(value.node), []).append(evidence)
-            if evidence.kind is EvidenceKind.STREAMS:
-                self.request_receivers.add(id(arg.value))
+            function: Scope | None = _local_function(arg.value, scope) if isinstance(arg.value, cst.Call) else scope
+            while function is not None and function.kind not in ("function", "module"):
+                function = function.parent
+            if function is not None:
+                arguments += [(value, where) for _, value, where in scan.items_within(function)]
+        for key in _handed(arguments, receivers, set()):
+            self.of_client.setdefault(key, []).append(evidence)
 
     def construction(self, call: cst.Call, value: Obj, scope: Scope, made: list[ClientSpec],
                      finder: EvidenceFinder, registry: Registry) -> None:
@@ -213,8 +272,8 @@ class _Evidence:
                 if not (isinstance(item.item, cst.Call) and id(item.item) in self.constructed
                         and item.asname is not None and isinstance(item.asname.name, cst.Name)):
                     continue
-                uses = one_shot_uses(statement, index, item.asname.name.value)
-                if len(uses) == 1 and not uses[0][1] and id(uses[0][0]) in self.request_receivers:
+                uses, most, repeated = one_shot_uses(statement, index, item.asname.name.value)
+                if uses and most == 1 and not repeated and all(id(use) in self.request_receivers for use in uses):
                     self.one_shot.add(id(item.item))
 
     def apply(self, spec: ClientSpec, in_process: Mapping[int, str]) -> ClientSpec:
