@@ -21,6 +21,8 @@ class PoolIdleUnbounded(Rule):
     Checks for connection pools whose idle connections never expire, such as
     `httpx.Limits(keepalive_expiry=None)`.
 
+    One-shot clients and in-process transports are not reported (see LL102).
+
     ## Why is this bad?
     Load balancers, NAT gateways and firewalls forget idle connections after 60-350 s, often
     without sending a FIN or RST. A pool that keeps idle connections forever hands such a dead
@@ -62,6 +64,9 @@ class PoolIdleUnbounded(Rule):
         Valid("import aiohttp\naiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True))"),
         Valid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=60))"),
         Valid("import httpx\nhttpx.Client()"),
+        Valid("import aiohttp\nasync def fetch(url):\n"
+              "    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(keepalive_timeout=None)) as s:\n"
+              "        return await s.get(url)"),
         Valid("import httpx\ndef make(expiry):\n    return httpx.Client(limits=httpx.Limits(keepalive_expiry=expiry))"),
     )
     INVALID = (

@@ -20,6 +20,10 @@ class PoolIdleTooLong(Rule):
     ## What it does
     Checks for connection pools whose idle expiry is longer than `max-pool-idle-timeout`.
 
+    With `streaming-scope = "llm"` (the default), a client opened for one request and closed
+    (`with httpx.Client() as c: return c.get(url)`) never reuses a pooled connection, and a client
+    on an in-process transport has no connection at all: neither is reported.
+
     ## Why is this bad?
     An idle connection is only safe to reuse while every hop on the path still remembers it.
     Cloud load balancers and NAT gateways drop idle flows after 60-350 s, usually silently. With
@@ -42,6 +46,7 @@ class PoolIdleTooLong(Rule):
 
     ## Options
     - `max-pool-idle-timeout` (default 90 s)
+    - `streaming-scope` (default `"llm"`; `"all"` also judges one-shot clients and in-process transports)
 
     ## Fix safety
     No automatic fix.
@@ -59,6 +64,8 @@ class PoolIdleTooLong(Rule):
         Valid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=90))"),
         Valid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=300))",
               {"max_pool_idle_timeout": 400}),
+        Valid("import httpx\ndef fetch(url):\n    with httpx.Client(limits=httpx.Limits(keepalive_expiry=300)) as c:\n"
+              "        return c.get(url)"),
     )
     INVALID = (
         Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=300))",
@@ -68,6 +75,8 @@ class PoolIdleTooLong(Rule):
         Invalid("import os, httpx\n"
                 "httpx.Client(limits=httpx.Limits(keepalive_expiry=float(os.getenv('EXPIRY', '120'))))",
                 "environment default of EXPIRY", at="2:34"),
+        Invalid("import httpx\ndef fetch(url):\n    with httpx.Client(limits=httpx.Limits(keepalive_expiry=300)) as c:\n"
+                "        return c.get(url)", "pool idle expiry 300 s", {"streaming_scope": "all"}, at="3:43"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

@@ -23,6 +23,14 @@ class TcpKeepaliveMissing(Rule):
     ## What it does
     Checks for pooled HTTP clients whose sockets do not enable TCP keepalive (`SO_KEEPALIVE`).
 
+    With `streaming-scope = "llm"` (the default), a client opened for one request and closed
+    (`with httpx.Client() as c: return c.get(url)`, `async with ClientSession() as s:` around one
+    request) is reported only when that request may be long: it streams, or it is a model call
+    (the evidence LL302 lists). Such a client never reuses a pooled connection, but during a long
+    pause between chunks keepalive keeps a NAT from dropping the connection and finds a dead
+    peer, so the message says why. A client on an in-process transport (`httpx.ASGITransport`,
+    `WSGITransport`, `MockTransport`) has no socket and is not reported.
+
     ## Why is this bad?
     When a NAT gateway, firewall or load balancer silently forgets a connection, neither end is
     told. Without keepalive probes the client only finds out when a request on that connection
@@ -58,6 +66,8 @@ class TcpKeepaliveMissing(Rule):
 
     ## Options
     - `max-keepalive-idle` (default 60 s)
+    - `streaming-scope` (default `"llm"`; `"all"` also reports one-shot clients whose one request is short,
+      and in-process transports)
 
     ## Fix safety
     No automatic fix.
@@ -86,6 +96,15 @@ class TcpKeepaliveMissing(Rule):
         Valid(f"import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options={GOOD_OPTIONS}))"),
         Valid("import httpx\nhttpx.get('https://example.com', timeout=httpx.Timeout(600, connect=5))"),
         Valid("import httpx\ndef make(t):\n    return httpx.Client(transport=t)"),
+        # One-shot clients whose one request is short, in each library; and in-process transports.
+        Valid("import httpx\ndef health(url):\n    with httpx.Client(timeout=5) as c:\n        return c.get(url)"),
+        Valid("import aiohttp\nasync def token(url, code):\n    async with aiohttp.ClientSession() as s:\n"
+              "        async with s.post(url, data={'code': code}) as r:\n            return await r.json()"),
+        Valid("import requests\ndef meta(url):\n    with requests.Session() as s:\n        return s.get(url, timeout=5)"),
+        Valid("import httpx\ndef fetch(method, url):\n    with httpx.Client() as c:\n        if method == 'GET':\n"
+              "            return c.get(url)\n        else:\n            return c.post(url)"),
+        Valid("import httpx\nhttpx.AsyncClient(transport=httpx.ASGITransport(app=app))"),
+        Valid("import httpx\nhttpx.Client(transport=httpx.WSGITransport(app=app))"),
     )
     INVALID = (
         Invalid("import openai\nopenai.OpenAI()", "the openai SDK's default client sets no socket options", at="2:1"),
@@ -94,6 +113,16 @@ class TcpKeepaliveMissing(Rule):
         Invalid("import requests\nrequests.Session()", "urllib3 pools cannot expire idle connections", at="2:1"),
         Invalid("import aiohttp\naiohttp.ClientSession()", "without TCPConnector(socket_factory=...)", at="2:1"),
         Invalid("import httpx\nhttpx.Client()", "has no TCP keepalive", at="2:1"),
+        # One-shot, but the one request may be long; or several requests; or the strict scope.
+        Invalid("import httpx\ndef chat(body):\n    with httpx.Client(timeout=600) as c:\n"
+                "        with c.stream('POST', '/v1/chat/completions', json=body) as r:\n"
+                "            return list(r.iter_lines())",
+                "it is opened for one request, and that request may be long (streams: `c.stream(...)` at line 4)",
+                at="3:10"),
+        Invalid("import httpx\ndef fetch_all(urls):\n    with httpx.Client() as c:\n        for url in urls:\n"
+                "            c.get(url)", "has no TCP keepalive", at="3:10"),
+        Invalid("import httpx\ndef health(url):\n    with httpx.Client(timeout=5) as c:\n        return c.get(url)",
+                "has no TCP keepalive", {"streaming_scope": "all"}, at="3:10"),
         Invalid("import httpx\nhttpx.AsyncClient(transport=httpx.AsyncHTTPTransport(retries=2))",
                 "without socket_options", at="2:29"),
         Invalid("import httpx, socket\nOPTS = [(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]\n"

@@ -19,7 +19,25 @@ class TimeoutBelowStreamingMinimum(Rule):
     """
     ## What it does
     Checks for read timeouts and whole-request deadlines, set in code, that are shorter than
-    `streaming-min-timeout`.
+    `streaming-min-timeout`, where a long response is plausible (`streaming-scope = "llm"`, the
+    default). The evidence is named in the message:
+
+    - `sdk`: an LLM SDK client (openai, anthropic), or an http client handed to an LLM SDK call
+      (`groq.AsyncGroq(http_client=client)`, `OpenAI(**params)` with `params["http_client"]`);
+    - `streams`: a request that streams (`client.stream(...)`, `stream=True`), reads its body
+      incrementally in the same function (`iter_lines`, `aiter_bytes`, `resp.content.iter_any()`,
+      `async for ... in resp.content`, SSE helpers such as `httpx_sse.connect_sse`), or a client
+      handed to an MCP SSE or streamable-HTTP transport;
+    - `model-endpoint`: a URL on a model path (`/chat/completions`, `/v1/messages`, `/v1/responses`,
+      `/api/generate`, `/api/chat`, `:generateContent` ...) or a `base_url` on a model API host
+      (`https://api.openai.com/v1`);
+    - `model-body`: a `json=`/`data=` body with the keys of a model call (`messages`, `prompt`,
+      `max_tokens`, `stream` ...).
+
+    A short timeout on a request with none of these (a health probe, an OAuth exchange, a metadata
+    or version fetch, a webhook, a non-generation path on a model host such as `/v1/models`) is not
+    reported, nor is a client whose transport is in-process (`httpx.ASGITransport`,
+    `WSGITransport`, `MockTransport`). `streaming-scope = "all"` reports every short timeout.
 
     ## Why is this bad?
     LLM responses with extended thinking or long generations stream for 3-10 minutes or more and
@@ -32,7 +50,13 @@ class TimeoutBelowStreamingMinimum(Rule):
     ```python
     import httpx
 
-    client = httpx.Client(timeout=httpx.Timeout(60))
+    client = httpx.Client(timeout=httpx.Timeout(60))  # streams: `client.stream(...)` at line 5
+
+    with client.stream("POST", "/v1/messages", json={"messages": messages}) as response:
+        ...
+
+    requests.post(url, json={"model": model, "messages": messages}, timeout=30)  # model-body
+    httpx.post("https://api.anthropic.com/v1/messages", timeout=60)  # model-endpoint
     ```
 
     ## Use instead
@@ -40,10 +64,14 @@ class TimeoutBelowStreamingMinimum(Rule):
     import httpx
 
     client = httpx.Client(timeout=httpx.Timeout(600, connect=10))
+
+    httpx.get("https://example.com/health", timeout=5)  # not a stream: not reported
+    requests.post(token_url, data={"code": code}, timeout=10)  # an OAuth exchange: not reported
     ```
 
     ## Options
     - `streaming-min-timeout` (default 600 s)
+    - `streaming-scope` (default `"llm"`; `"all"` judges every client, as if each one streamed)
 
     ## Fix safety
     No automatic fix.
@@ -60,23 +88,64 @@ class TimeoutBelowStreamingMinimum(Rule):
     VALID = (
         Valid("import openai, httpx2\nopenai.OpenAI(http_client=httpx2.Client(timeout=5))"),
         Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))"),
-        Valid("import httpx\nhttpx.Client(timeout=60)", {"streaming_min_timeout": 60}),
+        Valid("import httpx\nhttpx.Client(timeout=60)", {"streaming_min_timeout": 60, "streaming_scope": "all"}),
         Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(10, read=900))"),
+        # Requests with no evidence of a long response: a health probe, an OAuth exchange, a
+        # metadata fetch on a one-shot client, a webhook, a non-generation path on a model host.
+        Valid("import httpx\nhttpx.get('https://example.com/health', timeout=5)"),
+        Valid("import requests\ndef token(code):\n"
+              "    return requests.post('https://github.com/login/oauth/access_token', data={'code': code}, timeout=10)"),
+        Valid("import httpx\ndef version():\n    with httpx.Client(timeout=10) as c:\n"
+              "        return c.get('https://pypi.org/pypi/lunalint/json').json()['info']['version']"),
+        Valid("import requests\nrequests.post(HOOK_URL, json={'text': 'deployed'}, timeout=5)"),
+        Valid("import httpx\nhttpx.get('https://api.openai.com/v1/models', timeout=10)"),
+        # No network: an in-process transport, even for a stream.
+        Valid("import httpx\nclient = httpx.Client(transport=httpx.MockTransport(handler), timeout=5)\n"
+              "with client.stream('GET', '/events') as r:\n    pass"),
     )
     INVALID = (
+        # sdk
         Invalid("import openai, httpx2\nopenai.OpenAI(http_client=httpx2.Client(timeout=30))",
                 "adopted from http_client", at="2:41"),
-        Invalid("import openai\nc = openai.AsyncOpenAI()\nc.with_options(timeout=60)", "with_options()", at="3:16"),
-        Invalid("import requests\nrequests.post('https://example.com', timeout=(3.05, 27))", "read timeout 27 s",
-                at="2:53"),
+        Invalid("import openai\nc = openai.AsyncOpenAI()\nc.with_options(timeout=60)",
+                "sdk: `openai.AsyncOpenAI` client at line 2", at="3:16"),
+        Invalid("import groq, httpx\nhttp = httpx.AsyncClient(timeout=30)\nllm = groq.AsyncGroq(http_client=http)",
+                "sdk: handed to `groq.AsyncGroq(...)` at line 3", at="2:26"),
+        # streams
+        Invalid("import httpx\nclient = httpx.Client(timeout=httpx.Timeout(60))\n"
+                "with client.stream('POST', '/generate') as response:\n    pass",
+                "streams: `client.stream(...)` at line 3", at="2:45"),
+        Invalid("import requests\nrequests.post('https://example.com', stream=True, timeout=(3.05, 27))",
+                "read timeout 27 s", at="2:66"),
+        Invalid("import httpx\nclient = httpx.AsyncClient(timeout=30)\nasync def events(url):\n"
+                "    response = await client.get(url)\n    async for line in response.aiter_lines():\n"
+                "        print(line)", "streams: `response.aiter_lines(...)` at line 5", at="2:28"),
+        Invalid("import httpx, httpx_sse\nclient = httpx.Client(timeout=20)\n"
+                "with httpx_sse.connect_sse(client, 'GET', '/sse') as source:\n    pass",
+                "streams: `httpx_sse.connect_sse(...)` at line 3", at="2:23"),
+        # model-endpoint
+        Invalid("import httpx\nhttpx.post('https://api.anthropic.com/v1/messages', timeout=60)",
+                "model-endpoint: `https://api.anthropic.com/v1/messages` at line 2", at="2:53"),
+        Invalid("import httpx\nasync def chat(base):\n"
+                "    return await httpx.AsyncClient(timeout=45).post(f'{base}/chat/completions')",
+                "model-endpoint: `{}/chat/completions`", at="3:36"),
+        Invalid("import httpx\napi = httpx.Client(base_url='https://api.openai.com/v1', timeout=60)",
+                "model-endpoint: `https://api.openai.com/v1` at line 2", at="2:58"),
+        # model-body
+        Invalid("import requests\nbody = {'model': 'm', 'messages': [], 'max_tokens': 8192}\n"
+                "requests.post(URL, json=body, timeout=30)", "model-body: `json=` has `messages`, `max_tokens`",
+                at="3:39"),
+        # streaming-scope = "all": every short timeout, evidence or not
         Invalid("import httpx\nhttpx.Client(timeout=httpx.Timeout(60))",
-                "read timeout 60 s is below the streaming minimum of 600 s", at="2:36"),
-        Invalid("import httpx\nT = 30\nhttpx.AsyncClient(timeout=T)", "read timeout 30 s", at="3:27"),
-        Invalid("import httpx\nhttpx.Client(timeout=(5, 120))", "read timeout 120 s", at="2:26"),
+                "read timeout 60 s is below the streaming minimum of 600 s", {"streaming_scope": "all"}, at="2:36"),
+        Invalid("import httpx\nT = 30\nhttpx.AsyncClient(timeout=T)", "read timeout 30 s", {"streaming_scope": "all"},
+                at="3:27"),
+        Invalid("import httpx\nhttpx.Client(timeout=(5, 120))", "read timeout 120 s", {"streaming_scope": "all"},
+                at="2:26"),
         Invalid("import os, httpx\nhttpx.Client(timeout=float(os.getenv('HTTP_TIMEOUT', '60')))",
-                "environment default of HTTP_TIMEOUT", at="2:14"),
+                "environment default of HTTP_TIMEOUT", {"streaming_scope": "all"}, at="2:14"),
         Invalid("import httpx\nhttpx.post('https://example.com', timeout=httpx.Timeout(600, read=59.5))",
-                "59.5 s", at="2:62"),
+                "59.5 s", {"streaming_scope": "all"}, at="2:62"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
