@@ -179,13 +179,14 @@ class EvidenceFinder:
         return value.value if isinstance(value, Str) else None
 
     def request(self, call: cst.Call, value: Obj, method: str, scope: Scope, streams: str,
-                label: str) -> list[Evidence]:
-        """Evidence on one request call: it streams, its URL, its body, what its function reads."""
+                label: str, *, lazy_body: bool) -> list[Evidence]:
+        """Evidence on one request call: it streams, its URL, its body, and (for a library whose
+        requests return before the body is read, ``lazy_body``) what its function reads."""
         found: list[Evidence] = []
         if streams:
             shown = f"`{label}(...)`" if streams == "stream" else f"`{label}(..., {streams})`"
             found.append(Evidence(EvidenceKind.STREAMS, shown, call))
-        else:
+        elif lazy_body:
             reader = self.reader_around(scope)
             if reader is not None:
                 found.append(reader)

@@ -232,15 +232,16 @@ class _Evidence:
                             self.own.setdefault(id(call), []).append(endpoint)
             else:
                 label = finder.show(call.func)
-                self._add(self.own, id(call), finder.request(call, value, method, scope,
-                                                             registry.streams(None, value, method), label), call)
+                evidence = finder.request(call, value, method, scope, registry.streams(None, value, method), label,
+                                          lazy_body=registry.lazy_body(value.qualname))
+                self._add(self.own, id(call), evidence, call)
 
     def request(self, call: cst.Call, func: cst.Attribute, value: Obj, method: str, clients: tuple[Obj, ...],
                 client: Obj | None, scope: Scope, finder: EvidenceFinder, registry: Registry) -> None:
         """A followed request: its evidence is its own and that of every client it may be made on."""
         receiver = clients[0].qualname
         evidence = finder.request(call, value, method, scope, registry.streams(receiver, value, method),
-                                  finder.show(func))
+                                  finder.show(func), lazy_body=registry.lazy_body(receiver))
         self._add(self.own, id(call), evidence, call)
         for each in clients:
             self._add(self.of_client, id(each.node), evidence, call)

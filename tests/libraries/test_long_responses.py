@@ -23,9 +23,10 @@ STREAMING = {
                                  "model-body: `json=` has `prompt`, `stream` at line 3"),
     "requests-stream-true": ("import requests\nrequests.get('https://example.com', stream=True, timeout=20)",
                              "streams: `requests.get(..., stream=True)` at line 2"),
-    "requests-iter-content": ("import requests\ns = requests.Session()\ndef f(url):\n"
-                              "    r = s.get(url, timeout=20)\n    return b''.join(r.iter_content(1024))",
-                              "streams: `r.iter_content(...)` at line 5"),
+    "requests-stream-iter-content": ("import requests\ns = requests.Session()\ndef f(url):\n"
+                                     "    r = s.get(url, stream=True, timeout=20)\n"
+                                     "    return b''.join(r.iter_content(1024))",
+                                     "streams: `s.get(..., stream=True)` at line 4"),
     "urllib3-model-path": ("import urllib3\np = urllib3.PoolManager()\n"
                            "p.request('POST', 'http://localhost:8000/v1/chat/completions', timeout=30)",
                            "model-endpoint: `http://localhost:8000/v1/chat/completions` at line 3"),
@@ -57,6 +58,10 @@ SHORT = {
                         "timeout=5)",
     "aiohttp-json": "import aiohttp\ns = aiohttp.ClientSession()\nasync def f(url):\n"
                     "    async with s.get(url) as r:\n        return await r.json()",
+    # Without ``stream``, httpx and requests have read the whole body when the request returns.
+    "httpx-iter-bytes-after-get": "import httpx\ndef f(url):\n    r = httpx.get(url)\n    return list(r.iter_bytes())",
+    "requests-iter-content-after-get": "import requests\ndef f(url):\n    r = requests.get(url, timeout=20)\n"
+                                       "    return b''.join(r.iter_content(1024))",
     "model-host-other-path": "import httpx\nhttpx.get('https://api.anthropic.com/v1/models', timeout=5)",
 }
 

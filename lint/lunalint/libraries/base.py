@@ -106,6 +106,10 @@ class Library:
     overrides_timeout: Callable[[Obj, str], bool] = passes_timeout
     # ``streams(call, method)``: does this request stream its response? (``streams_response``)
     streams: Callable[[Obj, str], str] = streams_response
+    # True when a request returns before its body is read, so that reading it incrementally
+    # (``async for line in resp.content``) streams it (aiohttp); False when every request but a
+    # streaming one has read the whole body before it returns (httpx, requests).
+    lazy_body: bool = False
     # The methods (keys of ``methods`` tables) that send a request, as opposed to configuring the
     # client (``mount``, ``with_options``): a client whose only use is one of them is one-shot.
     request_methods: frozenset[str] = frozenset(HTTP_VERBS)

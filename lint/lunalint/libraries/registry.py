@@ -25,7 +25,7 @@ class Registry:
     constructors: dict[str, ConstructorHandler]
     methods: dict[str, MethodTable]  # receiver qualname -> its method table
     assignments: dict[str, AssignmentTable]  # receiver qualname -> its attribute table
-    libraries: dict[str, Library]  # receiver qualname -> the library whose methods it has
+    libraries: dict[str, Library]  # receiver (or constructor) qualname -> its library
 
     @cached_property
     def entry_points(self) -> frozenset[str]:
@@ -61,6 +61,11 @@ class Registry:
         library = self.libraries.get(receiver) if receiver is not None else None
         return (library.streams if library is not None else streams_response)(call, method)
 
+    def lazy_body(self, qualname: str) -> bool:
+        """Whether a request on (or by) ``qualname`` returns before its body is read."""
+        library = self.libraries.get(qualname)
+        return library is not None and library.lazy_body
+
     def is_request(self, receiver: str, method: str) -> bool:
         """Whether ``method`` (dotted when called through attributes) on ``receiver`` sends a request."""
         library = self.libraries.get(receiver)
@@ -90,6 +95,8 @@ def build(entries: tuple[tuple[str, tuple[str, ...]], ...]) -> Registry:
         _merge(entry, import_names, library.methods, registry.methods)
         _merge(entry, import_names, library.assignments, registry.assignments)
         registry.libraries.update(dict.fromkeys(library.methods, library))
+        for qualname in library.constructors:  # module-level request functions too (``aiohttp.request``)
+            registry.libraries.setdefault(qualname, library)
     return registry
 
 

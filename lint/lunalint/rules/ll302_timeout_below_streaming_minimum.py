@@ -24,10 +24,12 @@ class TimeoutBelowStreamingMinimum(Rule):
 
     - `sdk`: an LLM SDK client (openai, anthropic), or an http client handed to an LLM SDK call
       (`groq.AsyncGroq(http_client=client)`, `OpenAI(**params)` with `params["http_client"]`);
-    - `streams`: a request that streams (`client.stream(...)`, `stream=True`), reads its body
-      incrementally in the same function (`iter_lines`, `aiter_bytes`, `resp.content.iter_any()`,
-      `async for ... in resp.content`, SSE helpers such as `httpx_sse.connect_sse`), or a client
-      handed to an MCP SSE or streamable-HTTP transport;
+    - `streams`: a request that streams (`client.stream(...)`, `send(..., stream=True)`,
+      `stream=True`), an aiohttp request whose body the same function reads incrementally
+      (`resp.content.iter_any()`, `async for ... in resp.content`, `iter_lines`, SSE event
+      sources), a client handed to an SSE helper (`httpx_sse.connect_sse`) or to an MCP SSE or
+      streamable-HTTP transport. (httpx and requests read the whole body before a request without
+      `stream` returns, so `iter_bytes()` on its response streams nothing);
     - `model-endpoint`: a URL on a model path (`/chat/completions`, `/v1/messages`, `/v1/responses`,
       `/api/generate`, `/api/chat`, `:generateContent` ...) or a `base_url` on a model API host
       (`https://api.openai.com/v1`);
@@ -117,9 +119,14 @@ class TimeoutBelowStreamingMinimum(Rule):
                 "streams: `client.stream(...)` at line 3", at="2:45"),
         Invalid("import requests\nrequests.post('https://example.com', stream=True, timeout=(3.05, 27))",
                 "read timeout 27 s", at="2:66"),
-        Invalid("import httpx\nclient = httpx.AsyncClient(timeout=30)\nasync def events(url):\n"
-                "    response = await client.get(url)\n    async for line in response.aiter_lines():\n"
-                "        print(line)", "streams: `response.aiter_lines(...)` at line 5", at="2:28"),
+        Invalid("import aiohttp\nsession = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))\n"
+                "async def events(url):\n    async with session.get(url) as response:\n"
+                "        async for line in response.content:\n            print(line)",
+                "streams: `async for ... in response.content` at line 5", at="2:63"),
+        Invalid("import aiohttp\nsession = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))\n"
+                "async def chunks(url):\n    async with session.post(url) as response:\n"
+                "        return [c async for c in response.content.iter_chunked(1024)]",
+                "streams: `response.content.iter_chunked(...)` at line 5", at="2:63"),
         Invalid("import httpx, httpx_sse\nclient = httpx.Client(timeout=20)\n"
                 "with httpx_sse.connect_sse(client, 'GET', '/sse') as source:\n    pass",
                 "streams: `httpx_sse.connect_sse(...)` at line 3", at="2:23"),
