@@ -21,7 +21,7 @@ request and closed is marked ``one_shot``; a request on a client whose transport
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from lunalint.libraries.registry import Registry
     from lunalint.parse import Parsed
     from lunalint.receivers import Receivers
+    from lunalint.resolve import Resolver
     from lunalint.scope import ModuleScan, Scope
     from lunalint.spec import ClientSpec, Evidence
     from lunalint.values import Obj
@@ -90,6 +91,11 @@ def extract(parsed: Parsed) -> Extracted:
                                        registry)
                 if found.client is not None:
                     specs.extend(registry.method_specs(found.client, value, found.method))
+            else:
+                found_evidence.on_parameter(call, func, scope, resolver, finder, registry)
+        if qualname is None or qualname not in registry.constructors:
+            found_evidence.passed_to_local(call, scope, receivers)
+    found_evidence.through_parameters()
     for target, assigned, scope in scan.attribute_assignments:
         if target.attr.value in registry.attribute_names:
             owner = receivers.the_one(target.value, scope)
@@ -110,6 +116,10 @@ def extract(parsed: Parsed) -> Extracted:
     for anchor, top in found_evidence.statement_of.items():  # evidence anchors that are not calls
         scan.call_statement.setdefault(anchor, scan.call_statement.get(top, 0))
     return Extracted(kept, scan)
+
+
+def _parameter_key(function: Scope, name: str) -> tuple[int, str]:
+    return id(function), name
 
 
 def _local_function(call: cst.Call, scope: Scope) -> Scope | None:
@@ -180,6 +190,8 @@ class _Evidence:
         self.request_receivers: set[int] = set()  # names a request is made on (``c`` in ``c.get(...)``)
         self.one_shot: set[int] = set()  # client constructions opened for one request and closed
         self.statement_of: dict[int, int] = {}  # evidence anchor that is not a call -> a call beside it
+        self.of_parameter: dict[tuple[int, str], list[Evidence]] = {}  # (function, parameter) -> its requests'
+        self.passed: list[tuple[int, tuple[int, str]]] = []  # (client construction, (function, parameter))
 
     def handed_over(self, call: cst.Call, scope: Scope, qualname: str, receivers: Receivers,
                     finder: EvidenceFinder, scan: ModuleScan) -> None:
@@ -255,7 +267,64 @@ class _Evidence:
                 base = base.value
             self.request_receivers.add(id(base))
 
-    def _add(self, table: dict[int, list[Evidence]], key: int, evidence: list[Evidence], call: cst.Call) -> None:
+    def on_parameter(self, call: cst.Call, func: cst.Attribute, scope: Scope, resolver: Resolver,
+                     finder: EvidenceFinder, registry: Registry) -> None:
+        """``param.post(...)`` in a local function: its evidence waits for the clients passed as ``param``."""
+        import libcst as cst
+
+        from lunalint.scope import Opaque
+        from lunalint.values import Obj
+
+        base: cst.BaseExpression = func.value
+        while isinstance(base, cst.Attribute):
+            base = base.value
+        if not isinstance(base, cst.Name) or scope.kind != "function" or scope.node is None:
+            return
+        bindings = scope.names.get(base.value)
+        if not bindings or not all(isinstance(b, Opaque) and b.reason == "function parameter" for b in bindings):
+            return
+        method = func.attr.value
+        value = resolver.call(call, scope, qualname=f"<parameter>.{method}")
+        if isinstance(value, Obj):
+            evidence = finder.request(call, value, method, scope, registry.streams(None, value, method),
+                                      finder.show(func), lazy_body=False)
+            self._add(self.of_parameter, _parameter_key(scope, base.value), evidence, call)
+
+    def passed_to_local(self, call: cst.Call, scope: Scope, receivers: Receivers) -> None:
+        """``helper(client)`` with ``helper`` a local function: the client is its parameter there."""
+        import libcst as cst
+
+        from lunalint.scope import Opaque
+        from lunalint.values import Obj
+
+        if not isinstance(call.func, cst.Name) or not call.args:
+            return
+        bindings = scope.lookup(call.func.value)
+        if not bindings or len(bindings) != 1 or not isinstance(bindings[0], Opaque):
+            return
+        definition = bindings[0].definition
+        if definition is None or not isinstance(definition.node, cst.FunctionDef):
+            return
+        params = definition.node.params
+        positional = [param.name.value for param in (*params.posonly_params, *params.params)]
+        for index, arg in enumerate(call.args):
+            if arg.star or not isinstance(arg.value, (cst.Name, cst.Attribute)):
+                continue
+            name = arg.keyword.value if arg.keyword is not None else (
+                positional[index] if index < len(positional) else None)
+            if name is None:
+                continue
+            for value in receivers.possible(arg.value, scope) or ():
+                if isinstance(value, Obj):
+                    self.passed.append((id(value.node), _parameter_key(definition, name)))
+
+    def through_parameters(self) -> None:
+        """Evidence of requests made on a parameter, for every client passed as that parameter."""
+        for client, key in self.passed:
+            if key in self.of_parameter:
+                self.of_client.setdefault(client, []).extend(self.of_parameter[key])
+
+    def _add(self, table: dict[Any, list[Evidence]], key: Any, evidence: list[Evidence], call: cst.Call) -> None:
         if evidence:
             table.setdefault(key, []).extend(evidence)
             for item in evidence:
