@@ -73,7 +73,10 @@ SSE_READERS = frozenset({"httpx_sse.EventSource", "sseclient.SSEClient", "aiohtt
 LLM_PACKAGES = frozenset({"openai", "anthropic", "groq", "mistralai", "cohere", "google.genai", "google.generativeai",
                           "litellm", "ollama", "together", "fireworks", "cerebras", "voyageai", "replicate",
                           "langchain_openai", "langchain_anthropic", "langchain_groq", "langchain_mistralai",
-                          "langchain_ollama", "instructor", "huggingface_hub", "pydantic_ai", "llama_index.llms"})
+                          "langchain_ollama", "instructor", "huggingface_hub", "llama_index.llms",
+                          # the model classes of agent frameworks, which take an http client for their SDK
+                          "pydantic_ai.models", "pydantic_ai.providers", "agno.models", "autogen_ext.models",
+                          "crewai.llm", "crewai.llms", "smolagents.models"})
 # Libraries that stream over an http client handed to them (or built by a factory handed to them):
 # MCP's SSE and streamable HTTP transports, and the agent frameworks' MCP servers built on them.
 STREAMING_SERVICES = frozenset({"mcp.client.sse", "mcp.client.streamable_http", "agents.mcp", "pydantic_ai.mcp",
