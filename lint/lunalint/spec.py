@@ -24,7 +24,8 @@ from enum import Enum
 from typing import NamedTuple
 
 __all__ = [
-    "LINE_MARK", "Anchor", "ClientSpec", "Evidence", "EvidenceKind", "IgnoredSetting", "Keepalive", "KeepaliveState", "Setting", "Span", "State",
+    "LINE_MARK", "Anchor", "ClientSpec", "Evidence", "EvidenceKind", "IgnoredSetting", "Keepalive", "KeepaliveState",
+    "Setting", "Span", "State",
     "fmt_seconds",
 ]
 

@@ -15,7 +15,8 @@ STREAMING = {
     "httpx-client-stream": ("import httpx\nc = httpx.Client(timeout=30)\nwith c.stream('GET', '/x') as r:\n    pass",
                             "streams: `c.stream(...)` at line 3"),
     "httpx-send-stream-true": ("import httpx\nc = httpx.AsyncClient()\nasync def f(req):\n"
-                               "    return await c.send(req, stream=True)", "streams: `c.send(..., stream=True)` at line 4"),
+                               "    return await c.send(req, stream=True)",
+                               "streams: `c.send(..., stream=True)` at line 4"),
     "httpx-stream-function": ("import httpx2\nwith httpx2.stream('POST', '/x', timeout=60) as r:\n    pass",
                               "streams: `httpx2.stream(...)` at line 2"),
     "httpx-build-request-body": ("import httpx\nc = httpx.Client(timeout=10)\n"
@@ -31,10 +32,12 @@ STREAMING = {
                            "p.request('POST', 'http://localhost:8000/v1/chat/completions', timeout=30)",
                            "model-endpoint: `http://localhost:8000/v1/chat/completions` at line 3"),
     "aiohttp-iter-chunked": ("import aiohttp\ns = aiohttp.ClientSession()\nasync def f(url):\n"
-                             "    async with s.get(url) as r:\n        async for chunk in r.content.iter_chunked(512):\n"
+                             "    async with s.get(url) as r:\n"
+                             "        async for chunk in r.content.iter_chunked(512):\n"
                              "            print(chunk)", "streams: `r.content.iter_chunked(...)` at line 5"),
     "aiohttp-request-function": ("import aiohttp\nasync def f():\n"
-                                 "    async with aiohttp.request('POST', 'https://api.groq.com/openai/v1/chat/completions')"
+                                 "    async with aiohttp.request('POST',\n"
+                                 "                               'https://api.groq.com/openai/v1/chat/completions')"
                                  " as r:\n        return await r.json()", "model-endpoint"),
     "openai-sdk": ("import openai\nopenai.OpenAI(timeout=60)", "sdk: `openai.OpenAI` client at line 2"),
     "anthropic-sdk-request": ("import anthropic\nc = anthropic.Anthropic()\n"
@@ -42,6 +45,24 @@ STREAMING = {
                               "sdk: `anthropic.Anthropic` client at line 2"),
     "sdk-default-http-client": ("import openai\nopenai.DefaultHttpxClient(timeout=30)",
                                 "sdk: `openai.DefaultHttpxClient` client at line 2"),
+    # Handed over: through a helper's parameter, a factory, a ``**params`` dict built by a local function.
+    "helper-parameter": ("import httpx\ndef complete(client, body):\n"
+                         "    return client.post('/v1/chat/completions', json=body)\n"
+                         "c = httpx.Client(timeout=30)\ncomplete(c, {})",
+                         "model-endpoint: `/v1/chat/completions` at line 3"),
+    "mcp-client-factory": ("import httpx\nfrom mcp.client.streamable_http import streamablehttp_client\n"
+                           "def make(headers=None, timeout=None, auth=None):\n"
+                           "    return httpx.AsyncClient(timeout=httpx.Timeout(30))\n"
+                           "transport = streamablehttp_client('https://tools.example.com/mcp',\n"
+                           "                                  httpx_client_factory=make)",
+                           "streams: handed to `streamablehttp_client(...)` at line 5"),
+    "sdk-params-builder": ("import httpx\nfrom anthropic import Anthropic\ndef params():\n"
+                           "    kwargs = {'api_key': 'k'}\n    kwargs['http_client'] = httpx.Client(timeout=20)\n"
+                           "    return kwargs\nclient = Anthropic(**params())",
+                           "sdk: handed to `Anthropic(...)` at line 7"),
+    "framework-model-class": ("import httpx\nfrom pydantic_ai.providers.openai import OpenAIProvider\n"
+                              "provider = OpenAIProvider(http_client=httpx.AsyncClient(timeout=45))",
+                              "sdk: handed to `OpenAIProvider(...)` at line 3"),
 }
 
 
@@ -53,9 +74,10 @@ def test_each_library_says_which_requests_may_be_long(source: str, evidence: str
 
 SHORT = {
     "httpx-get": "import httpx\nc = httpx.Client(timeout=10)\nc.get('https://example.com/api/v1/users')",
-    "httpx-post-form": "import httpx\nhttpx.post('https://oauth2.example.com/token', data={'grant_type': 'x'}, timeout=5)",
-    "requests-session": "import requests\ns = requests.Session()\ns.post('https://hooks.example.com/x', json={'ok': 1}, "
-                        "timeout=5)",
+    "httpx-post-form": "import httpx\n"
+                       "httpx.post('https://oauth2.example.com/token', data={'grant_type': 'x'}, timeout=5)",
+    "requests-session": "import requests\ns = requests.Session()\n"
+                        "s.post('https://hooks.example.com/x', json={'ok': 1}, timeout=5)",
     "aiohttp-json": "import aiohttp\ns = aiohttp.ClientSession()\nasync def f(url):\n"
                     "    async with s.get(url) as r:\n        return await r.json()",
     # Without ``stream``, httpx and requests have read the whole body when the request returns.
@@ -95,7 +117,8 @@ def test_the_strict_scope_judges_in_process_timeouts_as_before() -> None:
 ONE_SHOT = {
     "httpx": "import httpx\ndef f(url):\n    with httpx.Client() as c:\n        return c.get(url, timeout=5)",
     "httpx-async": "import httpx\nasync def f(url):\n    async with httpx.AsyncClient(timeout=5) as c:\n"
-                   "        r = await c.post(url, data={'a': 1})\n        r.raise_for_status()\n        return r.json()",
+                   "        r = await c.post(url, data={'a': 1})\n        r.raise_for_status()\n"
+                   "        return r.json()",
     "aiohttp": "import aiohttp\nasync def f(url):\n    async with aiohttp.ClientSession() as s, s.get(url) as r:\n"
                "        return await r.text()",
     "requests": "import requests\ndef f(url):\n    with requests.Session() as s:\n        return s.get(url, timeout=5)",
@@ -113,7 +136,8 @@ def test_one_shot_clients_with_a_short_request_get_no_pool_or_keepalive_finding(
 
 NOT_ONE_SHOT = {
     "two-requests": "import httpx\ndef f(url):\n    with httpx.Client() as c:\n        c.get(url)\n        c.get(url)",
-    "loop": "import httpx\ndef f(urls):\n    with httpx.Client() as c:\n        for url in urls:\n            c.get(url)",
+    "loop": "import httpx\ndef f(urls):\n    with httpx.Client() as c:\n        for url in urls:\n"
+            "            c.get(url)",
     "handed-on": "import httpx\ndef f(url):\n    with httpx.Client() as c:\n        return fetch_all(c, url)",
     "not-with": "import httpx\ndef f(url):\n    c = httpx.Client()\n    return c.get(url)",
     "nested-function": "import httpx\ndef f(url):\n    with httpx.Client() as c:\n        def g():\n"

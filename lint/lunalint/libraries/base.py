@@ -47,7 +47,8 @@ from lunalint.values import Bool, Missing, NoneValue, Num, Obj, Str, Unknown, Va
 
 __all__ = [
     "HTTP_VERBS", "AssignmentHandler", "AssignmentTable", "ConstructorHandler", "Defaults", "Library",
-    "MethodHandler", "MethodTable", "argument", "streams_response", "default", "not_followed", "not_fully_known", "seconds_setting",
+    "MethodHandler", "MethodTable", "argument", "default", "not_followed", "not_fully_known", "seconds_setting",
+    "streams_response",
     "timeout_spec", "unknown", "unknown_keepalive", "unset_is_none",
 ]
 

@@ -18,7 +18,8 @@ from lunalint.libraries.sockopts import keepalive_from_options
 from lunalint.spec import Anchor, ClientSpec, IgnoredSetting, Keepalive, KeepaliveState, Setting, State
 from lunalint.values import Missing, NoneValue, Num, Obj, Seq, Unknown, Value
 
-__all__ = ["CLIENTS", "DEFAULTS", "IN_PROCESS_TRANSPORTS", "LIBRARY", "MODULES", "HttpxDefaults", "TimeoutPhases", "httpx_pool", "httpx_timeout"]
+__all__ = ["CLIENTS", "DEFAULTS", "IN_PROCESS_TRANSPORTS", "LIBRARY", "MODULES", "HttpxDefaults", "TimeoutPhases",
+           "httpx_pool", "httpx_timeout"]
 
 
 @dataclass(frozen=True)

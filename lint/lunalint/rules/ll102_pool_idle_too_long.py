@@ -75,8 +75,9 @@ class PoolIdleTooLong(Rule):
         Invalid("import os, httpx\n"
                 "httpx.Client(limits=httpx.Limits(keepalive_expiry=float(os.getenv('EXPIRY', '120'))))",
                 "environment default of EXPIRY", at="2:34"),
-        Invalid("import httpx\ndef fetch(url):\n    with httpx.Client(limits=httpx.Limits(keepalive_expiry=300)) as c:\n"
-                "        return c.get(url)", "pool idle expiry 300 s", {"streaming_scope": "all"}, at="3:43"),
+        Invalid("import httpx\ndef fetch(url):\n"
+                "    with httpx.Client(limits=httpx.Limits(keepalive_expiry=300)) as c:\n        return c.get(url)",
+                "pool idle expiry 300 s", {"streaming_scope": "all"}, at="3:43"),
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:

@@ -100,7 +100,8 @@ class TcpKeepaliveMissing(Rule):
         Valid("import httpx\ndef health(url):\n    with httpx.Client(timeout=5) as c:\n        return c.get(url)"),
         Valid("import aiohttp\nasync def token(url, code):\n    async with aiohttp.ClientSession() as s:\n"
               "        async with s.post(url, data={'code': code}) as r:\n            return await r.json()"),
-        Valid("import requests\ndef meta(url):\n    with requests.Session() as s:\n        return s.get(url, timeout=5)"),
+        Valid("import requests\ndef meta(url):\n    with requests.Session() as s:\n"
+              "        return s.get(url, timeout=5)"),
         Valid("import httpx\ndef fetch(method, url):\n    with httpx.Client() as c:\n        if method == 'GET':\n"
               "            return c.get(url)\n        else:\n            return c.post(url)"),
         Valid("import httpx\nhttpx.AsyncClient(transport=httpx.ASGITransport(app=app))"),

@@ -96,7 +96,8 @@ class TimeoutBelowStreamingMinimum(Rule):
         # metadata fetch on a one-shot client, a webhook, a non-generation path on a model host.
         Valid("import httpx\nhttpx.get('https://example.com/health', timeout=5)"),
         Valid("import requests\ndef token(code):\n"
-              "    return requests.post('https://github.com/login/oauth/access_token', data={'code': code}, timeout=10)"),
+              "    return requests.post('https://github.com/login/oauth/access_token',\n"
+              "                         data={'code': code}, timeout=10)"),
         Valid("import httpx\ndef version():\n    with httpx.Client(timeout=10) as c:\n"
               "        return c.get('https://pypi.org/pypi/lunalint/json').json()['info']['version']"),
         Valid("import requests\nrequests.post(HOOK_URL, json={'text': 'deployed'}, timeout=5)"),
