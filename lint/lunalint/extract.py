@@ -95,6 +95,7 @@ def extract(parsed: Parsed) -> Extracted:
                 found_evidence.on_parameter(call, func, scope, resolver, finder, registry)
         if qualname is None or qualname not in registry.constructors:
             found_evidence.passed_to_local(call, scope, receivers)
+    found_evidence.fixtures(scan, resolver, receivers)
     found_evidence.through_parameters()
     for target, assigned, scope in scan.attribute_assignments:
         if target.attr.value in registry.attribute_names:
@@ -192,6 +193,7 @@ class _Evidence:
         self.statement_of: dict[int, int] = {}  # evidence anchor that is not a call -> a call beside it
         self.of_parameter: dict[tuple[int, str], list[Evidence]] = {}  # (function, parameter) -> its requests'
         self.passed: list[tuple[int, tuple[int, str]]] = []  # (client construction, (function, parameter))
+        self.fixture_clients: list[tuple[int, str]] = []  # (client construction, pytest fixture name)
 
     def handed_over(self, call: cst.Call, scope: Scope, qualname: str, receivers: Receivers,
                     finder: EvidenceFinder, scan: ModuleScan) -> None:
@@ -318,11 +320,33 @@ class _Evidence:
                 if isinstance(value, Obj):
                     self.passed.append((id(value.node), _parameter_key(definition, name)))
 
+    def fixtures(self, scan: ModuleScan, resolver: Resolver, receivers: Receivers) -> None:
+        """A module-level pytest fixture that returns a client is every parameter of that name in the module."""
+        import libcst as cst
+
+        from lunalint.scope import Opaque
+
+        for name, bindings in scan.module_scope.names.items():
+            if len(bindings) != 1 or not isinstance(bindings[0], Opaque) or bindings[0].definition is None:
+                continue
+            definition = bindings[0].definition
+            node = definition.node
+            if not isinstance(node, cst.FunctionDef) or not any(
+                    resolver.qualname(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator,
+                                      scan.module_scope) == "pytest.fixture" for d in node.decorators):
+                continue
+            returned = [(value, definition) for value in definition.returns if value is not None]
+            self.fixture_clients.extend((client, name) for client in _handed(returned, receivers, set()))
+
     def through_parameters(self) -> None:
         """Evidence of requests made on a parameter, for every client passed as that parameter."""
         for client, key in self.passed:
             if key in self.of_parameter:
                 self.of_client.setdefault(client, []).extend(self.of_parameter[key])
+        for client, name in self.fixture_clients:
+            for (_, parameter), evidence in self.of_parameter.items():
+                if parameter == name:
+                    self.of_client.setdefault(client, []).extend(evidence)
 
     def _add(self, table: dict[Any, list[Evidence]], key: Any, evidence: list[Evidence], call: cst.Call) -> None:
         if evidence:

@@ -60,6 +60,10 @@ STREAMING = {
                            "    kwargs = {'api_key': 'k'}\n    kwargs['http_client'] = httpx.Client(timeout=20)\n"
                            "    return kwargs\nclient = Anthropic(**params())",
                            "sdk: handed to `Anthropic(...)` at line 7"),
+    "pytest-fixture": ("import httpx, pytest\n@pytest.fixture\ndef client():\n"
+                       "    return httpx.Client(base_url='http://gateway', timeout=30)\n"
+                       "def test_run(client):\n    client.post('/agui', json={'messages': []})",
+                       "model-body: `json=` has `messages` at line 6"),
     "framework-model-class": ("import httpx\nfrom pydantic_ai.providers.openai import OpenAIProvider\n"
                               "provider = OpenAIProvider(http_client=httpx.AsyncClient(timeout=45))",
                               "sdk: handed to `OpenAIProvider(...)` at line 3"),
