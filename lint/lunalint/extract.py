@@ -69,7 +69,7 @@ def extract(parsed: Parsed) -> Extracted:
         func = call.func
         qualname = resolver.qualname(func, scope)
         if qualname is not None:
-            found_evidence.handed_over(call, scope, qualname, receivers, finder, scan)
+            found_evidence.handed_over(call, scope, qualname, receivers, finder, scan, registry)
         if qualname is not None and qualname in registry.constructors:
             value = resolver.call(call, scope)
             if isinstance(value, Obj):
@@ -196,7 +196,7 @@ class _Evidence:
         self.fixture_clients: list[tuple[int, str]] = []  # (client construction, pytest fixture name)
 
     def handed_over(self, call: cst.Call, scope: Scope, qualname: str, receivers: Receivers,
-                    finder: EvidenceFinder, scan: ModuleScan) -> None:
+                    finder: EvidenceFinder, scan: ModuleScan, registry: Registry) -> None:
         """A client handed to an LLM SDK call serves it; one handed to an SSE helper or an MCP
         transport streams. "Handed" covers an argument, a ``**dict`` filled in the same function,
         a dict of arguments, and a local factory function (its ``return`` values)."""
@@ -215,7 +215,8 @@ class _Evidence:
             evidence = Evidence(EvidenceKind.STREAMS, f"handed to {shown}", call)
         elif is_llm_call(qualname):
             arguments = [(arg.value, scope) for arg in call.args if not arg.star]
-            evidence = Evidence(EvidenceKind.SDK, f"handed to {shown}", call)
+            evidence = Evidence(EvidenceKind.SDK, f"handed to {shown}", call,
+                                replaces_default_timeout=registry.replaces_default_timeout(qualname))
         else:
             return
         for arg in call.args:  # ``params["http_client"] = client`` here or in a local builder, then ``**params``

@@ -142,6 +142,9 @@ class Evidence:
     kind: EvidenceKind
     text: str
     anchor: Anchor = field(repr=False, compare=False)
+    # The SDK the client is handed to sets its own timeout on every request, so the client's
+    # library-default timeout is never used for these requests (its explicit one is adopted).
+    replaces_default_timeout: bool = False
 
     def describe(self) -> str:
         """``streams: `client.stream(...)` at line <mark>``: the line is filled in at placement."""

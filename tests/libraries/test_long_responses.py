@@ -98,6 +98,18 @@ def test_short_requests_are_not_judged_on_the_streaming_minimum(source: str) -> 
     assert _timeouts(source.replace("import ", "import os, ", 1)) == []  # the same with another import
 
 
+def test_an_sdk_that_sends_its_own_timeout_makes_the_handed_clients_default_irrelevant() -> None:
+    source = ("import httpx, anthropic, groq\ndef build(timeout):\n    params = {'api_key': 'k'}\n"
+              "    params['http_client'] = httpx.Client(timeout=timeout)\n    return anthropic.Anthropic(**params)\n"
+              "def build_default():\n    params = {}\n    params['http_client'] = httpx.Client()\n"
+              "    return anthropic.Anthropic(**params)\n"
+              "def other():\n    return groq.Groq(http_client=httpx.Client())")
+    messages = _timeouts(source)  # the groq SDK's semantics are not known: its client's default is judged
+    assert len(messages) == 1 and "sdk: handed to `groq.Groq(...)` at line 11" in messages[0]
+    explicit = _timeouts(source.replace("timeout=timeout", "timeout=30"))  # a timeout written in code is adopted
+    assert any(m.endswith("sdk: handed to `anthropic.Anthropic(...)` at line 5") for m in explicit)
+
+
 IN_PROCESS = {
     "asgi": "import httpx\nc = httpx.AsyncClient(transport=httpx.ASGITransport(app=app), timeout=None)\n"
             "async def f():\n    return await c.get('/v1/chat/completions', timeout=3)",

@@ -114,6 +114,9 @@ class Library:
     # The methods (keys of ``methods`` tables) that send a request, as opposed to configuring the
     # client (``mount``, ``with_options``): a client whose only use is one of them is one-shot.
     request_methods: frozenset[str] = frozenset(HTTP_VERBS)
+    # Constructors (LLM SDK clients) that set their own timeout on every request they send through an
+    # ``http_client=`` handed to them, unless that client's timeout was written in code.
+    replaces_default_timeout: frozenset[str] = frozenset()
     # Transports that never touch the network (``httpx.MockTransport``); a client on one is in-process.
     in_process_transports: frozenset[str] = frozenset()
 

@@ -61,6 +61,11 @@ class Registry:
         library = self.libraries.get(receiver) if receiver is not None else None
         return (library.streams if library is not None else streams_response)(call, method)
 
+    def replaces_default_timeout(self, qualname: str) -> bool:
+        """Whether ``qualname`` (an SDK client) replaces the default timeout of an http client handed to it."""
+        library = self.libraries.get(qualname)
+        return library is not None and qualname in library.replaces_default_timeout
+
     def lazy_body(self, qualname: str) -> bool:
         """Whether a request on (or by) ``qualname`` returns before its body is read."""
         library = self.libraries.get(qualname)

@@ -247,4 +247,6 @@ LIBRARY = Library(
         **dict.fromkeys((f"*.{name}" for name in REQUEST_METHODS), _client_method),
     }),
     request_methods=frozenset(f"*.{name}" for name in REQUEST_METHODS),
+    # Each request carries the SDK's timeout; an http_client's is adopted only when it differs from httpx's default.
+    replaces_default_timeout=frozenset(_SDK_CLIENTS),
 )

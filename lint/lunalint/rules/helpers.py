@@ -31,9 +31,14 @@ def strict(policy: Policy) -> bool:
     return policy.streaming_scope == "all"
 
 
-def long_response(spec: ClientSpec) -> Evidence | None:
-    """The strongest evidence that a response of ``spec`` may be long, if any."""
-    return spec.evidence[0] if spec.evidence else None
+def long_response(spec: ClientSpec, *, default_timeout: bool = False) -> Evidence | None:
+    """The strongest evidence that a response of ``spec`` may be long, if any; for a timeout left
+    to the library default, only evidence of requests that use it (an SDK that sets its own timeout
+    on every request it sends through the client does not)."""
+    for evidence in spec.evidence:
+        if not (default_timeout and evidence.replaces_default_timeout):
+            return evidence
+    return None
 
 
 def evidence_field(evidence: Evidence | None) -> tuple[str, tuple[object, ...]]:
@@ -94,7 +99,7 @@ def short_timeouts(spec: ClientSpec, policy: Policy, *, explicit: bool) -> Itera
     """The read timeout and total deadline below the streaming minimum, written in code
     (``explicit``) or left to the library default; with ``streaming-scope = "llm"`` only where a
     long response is plausible."""
-    if not strict(policy) and (spec.in_process or not spec.evidence):
+    if not strict(policy) and (spec.in_process or long_response(spec, default_timeout=not explicit) is None):
         return
     parts = (
         ("read timeout", spec.read_timeout,

@@ -24,8 +24,9 @@ class DefaultTimeoutTooShort(Rule):
     to one, a request that streams or reads its body incrementally, a model endpoint or a body
     shaped like a model call. LL302 lists the evidence; the message names the one it found. A
     request with no such evidence (a health probe, an OAuth exchange, a metadata fetch, a webhook)
-    and a client on an in-process transport are not reported; `streaming-scope = "all"` reports
-    every short default.
+    and a client on an in-process transport are not reported, nor is the default of an http client
+    handed to the openai or anthropic SDK, which sends its own timeout with every request;
+    `streaming-scope = "all"` reports every short default.
 
     ## Why is this bad?
     The default looks like a safe choice and is not one for LLM traffic: httpx gives up after a 5 s
@@ -79,6 +80,10 @@ class DefaultTimeoutTooShort(Rule):
               "        return await client.post(url, data={'code': code})"),
         Valid("import aiohttp\nasync def notify(url):\n    async with aiohttp.ClientSession() as session:\n"
               "        await session.post(url, json={'event': 'done'})"),
+        # The openai and anthropic SDKs send their own timeout with every request through a client
+        # handed to them, so its httpx default is never used.
+        Valid("import httpx, openai\ndef build():\n    params = {'api_key': 'k'}\n"
+              "    params['http_client'] = httpx.Client()\n    return openai.OpenAI(**params)"),
         # No network: an in-process transport.
         Valid("import httpx\nclient = httpx.AsyncClient(transport=httpx.ASGITransport(app=app))\n"
               "async def chat():\n    return await client.post('/v1/chat/completions', json={'messages': []})"),
@@ -100,7 +105,7 @@ class DefaultTimeoutTooShort(Rule):
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
-        evidence, lines = evidence_field(None if strict(policy) else long_response(spec))
+        evidence, lines = evidence_field(None if strict(policy) else long_response(spec, default_timeout=True))
         for short in short_timeouts(spec, policy, explicit=False):
             yield self.report(short.setting.anchor, label=spec.label, source=default_source(short.setting),
                               kind=short.kind, value=fmt_seconds(short.seconds),
