@@ -61,6 +61,9 @@ _PROFILES = ("default", "high-traffic", "low-latency", "long-running")  # lunali
 @click.option("--force-exclude/--no-force-exclude", default=None,
               help="Apply exclusions to paths named on the command line too (for pre-commit).")
 @click.option("--streaming-min-timeout", type=float, help="Shortest timeout that lets long streams live (s).")
+@click.option("--streaming-scope", type=click.Choice(("llm", "all")), default=None,
+              help="Where the streaming minimum applies: llm (where a long response is plausible; the "
+                   "default) or all (every client, as strictly as if each one streamed).")
 @click.option("--max-pool-idle-timeout", type=float, help="Longest allowed pool idle expiry (s).")
 @click.option("--max-keepalive-idle", type=float, help="Longest allowed TCP keepalive idle time (s).")
 @click.option("--max-connect-timeout", type=float, help="Longest allowed connect timeout (s).")
@@ -100,7 +103,7 @@ def check(paths: tuple[Path, ...], config_path: Path | None, isolated: bool, pro
           select: tuple[str, ...], extend_select: tuple[str, ...], ignore: tuple[str, ...],
           exclude: tuple[str, ...], extend_exclude: tuple[str, ...], respect_gitignore: bool | None,
           force_exclude: bool | None,
-          streaming_min_timeout: float | None, max_pool_idle_timeout: float | None,
+          streaming_min_timeout: float | None, streaming_scope: str | None, max_pool_idle_timeout: float | None,
           max_keepalive_idle: float | None, max_connect_timeout: float | None,
           require_explicit: bool | None, output_format: str | None, stdin_filename: Path | None,
           output_file: Path | None, exit_zero: bool, statistics: bool, show_settings: bool, show_files: bool,
@@ -129,6 +132,7 @@ def check(paths: tuple[Path, ...], config_path: Path | None, isolated: bool, pro
                        ("extend-exclude", _codes(extend_exclude)),
                        ("respect-gitignore", respect_gitignore), ("force-exclude", force_exclude),
                        ("streaming-min-timeout", streaming_min_timeout),
+                       ("streaming-scope", streaming_scope),
                        ("max-pool-idle-timeout", max_pool_idle_timeout),
                        ("max-keepalive-idle", max_keepalive_idle),
                        ("max-connect-timeout", max_connect_timeout),

@@ -16,7 +16,10 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
 
-__all__ = ["CONFIG_NAMES", "ConfigError", "Policy", "Settings", "find_config", "load_settings"]
+__all__ = ["CONFIG_NAMES", "STREAMING_SCOPES", "ConfigError", "Policy", "Settings", "find_config", "load_settings"]
+
+
+STREAMING_SCOPES = ("llm", "all")
 
 
 class ConfigError(Exception):
@@ -32,6 +35,10 @@ class Policy:
     max_keepalive_idle: float = 60.0
     max_connect_timeout: float = 30.0
     require_explicit: bool = False
+    # "llm": the streaming minimum applies where a long response is plausible (an LLM SDK, a
+    # request that streams, a model endpoint or body), and one-shot clients and in-process
+    # transports get no pool or keepalive finding; "all": every client is judged strictly.
+    streaming_scope: str = "llm"
 
 
 @dataclass(frozen=True)
@@ -75,8 +82,10 @@ _LIST_KEYS = {
 }
 _BOOL_KEYS = {"require-explicit": "require_explicit", "respect-gitignore": "respect_gitignore",
               "force-exclude": "force_exclude", "fix": "fix", "unsafe-fixes": "unsafe_fixes"}
+_CHOICE_KEYS = {"streaming-scope": ("streaming_scope", STREAMING_SCOPES)}
 _CONFIG_KEY = {"extend_exclude": "extend-exclude", "per_file_ignores": "per-file-ignores"}
-VALID_KEYS = ("profile", *_POLICY_KEYS, *_BOOL_KEYS, *_LIST_KEYS, "fixable", "unfixable", "per-file-ignores")
+VALID_KEYS = ("profile", *_POLICY_KEYS, *_CHOICE_KEYS, *_BOOL_KEYS, *_LIST_KEYS, "fixable", "unfixable",
+              "per-file-ignores")
 # Searched for in each directory, in this order (Ruff: .ruff.toml, ruff.toml, pyproject.toml).
 CONFIG_NAMES = (".lunalint.toml", "lunalint.toml", "pyproject.toml")
 DEFAULT = "default"
@@ -150,7 +159,7 @@ def load_settings(config: Path | None, overrides: Mapping[str, Any] | None = Non
     sources = [(str(config), _Layer.read(table, str(config), known_codes))] if config is not None else []
     if overrides:
         sources.append((COMMAND_LINE, _Layer.read(dict(overrides), COMMAND_LINE, known_codes)))
-    origins: dict[str, str] = {key: DEFAULT for key in (*_POLICY_KEYS, *_BOOL_KEYS, "profile")}
+    origins: dict[str, str] = {key: DEFAULT for key in (*_POLICY_KEYS, *_CHOICE_KEYS, *_BOOL_KEYS, "profile")}
     values: dict[str, Any] = {}
     profile = "default"
     for origin, layer in sources:
@@ -174,6 +183,7 @@ def load_settings(config: Path | None, overrides: Mapping[str, Any] | None = Non
         if layer.selection != Selection():
             selections.append((origin, layer.selection))
     policy = Policy(**{_POLICY_KEYS[key]: value for key, value in values.items() if key in _POLICY_KEYS},
+                    **{_CHOICE_KEYS[key][0]: value for key, value in values.items() if key in _CHOICE_KEYS},
                     require_explicit=values.get("require-explicit", False))
     codes = resolve_selection(selection for _, selection in selections)
     if not codes:
@@ -221,6 +231,11 @@ class _Layer:
                 if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
                     raise ConfigError(f"{where} must be a positive number of seconds, got {value!r}")
                 values[key] = float(value)
+            elif key in _CHOICE_KEYS:
+                choices = _CHOICE_KEYS[key][1]
+                if value not in choices:
+                    raise ConfigError(f"{where} must be one of {', '.join(map(repr, choices))}, got {value!r}")
+                values[key] = value
             elif key in _BOOL_KEYS:
                 if not isinstance(value, bool):
                     raise ConfigError(f"{where} must be true or false, got {value!r}")

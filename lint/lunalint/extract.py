@@ -10,20 +10,29 @@ handler: constructions and module-level request functions, methods called on a f
 (``session.timeout = 10``). A spec another spec absorbs (an SDK's inner ``http_client``) is not
 judged on its own, and a client whose every followed call passes its own timeout keeps only the
 timeouts written on it.
+
+Each spec also gets the evidence that its responses may be long (``evidence.py``): its own (an
+SDK, a ``base_url``, a request that streams or goes to a model endpoint with a model-shaped body)
+and, for a client, that of every followed request made on it; a client opened by ``with`` for one
+request and closed is marked ``one_shot``; a request on a client whose transport is in-process is
+``in_process`` like its client.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, NamedTuple
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     import libcst as cst
 
+    from lunalint.evidence import EvidenceFinder
+    from lunalint.libraries.registry import Registry
     from lunalint.parse import Parsed
     from lunalint.receivers import Receivers
+    from lunalint.resolve import Resolver
     from lunalint.scope import ModuleScan, Scope
-    from lunalint.spec import ClientSpec
+    from lunalint.spec import ClientSpec, Evidence
     from lunalint.values import Obj
 
 __all__ = ["Extracted", "extract"]
@@ -46,6 +55,8 @@ def extract(parsed: Parsed) -> Extracted:
     from lunalint.resolve import Resolver
     from lunalint.values import Obj
 
+    from lunalint.evidence import EvidenceFinder
+
     registry = load()
     scan = scan_module(parsed.module)
     from lunalint.project import active
@@ -53,17 +64,23 @@ def extract(parsed: Parsed) -> Extracted:
     resolver = Resolver(scan, active())
     resolver.constructors = frozenset(registry.constructors)
     receivers = Receivers(resolver)
+    finder = EvidenceFinder(resolver, parsed.module.code_for_node)
     specs: list[ClientSpec] = []
     overrides: dict[int, list[bool]] = {}  # client call -> per followed call: passes its own timeout?
+    found_evidence = _Evidence()
     for call, scope in scan.calls:
         func = call.func
         qualname = resolver.qualname(func, scope)
         if qualname is None and isinstance(func, cst.Name):  # ``Api(...)`` for ``class Api(httpx.AsyncClient)``
             qualname = resolver.client_class(func, scope)
+        if qualname is not None:
+            found_evidence.handed_over(call, scope, qualname, receivers, finder, scan, registry)
         if qualname is not None and qualname in registry.constructors:
             value = resolver.call(call, scope)
             if isinstance(value, Obj) and value.qualname in registry.constructors:
-                specs.extend(registry.constructors[value.qualname](value))
+                made = registry.constructors[value.qualname](value)
+                specs.extend(made)
+                found_evidence.construction(call, value, scope, made, finder, registry)
             continue
         if isinstance(func, cst.Attribute) and func.attr.value in registry.method_names:
             found = _receiver(func, scope, receivers, registry.methods)
@@ -75,8 +92,16 @@ def extract(parsed: Parsed) -> Extracted:
                 for client in found.clients:
                     passes = only and registry.overrides_timeout(client.qualname, value, found.method)
                     overrides.setdefault(id(client.node), []).append(passes)
+                found_evidence.request(call, func, value, found.method, found.clients, found.client, scope, finder,
+                                       registry)
                 if found.client is not None:
                     specs.extend(registry.method_specs(found.client, value, found.method))
+            else:
+                found_evidence.on_parameter(call, func, scope, resolver, finder, registry)
+        if qualname is None or qualname not in registry.constructors:
+            found_evidence.passed_to_local(call, scope, receivers)
+    found_evidence.fixtures(scan, resolver, receivers)
+    found_evidence.through_parameters()
     for target, assigned, scope in scan.attribute_assignments:
         if target.attr.value in registry.attribute_names:
             owner = receivers.the_one(target.value, scope)
@@ -84,14 +109,285 @@ def extract(parsed: Parsed) -> Extracted:
                 specs.extend(registry.assignment_specs(owner, target.attr.value, resolver.resolve(assigned, scope),
                                                        target))
     absorbed = {id(anchor) for spec in specs for anchor in spec.absorbs}
+    found_evidence.one_shot_clients(scan)
+    in_process = {id(spec.anchor): spec.in_process for spec in specs if spec.in_process}
     kept = []
     for spec in specs:
         if id(spec.anchor) in absorbed:
             continue
         calls = overrides.get(id(spec.anchor))
         # A client whose every followed call passes its own timeout never uses its default one.
-        kept.append(spec.without_default_timeouts() if calls and all(calls) else spec)
+        spec = spec.without_default_timeouts() if calls and all(calls) else spec
+        kept.append(found_evidence.apply(spec, in_process))
+    for anchor, top in found_evidence.statement_of.items():  # evidence anchors that are not calls
+        scan.call_statement.setdefault(anchor, scan.call_statement.get(top, 0))
     return Extracted(kept, scan)
+
+
+def _parameter_key(function: Scope, name: str) -> tuple[int, str]:
+    return id(function), name
+
+
+def _local_function(call: cst.Call, scope: Scope) -> Scope | None:
+    """The body of the local function or method (``build()``, ``self.build()``) ``call`` calls."""
+    import libcst as cst
+
+    from lunalint.scope import Opaque
+
+    func = call.func
+    bindings = None
+    if isinstance(func, cst.Name):
+        bindings = scope.lookup(func.value)
+    elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == scope.self_name:
+        owner = scope.enclosing_class()
+        bindings = owner.names.get(func.attr.value) if owner is not None else None
+    if bindings and len(bindings) == 1 and isinstance(bindings[0], Opaque):
+        return bindings[0].definition
+    return None
+
+
+def _handed(nodes: list[tuple[cst.BaseExpression, Scope]], receivers: Receivers, seen: set[int]) -> Iterator[int]:
+    """The ids of the client constructions ``nodes`` may give: calls, names bound to clients,
+    values of dict literals, local factory functions' ``return`` values and lambdas' bodies."""
+    import libcst as cst
+
+    from lunalint.scope import Opaque, ValueOf
+    from lunalint.values import Obj
+
+    for node, scope in nodes:
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, cst.Call):
+            yield id(node)
+            yield from (id(value.node) for value in receivers.possible(node, scope) or () if isinstance(value, Obj))
+        elif isinstance(node, cst.Dict):
+            values = [(element.value, scope) for element in node.elements if isinstance(element, cst.DictElement)]
+            yield from _handed(values, receivers, seen)
+        elif isinstance(node, cst.Lambda):
+            yield from _handed([(node.body, scope)], receivers, seen)
+        elif isinstance(node, (cst.Name, cst.Attribute)):
+            bindings = scope.lookup(node.value) if isinstance(node, cst.Name) else None
+            if bindings and len(bindings) == 1 and isinstance(bindings[0], Opaque):
+                definition = bindings[0].definition
+                if definition is not None and isinstance(definition.node, cst.FunctionDef):
+                    returned = [(value, definition) for value in definition.returns if value is not None]
+                    yield from _handed(returned, receivers, seen)
+                continue
+            for binding in bindings or ():
+                if isinstance(binding, ValueOf) and isinstance(binding.node, cst.Dict):
+                    yield from _handed([(binding.node, binding.scope)], receivers, seen)
+            for value in receivers.possible(node, scope) or ():
+                if isinstance(value, Obj):
+                    yield id(value.node)
+
+
+_KIND_ORDER = ("sdk", "streams", "model-endpoint", "model-body")
+
+
+class _Evidence:
+    """What one module shows about long responses, keyed by the ids of the calls specs are anchored on."""
+
+    def __init__(self) -> None:
+        self.own: dict[int, list[Evidence]] = {}  # request or construction call -> its own evidence
+        self.of_client: dict[int, list[Evidence]] = {}  # client construction -> its requests' evidence
+        self.client_of: dict[int, int] = {}  # request call -> the one client construction it is made on
+        self.constructed: set[int] = set()  # pooled client constructions
+        self.request_receivers: set[int] = set()  # names a request is made on (``c`` in ``c.get(...)``)
+        self.one_shot: set[int] = set()  # client constructions opened for one request and closed
+        self.statement_of: dict[int, int] = {}  # evidence anchor that is not a call -> a call beside it
+        self.of_parameter: dict[tuple[int, str], list[Evidence]] = {}  # (function, parameter) -> its requests'
+        self.passed: list[tuple[int, tuple[int, str]]] = []  # (client construction, (function, parameter))
+        self.fixture_clients: list[tuple[int, str]] = []  # (client construction, pytest fixture name)
+
+    def handed_over(self, call: cst.Call, scope: Scope, qualname: str, receivers: Receivers,
+                    finder: EvidenceFinder, scan: ModuleScan, registry: Registry) -> None:
+        """A client handed to an LLM SDK call serves it; one handed to an SSE helper or an MCP
+        transport streams. "Handed" covers an argument, a ``**dict`` filled in the same function,
+        a dict of arguments, and a local factory function (its ``return`` values)."""
+        import libcst as cst
+
+        from lunalint.evidence import SSE_CLIENT_HELPERS, is_llm_call, is_streaming_service
+        from lunalint.spec import Evidence, EvidenceKind
+
+        shown = f"`{finder.show(call.func)}(...)`"
+        if qualname in SSE_CLIENT_HELPERS:
+            arguments = [(arg.value, scope) for arg in call.args if arg.keyword is None and not arg.star][:1]
+            evidence = Evidence(EvidenceKind.STREAMS, shown, call)
+            self.request_receivers.update(id(node) for node, _ in arguments)
+        elif is_streaming_service(qualname):
+            arguments = [(arg.value, scope) for arg in call.args if not arg.star]
+            evidence = Evidence(EvidenceKind.STREAMS, f"handed to {shown}", call)
+        elif is_llm_call(qualname):
+            arguments = [(arg.value, scope) for arg in call.args if not arg.star]
+            evidence = Evidence(EvidenceKind.SDK, f"handed to {shown}", call,
+                                replaces_default_timeout=registry.replaces_default_timeout(qualname))
+        else:
+            return
+        for arg in call.args:  # ``params["http_client"] = client`` here or in a local builder, then ``**params``
+            if arg.star != "**":
+                continue
+            function: Scope | None = _local_function(arg.value, scope) if isinstance(arg.value, cst.Call) else scope
+            while function is not None and function.kind not in ("function", "module"):
+                function = function.parent
+            if function is not None:
+                arguments += [(value, where) for _, value, where in scan.items_within(function)]
+        for key in _handed(arguments, receivers, set()):
+            self.of_client.setdefault(key, []).append(evidence)
+
+    def construction(self, call: cst.Call, value: Obj, scope: Scope, made: list[ClientSpec],
+                     finder: EvidenceFinder, registry: Registry) -> None:
+        """A client's ``base_url``; a module-level request function's own evidence."""
+        from lunalint.evidence import endpoint_evidence
+
+        method = value.qualname.rsplit(".", 1)[-1]
+        for spec in made:
+            if spec.pooled:
+                self.constructed.add(id(call))
+                for arg in call.args:
+                    if arg.keyword is not None and arg.keyword.value == "base_url":
+                        text = finder.text(arg.value, scope)
+                        endpoint = endpoint_evidence(text, call) if text is not None else None
+                        if endpoint is not None:
+                            self.own.setdefault(id(call), []).append(endpoint)
+            else:
+                label = finder.show(call.func)
+                evidence = finder.request(call, value, method, scope, registry.streams(None, value, method), label,
+                                          lazy_body=registry.lazy_body(value.qualname))
+                self._add(self.own, id(call), evidence, call)
+
+    def request(self, call: cst.Call, func: cst.Attribute, value: Obj, method: str, clients: tuple[Obj, ...],
+                client: Obj | None, scope: Scope, finder: EvidenceFinder, registry: Registry) -> None:
+        """A followed request: its evidence is its own and that of every client it may be made on."""
+        receiver = clients[0].qualname
+        evidence = finder.request(call, value, method, scope, registry.streams(receiver, value, method),
+                                  finder.show(func), lazy_body=registry.lazy_body(receiver))
+        self._add(self.own, id(call), evidence, call)
+        for each in clients:
+            self._add(self.of_client, id(each.node), evidence, call)
+        if client is not None:
+            self.client_of[id(call)] = id(client.node)
+        if registry.is_request(receiver, method):
+            base = func.value
+            for _ in range(method.count(".")):
+                if not isinstance(base, type(func)):
+                    break
+                base = base.value
+            self.request_receivers.add(id(base))
+
+    def on_parameter(self, call: cst.Call, func: cst.Attribute, scope: Scope, resolver: Resolver,
+                     finder: EvidenceFinder, registry: Registry) -> None:
+        """``param.post(...)`` in a local function: its evidence waits for the clients passed as ``param``."""
+        import libcst as cst
+
+        from lunalint.scope import Opaque
+        from lunalint.values import Obj
+
+        base: cst.BaseExpression = func.value
+        while isinstance(base, cst.Attribute):
+            base = base.value
+        if not isinstance(base, cst.Name) or scope.kind != "function" or scope.node is None:
+            return
+        bindings = scope.names.get(base.value)
+        if not bindings or not all(isinstance(b, Opaque) and b.reason == "function parameter" for b in bindings):
+            return
+        method = func.attr.value
+        value = resolver.call(call, scope, qualname=f"<parameter>.{method}")
+        if isinstance(value, Obj):
+            evidence = finder.request(call, value, method, scope, registry.streams(None, value, method),
+                                      finder.show(func), lazy_body=False)
+            self._add(self.of_parameter, _parameter_key(scope, base.value), evidence, call)
+
+    def passed_to_local(self, call: cst.Call, scope: Scope, receivers: Receivers) -> None:
+        """``helper(client)`` with ``helper`` a local function: the client is its parameter there."""
+        import libcst as cst
+
+        from lunalint.scope import Opaque
+        from lunalint.values import Obj
+
+        if not isinstance(call.func, cst.Name) or not call.args:
+            return
+        bindings = scope.lookup(call.func.value)
+        if not bindings or len(bindings) != 1 or not isinstance(bindings[0], Opaque):
+            return
+        definition = bindings[0].definition
+        if definition is None or not isinstance(definition.node, cst.FunctionDef):
+            return
+        params = definition.node.params
+        positional = [param.name.value for param in (*params.posonly_params, *params.params)]
+        for index, arg in enumerate(call.args):
+            if arg.star or not isinstance(arg.value, (cst.Name, cst.Attribute)):
+                continue
+            name = arg.keyword.value if arg.keyword is not None else (
+                positional[index] if index < len(positional) else None)
+            if name is None:
+                continue
+            for value in receivers.possible(arg.value, scope) or ():
+                if isinstance(value, Obj):
+                    self.passed.append((id(value.node), _parameter_key(definition, name)))
+
+    def fixtures(self, scan: ModuleScan, resolver: Resolver, receivers: Receivers) -> None:
+        """A module-level pytest fixture that returns a client is every parameter of that name in the module."""
+        import libcst as cst
+
+        from lunalint.scope import Opaque
+
+        for name, bindings in scan.module_scope.names.items():
+            if len(bindings) != 1 or not isinstance(bindings[0], Opaque) or bindings[0].definition is None:
+                continue
+            definition = bindings[0].definition
+            node = definition.node
+            if not isinstance(node, cst.FunctionDef) or not any(
+                    resolver.qualname(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator,
+                                      scan.module_scope) == "pytest.fixture" for d in node.decorators):
+                continue
+            returned = [(value, definition) for value in definition.returns if value is not None]
+            self.fixture_clients.extend((client, name) for client in _handed(returned, receivers, set()))
+
+    def through_parameters(self) -> None:
+        """Evidence of requests made on a parameter, for every client passed as that parameter."""
+        for client, key in self.passed:
+            if key in self.of_parameter:
+                self.of_client.setdefault(client, []).extend(self.of_parameter[key])
+        for client, name in self.fixture_clients:
+            for (_, parameter), evidence in self.of_parameter.items():
+                if parameter == name:
+                    self.of_client.setdefault(client, []).extend(evidence)
+
+    def _add(self, table: dict[Any, list[Evidence]], key: Any, evidence: list[Evidence], call: cst.Call) -> None:
+        if evidence:
+            table.setdefault(key, []).extend(evidence)
+            for item in evidence:
+                if item.anchor is not call:
+                    self.statement_of.setdefault(id(item.anchor), id(call))
+
+    def one_shot_clients(self, scan: ModuleScan) -> None:
+        """Clients bound by ``with`` whose one use is one request, made once."""
+        import libcst as cst
+
+        from lunalint.evidence import one_shot_uses
+
+        for statement, _ in scan.withs:
+            for index, item in enumerate(statement.items):
+                if not (isinstance(item.item, cst.Call) and id(item.item) in self.constructed
+                        and item.asname is not None and isinstance(item.asname.name, cst.Name)):
+                    continue
+                uses, most, repeated = one_shot_uses(statement, index, item.asname.name.value)
+                if uses and most == 1 and not repeated and all(id(use) in self.request_receivers for use in uses):
+                    self.one_shot.add(id(item.item))
+
+    def apply(self, spec: ClientSpec, in_process: Mapping[int, str]) -> ClientSpec:
+        """``spec`` with its evidence (strongest kind first), one-shot and in-process markers."""
+        from dataclasses import replace
+
+        key = id(spec.anchor)
+        found = [*spec.evidence, *self.own.get(key, ()), *(self.of_client.get(key, ()) if spec.pooled else ())]
+        ordered = tuple(sorted(dict.fromkeys(found), key=lambda item: _KIND_ORDER.index(item.kind.value)))
+        process = spec.in_process or in_process.get(self.client_of.get(key, -1), "")
+        one_shot = spec.pooled and key in self.one_shot
+        if ordered == spec.evidence and process == spec.in_process and one_shot == spec.one_shot:
+            return spec
+        return replace(spec, evidence=ordered, in_process=process, one_shot=one_shot)
 
 
 class _Receiver(NamedTuple):

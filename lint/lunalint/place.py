@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, cast
 
 from lunalint.frontend import CellSourceMap
 from lunalint.report import Violation
-from lunalint.spec import Span
+from lunalint.spec import LINE_MARK, Span
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -38,7 +38,8 @@ def place(judged: Sequence[Judged], source: SourceMap, display: str, *,
     judged finding."""
     if not judged:
         return []
-    spans = source.locate(anchor for item in judged for anchor in (item.finding.anchor, item.spec.anchor))
+    spans = source.locate(anchor for item in judged
+                          for anchor in (item.finding.anchor, item.spec.anchor, *item.finding.lines))
     found: dict[tuple[object, ...], tuple[Violation, int]] = {}
     for index, (rule, finding, spec) in enumerate(judged):
         where = spans.get(finding.anchor) or spans[spec.anchor]
@@ -48,7 +49,8 @@ def place(judged: Sequence[Judged], source: SourceMap, display: str, *,
             path=display, line=where.line, column=where.column,
             end_line=where.end_line, end_column=where.end_column,
             code=rule.code, name=rule.name, check=rule.check_family, library=spec.library,
-            message=finding.message, fix=fixes[index] if fixes is not None else None,
+            message=_with_lines(finding.message, finding.lines, spans) if finding.lines else finding.message,
+            fix=fixes[index] if fixes is not None else None,
         )
         found.setdefault((violation.line, violation.column, violation.code, violation.message), (violation, index))
     placed = sorted(found.values(), key=lambda pair: pair[0].sort_key())
@@ -57,6 +59,17 @@ def place(judged: Sequence[Judged], source: SourceMap, display: str, *,
     if isinstance(source, CellSourceMap):  # a notebook: cell and lines in the cell, in the same order
         return [source.shown(violation) for violation, _ in placed]
     return [violation for violation, _ in placed]
+
+
+def _with_lines(message: str, lines: Sequence[Anchor], spans: Mapping[Anchor, Span]) -> str:
+    """``message`` with each ``LINE_MARK`` replaced by the line of the matching anchor."""
+    parts = message.split(LINE_MARK)
+    out = [parts[0]]
+    for index, part in enumerate(parts[1:]):
+        span = spans.get(lines[index]) if index < len(lines) else None
+        out.append(str(span.line) if span is not None else "?")
+        out.append(part)
+    return "".join(out)
 
 
 class CstSourceMap:

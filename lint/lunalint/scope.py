@@ -141,6 +141,8 @@ class ModuleScan:
     attribute_assignments: list[tuple[cst.Attribute, cst.BaseExpression, Scope]] = field(default_factory=list)
     # ``obj["key"] = value`` with a string key (``kwargs["socket_options"] = [...]``).
     item_assignments: list[tuple[str, cst.BaseExpression, Scope]] = field(default_factory=list)
+    # ``with``/``async with`` statements, in source order (one-shot clients: ``with Client() as c: ...``).
+    withs: list[tuple[cst.With, Scope]] = field(default_factory=list)
 
     def calls_within(self, scope: Scope) -> list[tuple[cst.Call, Scope]]:
         """The calls made in ``scope`` or in any scope nested inside it."""
@@ -474,6 +476,7 @@ class _Scanner:
         self._bind_target(node.target, None, "loop variable")
 
     def _with(self, node: cst.With) -> None:
+        self.result.withs.append((node, self.scope))
         for item in node.items:
             if item.asname is not None:
                 self._bind_target(item.asname.name, item.item, "with target")

@@ -29,6 +29,7 @@ def show(settings: Settings) -> str:
         ("max-pool-idle-timeout", policy.max_pool_idle_timeout),
         ("max-keepalive-idle", policy.max_keepalive_idle),
         ("max-connect-timeout", policy.max_connect_timeout),
+        ("streaming-scope", policy.streaming_scope),
         ("require-explicit", policy.require_explicit),
         ("respect-gitignore", settings.respect_gitignore),
         ("force-exclude", settings.force_exclude),

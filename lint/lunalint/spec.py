@@ -5,6 +5,11 @@ Libraries build ClientSpecs from resolved values; rules judge them against the p
 left it to the library default, where to report it, and a note for the message ("environment
 default of OPENAI_TIMEOUT", "httpx default", ...).
 
+Whether a long response is plausible is data too: ``Evidence`` (an LLM SDK, a request that
+streams, a model endpoint, a body shaped like a model call), found in extraction, and two markers,
+``one_shot`` (a client opened for one request and closed) and ``in_process`` (a transport that never
+touches the network). Rules read them through the policy's ``streaming-scope``.
+
 Where to report is an ``Anchor``: the language frontend's own handle on a place in the source (a
 libcst node for Python; a ``Span`` for a frontend that knows positions when it extracts). Nothing
 but the frontend that made an anchor looks inside it: placement asks the file's frontend for each
@@ -19,7 +24,8 @@ from enum import Enum
 from typing import NamedTuple
 
 __all__ = [
-    "Anchor", "ClientSpec", "IgnoredSetting", "Keepalive", "KeepaliveState", "Setting", "Span", "State",
+    "LINE_MARK", "Anchor", "ClientSpec", "Evidence", "EvidenceKind", "IgnoredSetting", "Keepalive", "KeepaliveState",
+    "Setting", "Span", "State",
     "fmt_seconds",
 ]
 
@@ -120,6 +126,36 @@ class IgnoredSetting:
     reason: str = ""
 
 
+class EvidenceKind(str, Enum):
+    """Why a long response is plausible on a client or request."""
+
+    SDK = "sdk"                        # an LLM SDK client, or an http client handed to one
+    STREAMS = "streams"                # a request that streams its response
+    MODEL_ENDPOINT = "model-endpoint"  # a request to a model API host or path
+    MODEL_BODY = "model-body"          # a request body shaped like a model call
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One piece of evidence: its kind, what the code shows (``"`client.stream(...)`"``) and where."""
+
+    kind: EvidenceKind
+    text: str
+    anchor: Anchor = field(repr=False, compare=False)
+    # The SDK the client is handed to sets its own timeout on every request, so the client's
+    # library-default timeout is never used for these requests (its explicit one is adopted).
+    replaces_default_timeout: bool = False
+
+    def describe(self) -> str:
+        """``streams: `client.stream(...)` at line <mark>``: the line is filled in at placement."""
+        return f"{self.kind.value}: {self.text} at line {LINE_MARK}"
+
+
+# Stands for "the line of the finding's n-th ``lines`` anchor" in a message; placement, which knows
+# positions, replaces each mark in order (``Finding.lines``).
+LINE_MARK = "\x00line\x00"
+
+
 @dataclass(frozen=True)
 class ClientSpec:
     """What one client construction (or one request call) ends up with."""
@@ -137,6 +173,15 @@ class ClientSpec:
     ignored: tuple[IgnoredSetting, ...] = ()
     # Calls this spec stands for (e.g. an SDK's inner ``http_client``): not judged on their own.
     absorbs: tuple[Anchor, ...] = field(default=(), repr=False, compare=False)
+    # Why a long response is plausible here (strongest first); empty: no evidence was found.
+    evidence: tuple[Evidence, ...] = ()
+    # False when the frontend does not look for that evidence (Rust, so far): every response is
+    # then taken as possibly long, as with ``streaming-scope = "all"``.
+    evidence_read: bool = True
+    # Opened for one request and closed (``with httpx.Client() as c: return c.get(url)``).
+    one_shot: bool = False
+    # The in-process transport the client uses (``httpx.MockTransport``): it never touches the network.
+    in_process: str = ""
 
     def without_default_timeouts(self) -> ClientSpec:
         """This spec with only the timeouts written in code: for a client whose every request

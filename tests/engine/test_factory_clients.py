@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from support.lint import lint
+from support.lint import lint_all as lint  # which clients are followed, judged strictly
 
 
 def found(source: str, code: str) -> list[int]:

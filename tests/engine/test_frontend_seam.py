@@ -15,7 +15,7 @@ from lunalint.engine import check_paths
 from lunalint.formats import render
 from lunalint.frontend import Analysis, SourceError, register, unregister
 from lunalint.report import Report
-from lunalint.spec import Anchor, ClientSpec, Keepalive, KeepaliveState, Setting, Span, State
+from lunalint.spec import Anchor, ClientSpec, Evidence, EvidenceKind, Keepalive, KeepaliveState, Setting, Span, State
 from lunalint.suppress import Suppressions, parse_suppressions
 from lunalint.workers import PARALLEL_THRESHOLD
 
@@ -72,9 +72,11 @@ class ToyFrontend:
             idle = setting("keepalive")
             keepalive = (Keepalive(KeepaliveState.OFF, whole, explicit=False, note="toy default")
                          if "keepalive" not in values else Keepalive(KeepaliveState.ON, idle.anchor, idle=idle))
+            # The toy library is an LLM SDK: its evidence reaches the rules as data, like Python's.
             yield ClientSpec(library="toy", label="toy.Client", anchor=whole, pool_idle=setting("idle"),
                              keepalive=keepalive, read_timeout=setting("read"),
-                             connect_timeout=setting("connect"))
+                             connect_timeout=setting("connect"),
+                             evidence=(Evidence(EvidenceKind.SDK, "`toy.Client`", whole),))
 
 
 GOOD = "client read=600 connect=10 idle=60 keepalive=30\n"
@@ -106,7 +108,8 @@ def test_the_real_rules_judge_toy_clients(tmp_path: Path) -> None:
     assert report.errors == []
     assert _found(report) == [
         ("bad0.toy", 2, 8, 15, "LL302", "toy.Client read timeout 60 s is below the streaming minimum of 600 s: "
-         "a pause longer than that between two chunks (extended thinking, a slow first token) ends the request"),
+         "a pause longer than that between two chunks (extended thinking, a slow first token) ends the request; "
+         "sdk: `toy.Client` at line 2"),
         ("bad0.toy", 2, 16, 28, "LL401", "toy.Client connect timeout is disabled: connecting to an unreachable "
          "host hangs until the operating system gives up"),
         ("bad0.toy", 3, 28, 37, "LL101", "toy.Client pool idle expiry is unbounded: idle connections never "

@@ -288,7 +288,8 @@ def _project(root: Path, timeout: str, fillers: int = 0) -> Path:
     (package / "config.py").write_text(f"REQUEST_TIMEOUT = {timeout}\n", encoding="utf-8")
     (package / "client.py").write_text(
         "import httpx\nfrom .config import REQUEST_TIMEOUT\n"
-        "client = httpx.Client(timeout=httpx.Timeout(REQUEST_TIMEOUT, connect=5))\n", encoding="utf-8")
+        "client = httpx.Client(base_url='https://api.openai.com/v1',\n"  # a model endpoint: streams are judged
+        "                      timeout=httpx.Timeout(REQUEST_TIMEOUT, connect=5))\n", encoding="utf-8")
     for index in range(fillers):
         (package / f"filler{index}.py").write_text("import os\nprint('no client here')\n", encoding="utf-8")
     return package

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from lunalint.config import Settings
+from lunalint.config import Policy, Settings
 from lunalint.engine import check_source
 from lunalint.parse import parse
 from lunalint.prefilter import prefilter
@@ -65,7 +65,8 @@ def _sources() -> list[tuple[str, str]]:
 
 
 def _findings(source: str) -> list[tuple[object, ...]]:
-    result = check_source(source, "x.py", Settings(select=("ALL",)))
+    # Strict scope: every client judged, so that the comparison covers every finding the file has.
+    result = check_source(source, "x.py", Settings(select=("ALL",), policy=Policy(streaming_scope="all")))
     assert result.errors == []
     return [(v.line, v.column, v.end_line, v.end_column, v.code, v.message) for v in result.violations]
 
@@ -95,5 +96,6 @@ def test_libcst_gets_only_the_statements_that_matter() -> None:
 
 def test_a_statement_that_reads_a_cut_binding_keeps_it() -> None:
     data = ("import httpx\nT = 60\n" + "x = 1\n" * 60_000 + "httpx.Client(timeout=T)\n").encode()
-    violations = check_source(data, "dense.py", Settings(select=("LL302",))).violations
+    settings = Settings(select=("LL302",), policy=Policy(streaming_scope="all"))
+    violations = check_source(data, "dense.py", settings).violations
     assert [(v.line, "read timeout 60 s" in v.message) for v in violations] == [(60_003, True)]

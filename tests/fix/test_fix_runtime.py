@@ -54,9 +54,11 @@ def server() -> Iterator[str]:
 def fixed_module(tmp_path: Path, name: str, source: str) -> tuple[ModuleType, str]:
     path = tmp_path / f"{name}.py"
     path.write_text(source, encoding="utf-8")
-    assert main(["check", "--isolated", "--no-cache", "--fix", "--unsafe-fixes", "--fix-only", str(path)]) == 0
+    # The strict scope: every client judged as if it streamed, so every setting gets its fix.
+    strict = ["--isolated", "--no-cache", "--streaming-scope", "all"]
+    assert main(["check", *strict, "--fix", "--unsafe-fixes", "--fix-only", str(path)]) == 0
     fixed = path.read_text(encoding="utf-8")
-    assert main(["check", "--isolated", "--no-cache", str(path)]) == 0, fixed  # nothing left to report
+    assert main(["check", *strict, str(path)]) == 0, fixed  # nothing left to report
     spec = importlib.util.spec_from_file_location(f"fixed_{name}", path)
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)

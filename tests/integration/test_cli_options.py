@@ -282,7 +282,8 @@ def test_full_is_the_default_on_a_terminal(project: Path) -> None:
 
 
 def test_full_format_hints_follow_the_policy_profile(project: Path) -> None:
-    (project / "client.py").write_text("import httpx\n\nc = httpx.Client(timeout=60)\n", encoding="utf-8")
+    source = "import httpx\n\nc = httpx.Client(base_url='https://api.openai.com/v1', timeout=60)\n"
+    (project / "client.py").write_text(source, encoding="utf-8")
     result = lunalint(project, "check", "--no-cache", "--format", "full", "--select", "LL302", "--profile",
                       "long-running", "client.py")
     assert "= help: pass `timeout=httpx.Timeout(1200, connect=10)`" in result.stdout
@@ -368,6 +369,7 @@ import socket
 import httpx
 
 client = httpx.Client(
+    base_url="https://api.anthropic.com/v1",
     timeout=httpx.Timeout(900, connect=10),
     transport=httpx.HTTPTransport(
         limits=httpx.Limits(keepalive_expiry=45),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from support.lint import lint
+from support.lint import lint_all as lint  # settings as read, judged strictly
 
 NAMES = ("ClientSession", "ClientTimeout", "TCPConnector", "request")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from support.lint import codes, lint
+from support.lint import codes_all as codes, lint_all as lint  # settings as read, judged strictly
 
 KEEPALIVE_OPTIONS = ("[({s}.SOL_SOCKET, {s}.SO_KEEPALIVE, 1), ({s}.IPPROTO_TCP, {s}.TCP_KEEPIDLE, 30), "
                      "({s}.IPPROTO_TCP, {s}.TCP_KEEPINTVL, 10), ({s}.IPPROTO_TCP, {s}.TCP_KEEPCNT, 3)]")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from support.lint import lint
+from support.lint import lint_all as lint  # settings as read, judged strictly
 from support.repo import ROOT
 
 from lunalint.cli import cli
@@ -63,7 +63,8 @@ def test_one_entries_line_registers_a_library(slowhttp: None) -> None:
 
 def test_the_command_line_reports_on_it(slowhttp: None, tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(SOURCE, encoding="utf-8")
-    result = CliRunner().invoke(cli, ["check", "--no-cache", "--format", "json", str(tmp_path)],
+    result = CliRunner().invoke(cli, ["check", "--no-cache", "--streaming-scope", "all", "--format", "json",
+                                      str(tmp_path)],
                                 catch_exceptions=False)
     assert result.exit_code == 1
     violations = json.loads(result.stdout)["violations"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from support.lint import lint
+from support.lint import lint_all as lint  # settings as read, judged strictly
 
 KEEPALIVE = ("[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1), (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 30), "
              "(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10), (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 3)]")

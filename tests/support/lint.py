@@ -50,3 +50,16 @@ def lint_rust(code: str, directory: Path, *, select: tuple[str, ...] = (), **pol
     if match is not None:
         (directory / "Cargo.lock").write_text(cargo_lock(match[1]), encoding="utf-8")
     return lint(code, select=select, path=str(source), **policy)
+
+
+# Library tests check what each library reads out of the code, so they judge every client as if it
+# carried long streams over a pooled connection (``streaming-scope = "all"``); which clients the
+# default scope judges is tested on its own (``tests/rules``, ``tests/engine/test_streaming_scope.py``).
+def lint_all(code: str, *, select: tuple[str, ...] = (), **policy: Any) -> list[Violation]:
+    """``lint`` with ``streaming-scope = "all"``."""
+    return lint(code, select=select, **{"streaming_scope": "all", **policy})
+
+
+def codes_all(code: str, **policy: Any) -> list[str]:
+    """``codes`` with ``streaming-scope = "all"``."""
+    return [v.code for v in lint_all(code, **policy)]

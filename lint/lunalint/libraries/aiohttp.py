@@ -249,4 +249,5 @@ LIBRARY = Library(
     constructors={**dict.fromkeys(SESSIONS, _session), **dict.fromkeys(CONNECTORS, _connector_alone),
                   **dict.fromkeys(REQUEST_FUNCTIONS, _request_function)},
     methods=dict.fromkeys(SESSIONS, dict.fromkeys(HTTP_VERBS, _session_method)),
+    lazy_body=True,  # the response's content is read as the code reads it
 )

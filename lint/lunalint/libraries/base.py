@@ -48,7 +48,7 @@ from lunalint.values import Bool, Missing, NoneValue, Num, Obj, Str, Unknown, Va
 __all__ = [
     "HTTP_VERBS", "AssignmentHandler", "AssignmentTable", "ConstructorHandler", "Defaults", "Library",
     "MethodHandler", "MethodTable", "argument", "default", "not_followed", "not_fully_known", "origin_noted",
-    "seconds_setting",
+    "seconds_setting", "streams_response",
     "timeout_spec", "unknown", "unknown_keepalive", "unset_is_none",
 ]
 
@@ -84,6 +84,16 @@ def passes_timeout(call: Obj, method: str) -> bool:
     return "timeout" in call.kwargs
 
 
+def streams_response(call: Obj, method: str) -> str:
+    """The usual rule for a request that streams its response: a method named ``stream``
+    (``client.stream(...)``, ``httpx.stream(...)``) or ``stream=True``; the argument that says so
+    (``"stream=True"``), ``"stream"`` for the method, else ``""``."""
+    if method.rsplit(".", 1)[-1] == "stream":
+        return "stream"
+    flag = call.kwargs.get("stream")
+    return "stream=True" if isinstance(flag, Bool) and flag.value else ""
+
+
 @dataclass(frozen=True)
 class Library:
     """A library family: its defaults and its handler tables (see the module docstring)."""
@@ -95,6 +105,20 @@ class Library:
     # ``overrides_timeout(call, method)``: does this call on a client replace the client's timeout?
     # (A client whose every call does never uses its default timeouts.)
     overrides_timeout: Callable[[Obj, str], bool] = passes_timeout
+    # ``streams(call, method)``: does this request stream its response? (``streams_response``)
+    streams: Callable[[Obj, str], str] = streams_response
+    # True when a request returns before its body is read, so that reading it incrementally
+    # (``async for line in resp.content``) streams it (aiohttp); False when every request but a
+    # streaming one has read the whole body before it returns (httpx, requests).
+    lazy_body: bool = False
+    # The methods (keys of ``methods`` tables) that send a request, as opposed to configuring the
+    # client (``mount``, ``with_options``): a client whose only use is one of them is one-shot.
+    request_methods: frozenset[str] = frozenset(HTTP_VERBS)
+    # Constructors (LLM SDK clients) that set their own timeout on every request they send through an
+    # ``http_client=`` handed to them, unless that client's timeout was written in code.
+    replaces_default_timeout: frozenset[str] = frozenset()
+    # Transports that never touch the network (``httpx.MockTransport``); a client on one is in-process.
+    in_process_transports: frozenset[str] = frozenset()
 
 
 # Settings -----------------------------------------------------------------------------------------

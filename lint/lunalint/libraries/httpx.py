@@ -18,7 +18,8 @@ from lunalint.libraries.sockopts import keepalive_from_options
 from lunalint.spec import Anchor, ClientSpec, IgnoredSetting, Keepalive, KeepaliveState, Setting, State
 from lunalint.values import Dict, Missing, NoneValue, Num, Obj, Seq, Unknown, Value
 
-__all__ = ["CLIENTS", "DEFAULTS", "LIBRARY", "MODULES", "HttpxDefaults", "TimeoutPhases", "httpx_pool", "httpx_timeout"]
+__all__ = ["CLIENTS", "DEFAULTS", "IN_PROCESS_TRANSPORTS", "LIBRARY", "MODULES", "HttpxDefaults", "TimeoutPhases",
+           "httpx_pool", "httpx_timeout"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,10 @@ PHASES = ("connect", "read", "write", "pool")
 REQUEST_FUNCTIONS = (*HTTP_VERBS, "stream")
 CLIENT_METHODS = (*REQUEST_FUNCTIONS, "send", "build_request")
 CLIENTS = tuple(f"{module}.{cls}" for module in MODULES for cls in ("Client", "AsyncClient"))
+# Transports that call an app in the same process (``ASGITransport``, ``WSGITransport``) or a handler
+# (``MockTransport``): no socket, so no pool, keepalive or network timeout to judge.
+IN_PROCESS_TRANSPORTS = frozenset(f"{module}.{cls}" for module in MODULES
+                                  for cls in ("ASGITransport", "WSGITransport", "MockTransport"))
 TRANSPORT_LIMITS_POSITION = 5
 TRANSPORT_SOCKET_OPTIONS_POSITION = 10
 
@@ -127,7 +132,18 @@ def _client(call: Obj) -> list[ClientSpec]:
     phases = httpx_timeout(argument(call, "timeout"), call.site_of("timeout"), default_note=f"{module} default")
     pool, keepalive, ignored = _client_pool(call, module)
     spec = timeout_spec(module, call.qualname, call.node, phases, pooled=True)
-    return [replace(spec, pool_idle=pool, keepalive=keepalive, ignored=ignored)]
+    return [replace(spec, pool_idle=pool, keepalive=keepalive, ignored=ignored, in_process=_in_process(call))]
+
+
+def _in_process(call: Obj) -> str:
+    """The in-process transport ``call`` sends through (directly or inside one wrapper), or ``""``."""
+    transport = call.get("transport")
+    if not isinstance(transport, Obj):
+        return ""
+    for value in (transport, *transport.args, *transport.kwargs.values()):
+        if isinstance(value, Obj) and value.qualname in IN_PROCESS_TRANSPORTS:
+            return value.qualname
+    return ""
 
 
 def _client_pool(call: Obj, module: str) -> tuple[Setting, Keepalive, tuple[IgnoredSetting, ...]]:
@@ -236,4 +252,6 @@ LIBRARY = Library(
         **{f"{module}.{function}": _request_function for module in MODULES for function in REQUEST_FUNCTIONS},
     },
     methods=dict.fromkeys(CLIENTS, dict.fromkeys(CLIENT_METHODS, _client_method)),
+    request_methods=frozenset((*REQUEST_FUNCTIONS, "send")),
+    in_process_transports=IN_PROCESS_TRANSPORTS,
 )

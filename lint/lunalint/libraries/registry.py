@@ -25,7 +25,7 @@ class Registry:
     constructors: dict[str, ConstructorHandler]
     methods: dict[str, MethodTable]  # receiver qualname -> its method table
     assignments: dict[str, AssignmentTable]  # receiver qualname -> its attribute table
-    libraries: dict[str, Library]  # receiver qualname -> the library whose methods it has
+    libraries: dict[str, Library]  # receiver (or constructor) qualname -> its library
 
     @cached_property
     def entry_points(self) -> frozenset[str]:
@@ -53,6 +53,30 @@ class Registry:
         handler = self.assignments[receiver.qualname].get(attribute)
         return handler(receiver, attribute, value, target) if handler is not None else []
 
+    def streams(self, receiver: str | None, call: Obj, method: str) -> str:
+        """How ``call`` (``method`` on an object ``receiver`` built, or a module-level function
+        when ``receiver`` is None) streams its response: the argument or method that says so, or ``""``."""
+        from lunalint.libraries.base import streams_response
+
+        library = self.libraries.get(receiver) if receiver is not None else None
+        return (library.streams if library is not None else streams_response)(call, method)
+
+    def replaces_default_timeout(self, qualname: str) -> bool:
+        """Whether ``qualname`` (an SDK client) replaces the default timeout of an http client handed to it."""
+        library = self.libraries.get(qualname)
+        return library is not None and qualname in library.replaces_default_timeout
+
+    def lazy_body(self, qualname: str) -> bool:
+        """Whether a request on (or by) ``qualname`` returns before its body is read."""
+        library = self.libraries.get(qualname)
+        return library is not None and library.lazy_body
+
+    def is_request(self, receiver: str, method: str) -> bool:
+        """Whether ``method`` (dotted when called through attributes) on ``receiver`` sends a request."""
+        library = self.libraries.get(receiver)
+        key = f"*.{_last(method)}" if "." in method else method
+        return library is not None and key in library.request_methods
+
     def overrides_timeout(self, receiver: str, call: Obj, method: str) -> bool:
         """Does ``call`` (``method`` on an object ``receiver`` built) replace its timeout?"""
         return self.libraries[receiver].overrides_timeout(call, method)
@@ -76,6 +100,8 @@ def build(entries: tuple[tuple[str, tuple[str, ...]], ...]) -> Registry:
         _merge(entry, import_names, library.methods, registry.methods)
         _merge(entry, import_names, library.assignments, registry.assignments)
         registry.libraries.update(dict.fromkeys(library.methods, library))
+        for qualname in library.constructors:  # module-level request functions too (``aiohttp.request``)
+            registry.libraries.setdefault(qualname, library)
     return registry
 
 

@@ -271,4 +271,5 @@ LIBRARY = Library(
         **dict.fromkeys(POOL_MANAGERS | CONNECTION_POOLS, dict.fromkeys(POOL_METHODS, _pool_method)),
     },
     assignments=dict.fromkeys(SESSIONS, {"timeout": _session_timeout}),
+    request_methods=frozenset((*HTTP_VERBS, *POOL_METHODS)),
 )

@@ -28,7 +28,9 @@ from lunalint.libraries.httpx import CLIENTS as HTTPX_CLIENTS
 from lunalint.libraries.httpx import DEFAULTS as HTTPX_DEFAULTS
 from lunalint.libraries.httpx import LIBRARY as HTTPX
 from lunalint.libraries.httpx import httpx_timeout
-from lunalint.spec import Anchor, ClientSpec, IgnoredSetting, Keepalive, KeepaliveState, Setting, State
+from lunalint.spec import (
+    Anchor, ClientSpec, Evidence, EvidenceKind, IgnoredSetting, Keepalive, KeepaliveState, Setting, State,
+)
 from lunalint.values import Missing, NoneValue, Num, Obj, Unknown, Value
 
 __all__ = ["DEFAULTS", "LIBRARY", "SdkDefaults"]
@@ -100,6 +102,11 @@ def _phases_spec(sdk: str, label: str, node: Anchor, value: Value | None, site: 
     return timeout_spec(sdk, label, node, phases, pooled=pooled)
 
 
+def _sdk_evidence(label: str, node: Anchor) -> tuple[Evidence, ...]:
+    """Every SDK client calls a model API: long responses are what it is for."""
+    return (Evidence(EvidenceKind.SDK, f"`{label}` client", node),)
+
+
 # The inner http_client ----------------------------------------------------------------------------
 def _inner_spec(inner: Obj) -> ClientSpec | None:
     """The spec the inner ``http_client`` would have on its own (its pool, keepalive and timeout)."""
@@ -133,7 +140,7 @@ def _sdk_client(call: Obj) -> list[ClientSpec]:
         setting = unknown(call.node, not_fully_known())
         return [ClientSpec(library=sdk, label=label, anchor=call.node, pool_idle=setting,
                            keepalive=unknown_keepalive(call.node, not_fully_known()),
-                           read_timeout=setting, connect_timeout=setting)]
+                           read_timeout=setting, connect_timeout=setting, evidence=_sdk_evidence(label, call.node))]
     inner = http_client if isinstance(http_client, Obj) else None
     inner_spec = _inner_spec(inner) if inner is not None else None
     absorbs: tuple[Anchor, ...] = (inner.node,) if inner_spec is not None and inner is not None else ()
@@ -182,7 +189,9 @@ def _sdk_client(call: Obj) -> list[ClientSpec]:
         reason = not_followed(http_client)
         pool = unknown(call.site_of("http_client"), reason)
         keepalive = unknown_keepalive(call.site_of("http_client"), reason)
-    return [replace(spec, pooled=True, pool_idle=pool, keepalive=keepalive, absorbs=absorbs, ignored=ignored)]
+    in_process = inner_spec.in_process if inner_spec is not None else ""
+    return [replace(spec, pooled=True, pool_idle=pool, keepalive=keepalive, absorbs=absorbs, ignored=ignored,
+                    evidence=_sdk_evidence(label, call.node), in_process=in_process)]
 
 
 def _default_keepalive(sdk: str, node: Anchor) -> Keepalive:
@@ -216,7 +225,8 @@ def _default_client(call: Obj) -> list[ClientSpec]:
         else:
             keepalive = Keepalive(KeepaliveState.OFF, call.node, explicit=False,
                                   note=f"{label} without transport= sets no socket options")
-    return [replace(spec, library=sdk, label=label, pool_idle=pool, keepalive=keepalive)]
+    return [replace(spec, library=sdk, label=label, pool_idle=pool, keepalive=keepalive,
+                    evidence=_sdk_evidence(label, call.node))]
 
 
 # Methods ------------------------------------------------------------------------------------------
@@ -227,8 +237,9 @@ def _client_method(receiver: Obj, call: Obj, method: str) -> list[ClientSpec]:
         return []  # the client's timeout applies, judged at the client
     sdk = _sdk_of(receiver.qualname) if receiver.qualname not in EXTRA_PATHS else EXTRA_PATHS[receiver.qualname]
     label = f"{_short(receiver.qualname)}.{method}()"
-    return [_phases_spec(sdk, label, call.node, timeout, call.site_of("timeout"), pooled=False,
-                         default_note=f"{sdk} default")]
+    spec = _phases_spec(sdk, label, call.node, timeout, call.site_of("timeout"), pooled=False,
+                        default_note=f"{sdk} default")
+    return [replace(spec, evidence=_sdk_evidence(f"{sdk}.{_short(receiver.qualname)}", receiver.node))]
 
 
 _DEFAULT_CLIENT_QUALNAMES = frozenset(f"{sdk}.{name}" for sdk, names in DEFAULT_CLIENTS.items() for name in names)
@@ -243,4 +254,7 @@ LIBRARY = Library(
         **dict.fromkeys(COPY_METHODS, _client_method),
         **dict.fromkeys((f"*.{name}" for name in REQUEST_METHODS), _client_method),
     }),
+    request_methods=frozenset(f"*.{name}" for name in REQUEST_METHODS),
+    # Each request carries the SDK's timeout; an http_client's is adopted only when it differs from httpx's default.
+    replaces_default_timeout=frozenset(_SDK_CLIENTS),
 )

@@ -38,6 +38,8 @@ class Finding:
 
     anchor: Anchor = field(repr=False, compare=False)
     message: str
+    # Anchors whose line placement writes into the message, one per ``spec.LINE_MARK``, in order.
+    lines: tuple[Anchor, ...] = field(default=(), repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -120,9 +122,11 @@ class Rule:
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         raise NotImplementedError
 
-    def report(self, anchor: Anchor, *, variant: str = "", **fields: object) -> Finding:
-        """A finding at ``anchor``: the message template (or its ``variant``) filled with ``fields``."""
-        return Finding(anchor, fill(self.variants[variant] if variant else self.message, fields))
+    def report(self, anchor: Anchor, *, variant: str = "", lines: tuple[Anchor, ...] = (),
+               **fields: object) -> Finding:
+        """A finding at ``anchor``: the message template (or its ``variant``) filled with ``fields``;
+        ``lines`` are the anchors of the ``spec.LINE_MARK``s in the fields, in order."""
+        return Finding(anchor, fill(self.variants[variant] if variant else self.message, fields), lines)
 
     @classmethod
     def templates(cls) -> tuple[str, ...]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.rules.helpers import judges_pool
 from lunalint.spec import State
 
 if TYPE_CHECKING:
@@ -19,6 +20,8 @@ class PoolIdleUnbounded(Rule):
     ## What it does
     Checks for connection pools whose idle connections never expire, such as
     `httpx.Limits(keepalive_expiry=None)`.
+
+    One-shot clients and in-process transports are not reported (see LL102).
 
     ## Why is this bad?
     Load balancers, NAT gateways and firewalls forget idle connections after 60-350 s, often
@@ -71,6 +74,9 @@ class PoolIdleUnbounded(Rule):
         Valid("import aiohttp\naiohttp.ClientSession(connector=aiohttp.TCPConnector(force_close=True))"),
         Valid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=60))"),
         Valid("import httpx\nhttpx.Client()"),
+        Valid("import aiohttp\nasync def fetch(url):\n"
+              "    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(keepalive_timeout=None)) as s:\n"
+              "        return await s.get(url)"),
         Valid("import httpx\ndef make(expiry):\n    return httpx.Client(limits=httpx.Limits(keepalive_expiry=expiry))"),
     )
     INVALID = (
@@ -116,5 +122,5 @@ class PoolIdleUnbounded(Rule):
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         setting = spec.pool_idle
-        if spec.pooled and setting is not None and setting.state is State.DISABLED:
+        if judges_pool(spec, policy) and setting is not None and setting.state is State.DISABLED:
             yield self.report(setting.anchor, label=spec.label, note=setting.note)

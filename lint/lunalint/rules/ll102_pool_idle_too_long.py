@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.rules.helpers import judges_pool
 from lunalint.spec import fmt_seconds
 
 if TYPE_CHECKING:
@@ -18,6 +19,10 @@ class PoolIdleTooLong(Rule):
     """
     ## What it does
     Checks for connection pools whose idle expiry is longer than `max-pool-idle-timeout`.
+
+    With `streaming-scope = "llm"` (the default), a client opened for one request and closed
+    (`with httpx.Client() as c: return c.get(url)`) never reuses a pooled connection, and a client
+    on an in-process transport has no connection at all: neither is reported.
 
     ## Why is this bad?
     An idle connection is only safe to reuse while every hop on the path still remembers it.
@@ -47,6 +52,7 @@ class PoolIdleTooLong(Rule):
 
     ## Options
     - `max-pool-idle-timeout` (default 90 s)
+    - `streaming-scope` (default `"llm"`; `"all"` also judges one-shot clients and in-process transports)
 
     ## Fix safety
     Sets the idle expiry to 90 s (or the policy's maximum): `keepalive_expiry` in the httpx
@@ -68,6 +74,8 @@ class PoolIdleTooLong(Rule):
         Valid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=90))"),
         Valid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=300))",
               {"max_pool_idle_timeout": 400}),
+        Valid("import httpx\ndef fetch(url):\n    with httpx.Client(limits=httpx.Limits(keepalive_expiry=300)) as c:\n"
+              "        return c.get(url)"),
     )
     INVALID = (
         Invalid("import httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=300))",
@@ -80,6 +88,10 @@ class PoolIdleTooLong(Rule):
                 "httpx.Client(limits=httpx.Limits(keepalive_expiry=float(os.getenv('EXPIRY', '120'))))",
                 "environment default of EXPIRY", at="2:34",
                 fixed='import os, httpx\nhttpx.Client(limits=httpx.Limits(keepalive_expiry=90))'),
+        Invalid("import httpx\ndef fetch(url):\n"
+                "    with httpx.Client(limits=httpx.Limits(keepalive_expiry=300)) as c:\n        return c.get(url)",
+                "pool idle expiry 300 s", {"streaming_scope": "all"}, at="3:43",
+                fixed='import httpx\ndef fetch(url):\n    with httpx.Client(limits=httpx.Limits(keepalive_expiry=90)) as c:\n        return c.get(url)'),
     )
 
     RUST_VALID = (
@@ -127,7 +139,7 @@ class PoolIdleTooLong(Rule):
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         setting = spec.pool_idle
-        if not spec.pooled or setting is None or not setting.finite or setting.seconds is None:
+        if not judges_pool(spec, policy) or setting is None or not setting.finite or setting.seconds is None:
             return
         if setting.seconds > policy.max_pool_idle_timeout:
             yield self.report(setting.anchor, label=spec.label, value=fmt_seconds(setting.seconds), note=setting.note,

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
-from lunalint.rules.helpers import default_source, left_to_default
+from lunalint.rules.helpers import default_source, judges_pool, left_to_default
 
 if TYPE_CHECKING:
     from lunalint.config import Policy
@@ -92,7 +92,7 @@ class PoolIdleImplicit(Rule):
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
-        setting = left_to_default(spec.pool_idle) if spec.pooled else None
+        setting = left_to_default(spec.pool_idle) if judges_pool(spec, policy) else None
         if setting is not None:
             yield self.report(setting.anchor, label=spec.label, source=default_source(setting),
                               value=setting.value_text())

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.rules.helpers import strict
 
 if TYPE_CHECKING:
     from lunalint.config import Policy
@@ -72,5 +73,7 @@ class PoolLimitsIgnored(Rule):
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
+        if not strict(policy) and (spec.one_shot or spec.in_process):
+            return  # no pool to limit: opened for one request, or no network at all
         for ignored in spec.ignored:
             yield self.report(ignored.anchor, label=spec.label, argument=ignored.argument, reason=ignored.reason)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.rules.helpers import judges_keepalive
 from lunalint.spec import KeepaliveState
 
 if TYPE_CHECKING:
@@ -21,6 +22,14 @@ class TcpKeepaliveMissing(Rule):
     """
     ## What it does
     Checks for pooled HTTP clients whose sockets do not enable TCP keepalive (`SO_KEEPALIVE`).
+
+    With `streaming-scope = "llm"` (the default), a client opened for one request and closed
+    (`with httpx.Client() as c: return c.get(url)`, `async with ClientSession() as s:` around one
+    request) is reported only when that request may be long: it streams, or it is a model call
+    (the evidence LL302 lists). Such a client never reuses a pooled connection, but during a long
+    pause between chunks keepalive keeps a NAT from dropping the connection and finds a dead
+    peer, so the message says why. A client on an in-process transport (`httpx.ASGITransport`,
+    `WSGITransport`, `MockTransport`) has no socket and is not reported.
 
     ## Why is this bad?
     When a NAT gateway, firewall or load balancer silently forgets a connection, neither end is
@@ -64,6 +73,8 @@ class TcpKeepaliveMissing(Rule):
 
     ## Options
     - `max-keepalive-idle` (default 60 s)
+    - `streaming-scope` (default `"llm"`; `"all"` also reports one-shot clients whose one request is short,
+      and in-process transports)
 
     ## Fix safety
     Adds TCP keepalive with SO_KEEPALIVE, TCP_KEEPIDLE 60 s (or the policy's maximum),
@@ -87,6 +98,9 @@ class TcpKeepaliveMissing(Rule):
     summary = "Pooled connections have no TCP keepalive"
     message = ("{label} has no TCP keepalive{note}: a connection silently dropped by a NAT or load balancer "
                "hangs until the read timeout")
+    variants = {"one-shot": ("{label} has no TCP keepalive{note}: it is opened for one request, and that request may "
+                             "be long ({evidence}); without keepalive a NAT may drop the connection during a long "
+                             "pause between chunks, and a dead peer is noticed only at the read timeout")}
 
     VALID = (
         Valid("import anthropic\nanthropic.Anthropic()"),
@@ -99,6 +113,16 @@ class TcpKeepaliveMissing(Rule):
         Valid(f"import httpx, socket\nhttpx.Client(transport=httpx.HTTPTransport(socket_options={GOOD_OPTIONS}))"),
         Valid("import httpx\nhttpx.get('https://example.com', timeout=httpx.Timeout(600, connect=5))"),
         Valid("import httpx\ndef make(t):\n    return httpx.Client(transport=t)"),
+        # One-shot clients whose one request is short, in each library; and in-process transports.
+        Valid("import httpx\ndef health(url):\n    with httpx.Client(timeout=5) as c:\n        return c.get(url)"),
+        Valid("import aiohttp\nasync def token(url, code):\n    async with aiohttp.ClientSession() as s:\n"
+              "        async with s.post(url, data={'code': code}) as r:\n            return await r.json()"),
+        Valid("import requests\ndef meta(url):\n    with requests.Session() as s:\n"
+              "        return s.get(url, timeout=5)"),
+        Valid("import httpx\ndef fetch(method, url):\n    with httpx.Client() as c:\n        if method == 'GET':\n"
+              "            return c.get(url)\n        else:\n            return c.post(url)"),
+        Valid("import httpx\nhttpx.AsyncClient(transport=httpx.ASGITransport(app=app))"),
+        Valid("import httpx\nhttpx.Client(transport=httpx.WSGITransport(app=app))"),
     )
     INVALID = (
         Invalid("import openai\nopenai.OpenAI()", "the openai SDK's default client sets no socket options", at="2:1",
@@ -106,16 +130,29 @@ class TcpKeepaliveMissing(Rule):
         Invalid("import anthropic, httpx2\nanthropic.Anthropic(http_client=httpx2.Client())",
                 "drops anthropic's default TCP keepalive", at="2:33",
                 fixed='import anthropic, httpx2\nimport socket\n\n\nKEEPALIVE_SOCKET_OPTIONS = [\n    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5),\n]\n\nanthropic.Anthropic(http_client=httpx2.Client(transport=httpx2.HTTPTransport(socket_options=KEEPALIVE_SOCKET_OPTIONS)))'),
-        Invalid("import requests\nrequests.Session()", "urllib3 pools cannot expire idle connections", at="2:1"),
         Invalid("import requests\nsession = requests.Session()", "no adapter with socket_options", at="2:11",
                 fixed='import requests\nfrom requests.adapters import HTTPAdapter\nfrom urllib3.connection import HTTPConnection\nimport socket\n\n\nKEEPALIVE_SOCKET_OPTIONS = [\n    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5),\n]\n\n\nclass KeepAliveAdapter(HTTPAdapter):\n    """An HTTPAdapter whose connections use TCP keepalive (and keep urllib3\'s TCP_NODELAY)."""\n\n    def init_poolmanager(self, *args, **kwargs):\n        kwargs["socket_options"] = HTTPConnection.default_socket_options + KEEPALIVE_SOCKET_OPTIONS\n        super().init_poolmanager(*args, **kwargs)\n\nsession = requests.Session()\nsession.mount("https://", KeepAliveAdapter())\nsession.mount("http://", KeepAliveAdapter())'),
         Invalid("import urllib3\nhttp = urllib3.PoolManager(num_pools=4)", "urllib3.PoolManager without socket_options",
                 at="2:8",
                 fixed='import urllib3\nfrom urllib3.connection import HTTPConnection\nimport socket\n\n\nKEEPALIVE_SOCKET_OPTIONS = [\n    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5),\n]\n\nhttp = urllib3.PoolManager(num_pools=4, socket_options=HTTPConnection.default_socket_options + KEEPALIVE_SOCKET_OPTIONS)'),
+        Invalid("import requests\nrequests.Session()", "urllib3 pools cannot expire idle connections", at="2:1"),
         Invalid("import aiohttp\naiohttp.ClientSession()", "without TCPConnector(socket_factory=...)", at="2:1",
                 fixed='import aiohttp\nimport socket\n\n\ndef keepalive_socket(addr_info):\n    """A socket as aiohttp makes one, with TCP keepalive (TCPConnector(socket_factory=...))."""\n    family, type_, proto, _, _ = addr_info\n    sock = socket.socket(family=family, type=type_, proto=proto)\n    sock.setblocking(False)\n    sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)\n    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60)\n    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10)\n    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5)\n    return sock\n\naiohttp.ClientSession(connector=aiohttp.TCPConnector(socket_factory=keepalive_socket))'),
         Invalid("import httpx\nhttpx.Client()", "has no TCP keepalive", at="2:1",
                 fixed='import httpx\nimport socket\n\n\nKEEPALIVE_SOCKET_OPTIONS = [\n    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5),\n]\n\nhttpx.Client(transport=httpx.HTTPTransport(socket_options=KEEPALIVE_SOCKET_OPTIONS))'),
+        # One-shot, but the one request may be long; or several requests; or the strict scope.
+        Invalid("import httpx\ndef chat(body):\n    with httpx.Client(timeout=600) as c:\n"
+                "        with c.stream('POST', '/v1/chat/completions', json=body) as r:\n"
+                "            return list(r.iter_lines())",
+                "it is opened for one request, and that request may be long (streams: `c.stream(...)` at line 4)",
+                at="3:10",
+                fixed="import httpx\nimport socket\n\n\nKEEPALIVE_SOCKET_OPTIONS = [\n    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5),\n]\n\ndef chat(body):\n    with httpx.Client(timeout=600, transport=httpx.HTTPTransport(socket_options=KEEPALIVE_SOCKET_OPTIONS)) as c:\n        with c.stream('POST', '/v1/chat/completions', json=body) as r:\n            return list(r.iter_lines())"),
+        Invalid("import httpx\ndef fetch_all(urls):\n    with httpx.Client() as c:\n        for url in urls:\n"
+                "            c.get(url)", "has no TCP keepalive", at="3:10",
+                fixed='import httpx\nimport socket\n\n\nKEEPALIVE_SOCKET_OPTIONS = [\n    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5),\n]\n\ndef fetch_all(urls):\n    with httpx.Client(transport=httpx.HTTPTransport(socket_options=KEEPALIVE_SOCKET_OPTIONS)) as c:\n        for url in urls:\n            c.get(url)'),
+        Invalid("import httpx\ndef health(url):\n    with httpx.Client(timeout=5) as c:\n        return c.get(url)",
+                "has no TCP keepalive", {"streaming_scope": "all"}, at="3:10",
+                fixed='import httpx\nimport socket\n\n\nKEEPALIVE_SOCKET_OPTIONS = [\n    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5),\n]\n\ndef health(url):\n    with httpx.Client(timeout=5, transport=httpx.HTTPTransport(socket_options=KEEPALIVE_SOCKET_OPTIONS)) as c:\n        return c.get(url)'),
         Invalid("import httpx\nhttpx.AsyncClient(transport=httpx.AsyncHTTPTransport(retries=2))",
                 "without socket_options", at="2:29",
                 fixed='import httpx\nimport socket\n\n\nKEEPALIVE_SOCKET_OPTIONS = [\n    (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 60),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL, 10),\n    (socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 5),\n]\n\nhttpx.AsyncClient(transport=httpx.AsyncHTTPTransport(retries=2, socket_options=KEEPALIVE_SOCKET_OPTIONS))'),
@@ -162,5 +199,11 @@ class TcpKeepaliveMissing(Rule):
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         keepalive = spec.keepalive
-        if spec.pooled and keepalive is not None and keepalive.state is KeepaliveState.OFF:
+        judged, long_request = judges_keepalive(spec, policy)
+        if not judged or keepalive is None or keepalive.state is not KeepaliveState.OFF:
+            return
+        if long_request is not None:
+            yield self.report(keepalive.anchor, variant="one-shot", lines=(long_request.anchor,), label=spec.label,
+                              note=keepalive.note, evidence=long_request.describe())
+        else:
             yield self.report(keepalive.anchor, label=spec.label, note=keepalive.note)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.rules.helpers import judges_keepalive
 from lunalint.spec import KeepaliveState, fmt_seconds
 
 if TYPE_CHECKING:
@@ -110,5 +111,7 @@ class TcpKeepaliveIdleMissing(Rule):
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         keepalive = spec.keepalive
-        if spec.pooled and keepalive is not None and keepalive.state is KeepaliveState.ON and keepalive.idle is None:
+        if not judges_keepalive(spec, policy)[0]:
+            return
+        if keepalive is not None and keepalive.state is KeepaliveState.ON and keepalive.idle is None:
             yield self.report(keepalive.anchor, label=spec.label, idle=fmt_seconds(KERNEL_DEFAULT_IDLE))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.rules.helpers import judges_keepalive
 from lunalint.spec import KeepaliveState, State, fmt_seconds
 
 if TYPE_CHECKING:
@@ -109,7 +110,7 @@ class TcpKeepaliveIdleTooLong(Rule):
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         keepalive = spec.keepalive
-        if not spec.pooled or keepalive is None or keepalive.state is not KeepaliveState.ON:
+        if not judges_keepalive(spec, policy)[0] or keepalive is None or keepalive.state is not KeepaliveState.ON:
             return
         idle = keepalive.idle
         if idle is None:

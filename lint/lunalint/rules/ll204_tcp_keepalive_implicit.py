@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.rules.helpers import judges_keepalive
 from lunalint.spec import KeepaliveState
 
 if TYPE_CHECKING:
@@ -117,6 +118,6 @@ class TcpKeepaliveImplicit(Rule):
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
         keepalive = spec.keepalive
-        if (spec.pooled and keepalive is not None and keepalive.state is KeepaliveState.ON
+        if (judges_keepalive(spec, policy)[0] and keepalive is not None and keepalive.state is KeepaliveState.ON
                 and not keepalive.explicit):
             yield self.report(keepalive.anchor, label=spec.label, note=keepalive.note)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.rules.helpers import judges_timeouts
 from lunalint.spec import State
 
 if TYPE_CHECKING:
@@ -19,6 +20,10 @@ class TimeoutUnbounded(Rule):
     ## What it does
     Checks for clients and requests with no read timeout and no whole-request deadline, such as
     `httpx.Client(timeout=None)`, `requests.get(url)` or `OpenAI(timeout=None)`.
+
+    An unbounded timeout is reported whatever the request, streams or not; only a client whose
+    transport is in-process (`httpx.MockTransport`, `ASGITransport`, `WSGITransport`) is not, since
+    it has no network to wait on (`streaming-scope = "all"` reports it too).
 
     ## Why is this bad?
     A response that stops arriving (a stuck upstream, a connection silently dropped by a NAT)
@@ -75,6 +80,7 @@ class TimeoutUnbounded(Rule):
         Valid("import aiohttp\nasync def f(s: aiohttp.ClientSession):\n    await s.get('u', timeout=None)"),
         Valid("import httpx\nhttpx.Client(timeout=httpx.Timeout(600, connect=10))"),
         Valid("import httpx\nhttpx.Client(timeout=get_timeout())"),
+        Valid("import httpx\nhttpx.Client(transport=httpx.MockTransport(handler), timeout=None)"),
     )
     INVALID = (
         Invalid("import openai\nopenai.OpenAI(timeout=None)", "timeout=None removes every openai timeout", at="2:15",
@@ -139,6 +145,8 @@ class TimeoutUnbounded(Rule):
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
+        if not judges_timeouts(spec, policy):
+            return
         read, total = spec.read_timeout, spec.total_timeout
         if read is None and total is None:
             return

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.rules.helpers import judges_timeouts
 from lunalint.spec import State
 
 if TYPE_CHECKING:
@@ -78,6 +79,8 @@ class TimeoutPhaseUnbounded(Rule):
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
+        if not judges_timeouts(spec, policy):
+            return
         read = spec.read_timeout
         if read is None or read.state is State.DISABLED:
             return  # no read limit at all is LL301's finding

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.rules.helpers import judges_timeouts
 from lunalint.spec import State
 
 if TYPE_CHECKING:
@@ -116,6 +117,8 @@ class ConnectTimeoutUnbounded(Rule):
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
+        if not judges_timeouts(spec, policy):
+            return
         setting = spec.connect_timeout
         if setting is not None and setting.state is State.DISABLED:
             yield self.report(setting.anchor, label=spec.label, note=setting.note)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
+from lunalint.rules.helpers import judges_timeouts
 from lunalint.spec import fmt_seconds
 
 if TYPE_CHECKING:
@@ -105,6 +106,8 @@ class ConnectTimeoutTooLong(Rule):
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
+        if not judges_timeouts(spec, policy):
+            return
         setting = spec.connect_timeout
         if setting is None or not setting.finite or setting.seconds is None:
             return

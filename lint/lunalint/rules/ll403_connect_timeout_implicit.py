@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.report import Check
 from lunalint.rules.base import Finding, Invalid, Rule, Valid
-from lunalint.rules.helpers import default_source, left_to_default
+from lunalint.rules.helpers import default_source, judges_timeouts, left_to_default
 
 if TYPE_CHECKING:
     from lunalint.config import Policy
@@ -92,6 +92,8 @@ class ConnectTimeoutImplicit(Rule):
     )
 
     def check(self, spec: ClientSpec, policy: Policy) -> Iterator[Finding]:
+        if not judges_timeouts(spec, policy):
+            return
         setting = left_to_default(spec.connect_timeout)
         if setting is not None:
             yield self.report(setting.anchor, label=spec.label, source=default_source(setting),

@@ -97,7 +97,7 @@ def client_spec(builder: Builder, locked: Locked) -> ClientSpec:
                   (read, "the read timeout also bounds connecting")]
     connect = _connect(builder, anchor, bounds)
     pool = _setting(builder, "pool_idle_timeout", anchor, POOL_IDLE_DEFAULT, DEFAULT_NOTE, option=True)
-    return ClientSpec(library="reqwest", label=label, anchor=anchor, pooled=True, pool_idle=pool,
+    return ClientSpec(library="reqwest", evidence_read=False, label=label, anchor=anchor, pooled=True, pool_idle=pool,
                       keepalive=_keepalive(builder, anchor, locked), read_timeout=read, total_timeout=total,
                       connect_timeout=connect)
 
@@ -165,8 +165,8 @@ def request_spec(value: Value, span: Span, blocking: bool | None) -> ClientSpec:
     note = "a per-request timeout replaces the client's"
     if blocking:
         read = _seconds(call, option=False, note=note)
-        return ClientSpec(library="reqwest", label="reqwest::blocking::RequestBuilder", anchor=span, pooled=False,
+        return ClientSpec(library="reqwest", evidence_read=False, label="reqwest::blocking::RequestBuilder", anchor=span, pooled=False,
                           read_timeout=read)
     total = _seconds(call, option=False, note=note)
-    return ClientSpec(library="reqwest", label="reqwest::RequestBuilder", anchor=span, pooled=False,
+    return ClientSpec(library="reqwest", evidence_read=False, label="reqwest::RequestBuilder", anchor=span, pooled=False,
                       total_timeout=total)

@@ -12,3 +12,8 @@ client = httpx.Client(
         socket_options=[(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)],  # expect: LL202
     ),
 )
+
+
+def think(prompt: str) -> str:
+    with client.stream("POST", "https://llm.internal/v1/messages", json={"prompt": prompt}) as response:
+        return "".join(response.iter_text())

@@ -9,5 +9,6 @@ def fetch(url: str) -> bytes:
     return requests.get(url).content  # expect: LL301, LL401
 
 
-def post(url: str) -> int:
-    return session.post(url, json={}, timeout=5).status_code  # expect: LL302
+def complete(url: str, prompt: str) -> int:
+    body = {"model": "small", "messages": [{"role": "user", "content": prompt}], "max_tokens": 4096}
+    return session.post(url, json=body, timeout=5).status_code  # expect: LL302

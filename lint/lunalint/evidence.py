@@ -1,0 +1,297 @@
+"""Extract: evidence that a client or request may carry a long response, and one-shot clients.
+
+A short timeout only kills something when a response can be long. Extraction collects, for every
+followed request and client, why a long response is plausible (``spec.Evidence``):
+
+- ``sdk``: an LLM SDK client, or an http client handed to one (any argument of a call into an LLM
+  SDK package, ``groq.AsyncGroq(http_client=client)``);
+- ``streams``: a request that streams (the library says which: ``client.stream(...)``,
+  ``stream=True``), an SSE helper given the client (``httpx_sse.connect_sse(client, ...)``), or a
+  function that reads a response incrementally (``iter_lines``, ``aiter_bytes``, ``content.iter_*``,
+  ``async for ... in resp.content``, SSE event sources) around the request;
+- ``model-endpoint``: a URL (or ``base_url=``) on a model API host or path (``/chat/completions``,
+  ``/v1/messages``, ``/api/generate`` ...), read from literals, f-strings and concatenations;
+- ``model-body``: a ``json=``/``data=`` body with the keys of a model call (``messages``,
+  ``prompt``, ``max_tokens``, ``stream`` ...).
+
+``one_shot_clients`` finds clients opened by ``with``/``async with`` for exactly one request and
+closed: such a client never reuses a pooled connection.
+
+The patterns are data in this module; nothing here is a guess about values: an expression that does
+not resolve to text says nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from lunalint.scope import ValueOf
+from lunalint.spec import Evidence, EvidenceKind
+from lunalint.values import Dict, Obj, Str
+
+if TYPE_CHECKING:
+    from lunalint.resolve import Resolver
+    from lunalint.scope import Scope
+
+__all__ = ["LLM_PACKAGES", "SSE_CLIENT_HELPERS", "EvidenceFinder", "body_evidence", "endpoint_evidence",
+           "is_llm_call", "is_streaming_service", "url_argument"]
+
+# Hosts of model APIs (a URL or base_url on one is a model endpoint).
+MODEL_HOSTS = re.compile(
+    r"(?:^|[/.@])(?:api\.openai\.com|api\.anthropic\.com|generativelanguage\.googleapis\.com"
+    r"|[\w-]*aiplatform\.googleapis\.com|api\.mistral\.ai|api\.groq\.com|api\.together\.(?:xyz|ai)"
+    r"|api\.deepseek\.com|openrouter\.ai|api\.cohere\.(?:ai|com)|api\.fireworks\.ai|api\.perplexity\.ai"
+    r"|api\.x\.ai|bedrock-runtime\.[\w.-]*amazonaws\.com|[\w-]+\.openai\.azure\.com"
+    r"|[\w-]+\.services\.ai\.azure\.com|api-inference\.huggingface\.co|router\.huggingface\.co"
+    r"|api\.moonshot\.(?:cn|ai)|dashscope[\w-]*\.aliyuncs\.com|api\.cerebras\.ai|api\.sambanova\.ai"
+    r"|api\.deepinfra\.com|api\.replicate\.com|api\.voyageai\.com)(?:[:/?]|$)")
+# Paths of generation calls (chat, completions, messages, responses, local servers' generate/chat).
+MODEL_PATHS = re.compile(
+    r"/chat/completions(?:$|[?/#])|/completions(?:$|[?#])|/v\d+(?:beta\d*)?/messages(?:$|[?#])"
+    r"|/messages(?:$|[?#])|/api/generate(?:$|[?#])|/api/chat(?:$|[?#])|/v\d+/responses(?:$|[?#])"
+    r"|/responses(?:$|[?#])|:(?:stream)?[gG]enerateContent|/generate_stream(?:$|[?#])|/v\d+/chat(?:$|[?#])"
+    r"|/invoke-with-response-stream|/converse(?:-stream)?(?:$|[?#])")
+# Keys of a request body shaped like a model call.
+MODEL_BODY_KEYS = ("messages", "prompt", "max_tokens", "max_completion_tokens", "max_new_tokens",
+                   "max_output_tokens", "stream")
+BODY_ARGUMENTS = ("json", "data", "content")
+# Attributes read on a response that consume its body incrementally.
+STREAM_READERS = frozenset({"iter_lines", "aiter_lines", "iter_bytes", "aiter_bytes", "iter_text", "aiter_text",
+                            "iter_raw", "aiter_raw", "iter_content", "iter_chunked", "iter_any", "iter_chunks",
+                            "iter_sse", "aiter_sse", "events"})
+# ``resp.content.<name>``: aiohttp's StreamReader read incrementally.
+CONTENT_READERS = frozenset({"readline", "readuntil", "readchunk", "iter_chunked", "iter_any", "iter_chunks"})
+# Server-sent-event helpers: given a client as the first argument, and readers of a response.
+SSE_CLIENT_HELPERS = frozenset({"httpx_sse.connect_sse", "httpx_sse.aconnect_sse"})
+SSE_READERS = frozenset({"httpx_sse.EventSource", "sseclient.SSEClient", "aiohttp_sse_client.client.EventSource",
+                         "aiohttp_sse_client2.client.EventSource", "requests_sse.EventSource"})
+# Top-level packages of LLM SDKs and frameworks: an http client handed to one of their calls serves it.
+LLM_PACKAGES = frozenset({"openai", "anthropic", "groq", "mistralai", "cohere", "google.genai", "google.generativeai",
+                          "litellm", "ollama", "together", "fireworks", "cerebras", "voyageai", "replicate",
+                          "langchain_openai", "langchain_anthropic", "langchain_groq", "langchain_mistralai",
+                          "langchain_ollama", "instructor", "huggingface_hub", "llama_index.llms",
+                          # the model classes of agent frameworks, which take an http client for their SDK
+                          "pydantic_ai.models", "pydantic_ai.providers", "agno.models", "autogen_ext.models",
+                          "crewai.llm", "crewai.llms", "smolagents.models"})
+# Libraries that stream over an http client handed to them (or built by a factory handed to them):
+# MCP's SSE and streamable HTTP transports, and the agent frameworks' MCP servers built on them.
+STREAMING_SERVICES = frozenset({"mcp.client.sse", "mcp.client.streamable_http", "agents.mcp", "pydantic_ai.mcp",
+                                "autogen_ext.tools.mcp", "crewai.mcp", "langchain_mcp_adapters"})
+# Request methods whose URL is the second positional argument (the first is the HTTP method).
+METHOD_FIRST = frozenset({"request", "stream", "urlopen", "request_encode_url", "request_encode_body",
+                          "build_request"})
+_TEXT_LIMIT = 60
+
+
+def is_llm_call(qualname: str) -> bool:
+    """Whether ``qualname`` is in an LLM SDK package."""
+    return _in(qualname, LLM_PACKAGES)
+
+
+def is_streaming_service(qualname: str) -> bool:
+    """Whether ``qualname`` is in a library that streams over an http client handed to it."""
+    return _in(qualname, STREAMING_SERVICES)
+
+
+def _in(qualname: str, packages: frozenset[str]) -> bool:
+    return any(qualname == package or qualname.startswith(f"{package}.") for package in packages)
+
+
+def url_argument(call: cst.Call, method: str) -> cst.BaseExpression | None:
+    """The URL expression of a request call (``url=``, else its positional place), or None."""
+    position = 1 if method.rsplit(".", 1)[-1] in METHOD_FIRST else 0
+    positional = [arg for arg in call.args if arg.keyword is None and not arg.star]
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value in ("url", "base_url"):
+            return arg.value
+    return positional[position].value if position < len(positional) else None
+
+
+def endpoint_evidence(text: str, anchor: cst.CSTNode) -> Evidence | None:
+    """``model-endpoint`` evidence when ``text`` (a URL, unknown parts as ``{}``) names a model API."""
+    if MODEL_PATHS.search(text) or _model_base(text):
+        shown = text if len(text) <= _TEXT_LIMIT else text[:_TEXT_LIMIT - 3] + "..."
+        return Evidence(EvidenceKind.MODEL_ENDPOINT, f"`{shown}`", anchor)
+    return None
+
+
+def _model_base(text: str) -> bool:
+    """A model API host with no path beyond a version (``https://api.openai.com/v1``): a base URL
+    whose requests are model calls. A known path that is not a generation call (``/v1/usage``,
+    ``/v1/models``) says the opposite."""
+    host = MODEL_HOSTS.search(text)
+    if host is None:
+        return False
+    rest = text[host.end():].lstrip("/")
+    return re.fullmatch(r"(?:v\d+(?:beta\d*)?/?|openai/?|\{\}/?)?", rest.split("?", 1)[0]) is not None
+
+
+def body_evidence(call: Obj, anchor: cst.CSTNode) -> Evidence | None:
+    """``model-body`` evidence when a ``json=``/``data=``/``content=`` body has a model call's keys."""
+    for name in BODY_ARGUMENTS:
+        body = call.kwargs.get(name)
+        if isinstance(body, Obj) and body.qualname in ("json.dumps", "orjson.dumps") and body.args:
+            body = body.args[0]
+        if isinstance(body, Dict):
+            keys = [key for key in MODEL_BODY_KEYS if key in body.items]
+            if keys:
+                return Evidence(EvidenceKind.MODEL_BODY, f"`{name}=` has {', '.join(f'`{k}`' for k in keys)}", anchor)
+    return None
+
+
+class EvidenceFinder:
+    """Evidence of long responses in one module, with per-function answers cached."""
+
+    def __init__(self, resolver: Resolver, code_for_node: object) -> None:
+        self._resolver = resolver
+        self._code = code_for_node
+        self._readers: dict[int, Evidence | None] = {}
+
+    def text(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
+        """The text of a string expression, unknown parts as ``{}``; None when nothing of it is known."""
+        if depth > 8:
+            return None
+        if isinstance(node, cst.FormattedString):
+            parts: list[str] = []
+            for part in node.parts:
+                if isinstance(part, cst.FormattedStringText):
+                    parts.append(part.value)
+                elif isinstance(part, cst.FormattedStringExpression):
+                    inner = self.text(part.expression, scope, depth + 1)
+                    parts.append(inner if inner is not None else "{}")
+            return "".join(parts)
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+            left, right = self.text(node.left, scope, depth + 1), self.text(node.right, scope, depth + 1)
+            if left is None and right is None:
+                return None
+            return (left if left is not None else "{}") + (right if right is not None else "{}")
+        if isinstance(node, cst.ConcatenatedString):
+            left, right = self.text(node.left, scope, depth + 1), self.text(node.right, scope, depth + 1)
+            return None if left is None or right is None else left + right
+        if isinstance(node, cst.Name):  # a name bound once to an f-string or concatenation
+            bindings = scope.lookup(node.value)
+            if bindings and len(bindings) == 1 and isinstance(bindings[0], ValueOf):
+                bound = bindings[0]
+                if isinstance(bound.node, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString)):
+                    return self.text(bound.node, bound.scope, depth + 1)
+        value = self._resolver.resolve(node, scope)
+        return value.value if isinstance(value, Str) else None
+
+    def request(self, call: cst.Call, value: Obj, method: str, scope: Scope, streams: str,
+                label: str, *, lazy_body: bool) -> list[Evidence]:
+        """Evidence on one request call: it streams, its URL, its body, and (for a library whose
+        requests return before the body is read, ``lazy_body``) what its function reads."""
+        found: list[Evidence] = []
+        if streams:
+            shown = f"`{label}(...)`" if streams == "stream" else f"`{label}(..., {streams})`"
+            found.append(Evidence(EvidenceKind.STREAMS, shown, call))
+        elif lazy_body:
+            reader = self.reader_around(scope)
+            if reader is not None:
+                found.append(reader)
+        url = url_argument(call, method)
+        if url is not None:
+            text = self.text(url, scope)
+            endpoint = endpoint_evidence(text, call) if text is not None else None
+            if endpoint is not None:
+                found.append(endpoint)
+        body = body_evidence(value, call)
+        if body is not None:
+            found.append(body)
+        return found
+
+    def reader_around(self, scope: Scope) -> Evidence | None:
+        """A response read incrementally in the function (or method) ``scope`` belongs to."""
+        function: Scope | None = scope
+        while function is not None and function.kind != "function":
+            if function.kind == "module":
+                return None
+            function = function.parent
+        if function is None or function.node is None:
+            return None
+        key = id(function.node)
+        if key not in self._readers:
+            self._readers[key] = self._first_reader(function.node, function)
+        return self._readers[key]
+
+    def _first_reader(self, root: cst.CSTNode, scope: Scope) -> Evidence | None:
+        for node in _walk(root):
+            if isinstance(node, cst.Call):
+                func = node.func
+                if isinstance(func, cst.Attribute) and _reads_stream(func):
+                    return Evidence(EvidenceKind.STREAMS, f"`{self.show(func)}(...)`", node)
+                if isinstance(func, (cst.Name, cst.Attribute)):
+                    qualname = self._resolver.qualname(func, scope)
+                    if qualname in SSE_READERS or qualname in SSE_CLIENT_HELPERS:
+                        return Evidence(EvidenceKind.STREAMS, f"`{self.show(func)}(...)`", node)
+            elif isinstance(node, cst.For) and node.asynchronous is not None:
+                target = node.iter
+                if isinstance(target, cst.Attribute) and target.attr.value == "content":
+                    return Evidence(EvidenceKind.STREAMS, f"`async for ... in {self.show(target)}`", node)
+        return None
+
+    def show(self, node: cst.CSTNode) -> str:
+        """The code of ``node`` on one line, shortened."""
+        code: str = self._code(node)  # type: ignore[operator]
+        code = " ".join(code.split())
+        return code if len(code) <= _TEXT_LIMIT else "..." + code[-(_TEXT_LIMIT - 3):]
+
+
+def _reads_stream(func: cst.Attribute) -> bool:
+    name = func.attr.value
+    if name in STREAM_READERS:
+        return True
+    base = func.value
+    return name in CONTENT_READERS and isinstance(base, cst.Attribute) and base.attr.value == "content"
+
+
+def _walk(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    stack: list[cst.CSTNode] = [root]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(node.children))
+
+
+# One-shot clients -----------------------------------------------------------------------------------
+def one_shot_uses(statement: cst.With, index: int, name: str) -> tuple[list[cst.Name], int, bool]:
+    """The uses of ``name`` after the ``index``-th item of ``statement`` (later items, then the
+    body): every use, the most uses any one path through the body makes (the branches of an
+    ``if`` or a ``match`` are alternatives), and whether a use may run more than once (inside a
+    loop, comprehension, nested function or class)."""
+    uses: list[cst.Name] = []
+    repeated: list[bool] = []
+    most = sum(_uses(root, name, False, uses, repeated) for root in (*statement.items[index + 1:], statement.body))
+    return uses, most, any(repeated)
+
+
+_REPEATING = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.FunctionDef,
+              cst.Lambda, cst.ClassDef)
+
+
+def _uses(node: cst.CSTNode, name: str, again: bool, found: list[cst.Name], repeated: list[bool]) -> int:
+    """Collect the uses of ``name`` under ``node``; return the most uses on one path through it."""
+    if isinstance(node, cst.Name):
+        if node.value == name:
+            found.append(node)
+            repeated.append(again)
+            return 1
+        return 0
+    if isinstance(node, cst.Attribute):  # ``x.name``: only ``x`` may be a use
+        return _uses(node.value, name, again, found, repeated)
+    if isinstance(node, cst.Arg):  # ``f(name=...)``: the keyword is not a use
+        return _uses(node.value, name, again, found, repeated)
+    if isinstance(node, cst.If):
+        test = _uses(node.test, name, again, found, repeated)
+        body = _uses(node.body, name, again, found, repeated)
+        orelse = _uses(node.orelse, name, again, found, repeated) if node.orelse is not None else 0
+        return test + max(body, orelse)
+    if isinstance(node, cst.Match):
+        subject = _uses(node.subject, name, again, found, repeated)
+        return subject + max((_uses(case, name, again, found, repeated) for case in node.cases), default=0)
+    again = again or isinstance(node, _REPEATING)
+    return sum(_uses(child, name, again, found, repeated) for child in node.children)
