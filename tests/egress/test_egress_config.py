@@ -29,7 +29,9 @@ CLIENT_SOURCE = Path(__file__).resolve().parents[2] / "lint" / "lunalint" / "egr
 def test_defaults_are_what_the_policy_asks_for() -> None:
     config = EgressConfig()
     assert (config.pool_idle_timeout, config.tcp_keepalive, config.timeout) == (90.0, 60.0, 600.0)
-    assert (config.connect_timeout, config.pool_max_idle_per_host) == (10.0, 32)
+    assert (config.connect_timeout, config.pool_timeout) == (10.0, 10.0)
+    # httpcore compares the idle limit with the total connection count: equal, or bursts churn.
+    assert config.pool_max_idle == config.pool_max_connections == 100
     # A dead peer is found within 90 s after the first probe: 6 probes, 15 s apart.
     assert config.dead_peer_detection_seconds - config.keepalive_idle_seconds == 90
     assert config.deadline is not None and config.deadline >= config.timeout
@@ -49,7 +51,10 @@ def test_defaults_are_what_the_policy_asks_for() -> None:
         ({"tcp_keepalive_interval": 0}, "tcp_keepalive_interval must be greater than 0"),
         ({"tcp_keepalive_count": 0}, "tcp_keepalive_count must be between 1 and 127"),
         ({"tcp_keepalive_count": 2.0}, "tcp_keepalive_count must be an integer"),
-        ({"pool_max_idle_per_host": -1}, "pool_max_idle_per_host must be at least 0"),
+        ({"pool_max_idle": -1}, "pool_max_idle must be at least 0"),
+        ({"pool_timeout": 0}, "pool_timeout must be greater than 0"),
+        ({"retry_statuses": [429]}, "retry_statuses must be a tuple"),
+        ({"retry_statuses": (42,)}, "retry_statuses must be between 100 and 599"),
         ({"pool_max_connections": 0}, "pool_max_connections must be at least 1"),
         ({"max_retries": -1}, "max_retries must be at least 0"),
         ({"retry_backoff": -0.1}, "retry_backoff must not be negative"),

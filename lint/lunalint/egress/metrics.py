@@ -6,7 +6,9 @@ import bisect
 import math
 import weakref
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Protocol
 
 __all__ = ["DURATION_BUCKETS", "EgressMetrics", "MetricsSnapshot", "PoolStateSource"]
@@ -34,8 +36,10 @@ class MetricsSnapshot:
 
     ``connections_created`` counts TCP connects that completed, ``connections_reused`` requests
     sent on a connection that an earlier request had used (both per attempt, so retries count).
-    ``requests_total`` counts calls, ``requests_timeout`` those that ended in a timeout (connect,
-    read, write, pool wait or the whole-request deadline), ``requests_retried`` extra attempts.
+    ``requests_total`` counts calls (each redirect or authentication hop is one),
+    ``requests_timeout`` those that ended in a timeout (connect, read, write, pool wait or the
+    whole-request deadline), ``requests_retried`` extra attempts. ``failures`` counts calls
+    that failed, before or during the response body, by reason (`FAILURE_REASONS`).
     """
 
     connections_created: int
@@ -50,6 +54,7 @@ class MetricsSnapshot:
     duration_buckets: tuple[tuple[float, int], ...]
     duration_p50: float | None
     duration_p99: float | None
+    failures: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def reuse_rate(self) -> float:
@@ -70,6 +75,7 @@ class EgressMetrics:
         self._requests = 0
         self._timeouts = 0
         self._retries = 0
+        self._failures: dict[str, int] = {}
         self._bucket_counts = [0] * len(DURATION_BUCKETS)
         self._duration_count = 0
         self._duration_sum = 0.0
@@ -92,10 +98,13 @@ class EgressMetrics:
     def request_retried(self) -> None:
         self._retries += 1
 
-    def request_finished(self, duration: float, *, timed_out: bool) -> None:
-        """Record one call's duration, from the call until its body was closed or it failed."""
+    def request_finished(self, duration: float, *, timed_out: bool = False, failure: str | None = None) -> None:
+        """Record one call's duration, from the call until its body was closed or it failed;
+        ``failure`` is its reason (`lunalint.egress.failures.failure_reason`) if it failed."""
         if timed_out:
             self._timeouts += 1
+        if failure is not None:
+            self._failures[failure] = self._failures.get(failure, 0) + 1
         index = bisect.bisect_left(DURATION_BUCKETS, duration)
         if index < len(self._bucket_counts):
             self._bucket_counts[index] += 1
@@ -128,6 +137,7 @@ class EgressMetrics:
             duration_buckets=tuple(cumulative),
             duration_p50=_quantile(recent, 0.50),
             duration_p99=_quantile(recent, 0.99),
+            failures=MappingProxyType(dict(sorted(self._failures.items()))),
         )
 
 
