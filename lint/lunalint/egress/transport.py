@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import math
 import random
 import time
@@ -10,18 +9,13 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import anyio
-import httpcore
 import httpx
 
+from .attempts import AttemptObserver, Retrier, log_failure, logger, pool_counts
 from .config import EgressConfig
 from .deadline import Deadline
 from .failures import failure_reason
 from .metrics import EgressMetrics
-from .retry import AttemptState, backoff_delay, retry_after, retry_reason, status_retry_allowed
-
-__all__ = ["EgressTransport"]
-
-logger = logging.getLogger("lunalint.egress")
 
 _TraceCallback = Callable[[str, dict[str, Any]], Awaitable[None]]
 
@@ -40,18 +34,12 @@ class EgressTransport(httpx.AsyncBaseTransport):
         self._inner = inner
         self._config = config
         self._metrics = metrics
-        self._rng = rng or random.Random()
+        self._retrier = Retrier(config, rng)
         metrics.track_pool(self)
 
     def pool_state(self) -> tuple[int, int]:
         """``(idle, active)`` connections in the pool (closed ones left out)."""
-        # httpx has no public accessor for its pool; httpcore's `connections` is public.
-        pool = getattr(self._inner, "_pool", None)
-        if not isinstance(pool, httpcore.AsyncConnectionPool):
-            return (0, 0)
-        open_connections = [c for c in pool.connections if not c.is_closed()]
-        idle = sum(1 for c in open_connections if c.is_idle())
-        return (idle, len(open_connections) - idle)
+        return pool_counts(self._inner)
 
     async def __aenter__(self) -> EgressTransport:
         await self._inner.__aenter__()
@@ -85,12 +73,12 @@ class EgressTransport(httpx.AsyncBaseTransport):
                     except httpx.TransportError as exc:
                         failure = exc
                 if failure is None:
-                    delay = self._status_retry_delay(request, response, retries, deadline)
+                    delay = self._retrier.after_status(request, response, retries, deadline)
                     if delay is None:
                         break
                     await response.aclose()
                 else:
-                    delay = self._retry_delay_or_raise(request, failure, attempt.state, retries, deadline)
+                    delay = self._retrier.after_failure(request, failure, attempt.state, retries, deadline)
                 retries += 1
                 self._metrics.request_retried()
                 with deadline.scope() as scope:
@@ -99,7 +87,7 @@ class EgressTransport(httpx.AsyncBaseTransport):
                     raise deadline.exceeded(request) from failure
         except BaseException as exc:
             duration = time.monotonic() - started
-            _log_failure(request, exc, duration)
+            log_failure(request, exc, duration)
             self._metrics.request_finished(
                 duration, timed_out=isinstance(exc, httpx.TimeoutException), failure=failure_reason(exc)
             )
@@ -110,105 +98,18 @@ class EgressTransport(httpx.AsyncBaseTransport):
         response.stream = _MeteredStream(response.stream, request, deadline, started, self._metrics)
         return response
 
-    def _status_retry_delay(
-        self, request: httpx.Request, response: httpx.Response, retries: int, deadline: Deadline
-    ) -> float | None:
-        """How long to wait before sending ``request`` again after ``response``, or ``None``
-        to return the response (status not retried, retries used up, or past the deadline)."""
-        if not self._config.retry_statuses or not status_retry_allowed(request, response, self._config):
-            return None
-        if retries >= self._config.max_retries:
-            return None
-        after = retry_after(response)
-        delay = backoff_delay(self._config, retries, self._rng) if after is None else after
-        if not deadline.allows(delay):
-            logger.debug(
-                "Not retrying %s %s after status %d: waiting %.3f s would pass the deadline",
-                request.method, request.url, response.status_code, delay,
-            )  # fmt: skip
-            return None
-        logger.debug(
-            "Status %d, retrying %s %s in %.3f s (retry %d of %d)",
-            response.status_code, request.method, request.url, delay, retries + 1, self._config.max_retries,
-        )  # fmt: skip
-        return delay
 
-    def _retry_delay_or_raise(
-        self,
-        request: httpx.Request,
-        failure: httpx.TransportError,
-        state: AttemptState,
-        retries: int,
-        deadline: Deadline,
-    ) -> float:
-        """The backoff before retrying after ``failure``; raise it if it may not be retried."""
-        reason = retry_reason(request, failure, state)
-        stale = state.reused and not state.head_received
-        if stale:
-            logger.debug(
-                "Connection pool: connection reset before response on reused connection to %s "
-                "(%s: %s)", _Origin(request), type(failure).__name__, failure,
-            )
-        if reason is None:
-            if stale:
-                logger.debug(
-                    "Connection pool: not retrying %s %s: the server may have received it and "
-                    "it is neither idempotent nor marked retryable", request.method, request.url,
-                )
-            raise failure
-        if retries >= self._config.max_retries:
-            logger.debug("Connection pool: %s, retries exhausted (%d)", reason, retries)
-            raise failure
-        delay = backoff_delay(self._config, retries, self._rng)
-        if not deadline.allows(delay):
-            logger.debug(
-                "Connection pool: %s, no time left before the deadline to wait %.3f s and retry",
-                reason, delay,
-            )  # fmt: skip
-            raise failure
-        logger.debug(
-            "Connection pool: %s (%s), retrying %s %s (retry %d of %d)",
-            reason, type(failure).__name__, request.method, request.url,
-            retries + 1, self._config.max_retries,
-        )  # fmt: skip
-        return delay
+class _AttemptTracer(AttemptObserver):
+    """httpcore ``trace`` callback for one async attempt: observes, then forwards."""
 
-
-class _AttemptTracer:
-    """httpcore ``trace`` callback for one attempt: counts connection events, then forwards."""
+    __slots__ = ("_forward",)
 
     def __init__(self, metrics: EgressMetrics, request: httpx.Request, forward: _TraceCallback | None) -> None:
-        self.state = AttemptState()
-        self._metrics = metrics
-        self._request = request
+        super().__init__(metrics, request)
         self._forward = forward
 
-    @property
-    def _origin(self) -> _Origin:
-        return _Origin(self._request)
-
     async def __call__(self, name: str, info: dict[str, Any]) -> None:
-        state = self.state
-        if name == "connection.connect_tcp.started":
-            logger.debug("Connection pool: creating new connection to %s", self._origin)
-        elif name == "connection.connect_tcp.complete":
-            state.new_connection = True
-            self._metrics.connection_created()
-            logger.debug(
-                "Connection pool: connected to %s from %s", self._origin, _local(info["return_value"])
-            )
-        elif name == "connection.connect_tcp.failed":
-            logger.debug("Connection pool: connect to %s failed: %r", self._origin, info.get("exception"))
-        elif name.endswith(".send_request_headers.started"):
-            state.request_sent = True
-            if not state.new_connection:
-                state.reused = True
-                self._metrics.connection_reused()
-                logger.debug("Connection pool: reusing connection to %s", self._origin)
-        elif name.endswith(".send_request_body.started"):
-            state.body_started = True
-        elif name.endswith(".receive_response_headers.complete"):
-            state.head_received = True
+        self.observe(name, info)
         if self._forward is not None:
             await self._forward(name, info)
 
@@ -301,7 +202,7 @@ class _MeteredStream(httpx.AsyncByteStream):
         if error is None:
             self._metrics.request_finished(duration)
             return
-        _log_failure(self._request, error, duration, mid_stream=True)
+        log_failure(self._request, error, duration, mid_stream=True)
         self._metrics.request_finished(
             duration, timed_out=isinstance(error, httpx.TimeoutException), failure=failure_reason(error)
         )
@@ -309,46 +210,8 @@ class _MeteredStream(httpx.AsyncByteStream):
 
 
 
-def _log_failure(
-    request: httpx.Request, error: BaseException, duration: float, *, mid_stream: bool = False
-) -> None:
-    where = "while streaming the response" if mid_stream else "before the response"
-    if isinstance(error, httpx.TimeoutException):
-        logger.debug(
-            "Request timed out: %s %s after %.3f s %s (%s: %s)",
-            request.method, request.url, duration, where, type(error).__name__, error,
-        )  # fmt: skip
-    elif isinstance(error, httpx.TransportError):
-        logger.debug(
-            "Connection pool: connection reset %s: %s %s after %.3f s (%s: %s)",
-            where, request.method, request.url, duration, type(error).__name__, error,
-        )  # fmt: skip
-
-
-class _Origin:
-    """``scheme://host:port`` of a request, for log lines: formatted only if a line is logged."""
-
-    __slots__ = ("_request",)
-
-    def __init__(self, request: httpx.Request) -> None:
-        self._request = request
-
-    def __str__(self) -> str:
-        url = self._request.url
-        return f"{url.scheme}://{url.host}:{url.port or ''}"
-
-
-def _restore_trace(request: httpx.Request, user_trace: _TraceCallback | None) -> None:
+def _restore_trace(request: httpx.Request, user_trace: object) -> None:
     if user_trace is None:
         request.extensions.pop("trace", None)
     else:
         request.extensions["trace"] = user_trace
-
-
-def _local(stream: object) -> str:
-    get_extra_info = getattr(stream, "get_extra_info", None)
-    sock = get_extra_info("socket") if callable(get_extra_info) else None
-    try:
-        return "{}:{}".format(*sock.getsockname()) if sock is not None else "?"
-    except OSError:
-        return "?"
