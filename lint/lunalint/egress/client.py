@@ -87,36 +87,31 @@ def create_client(
     if limits is not None:
         config = config_with_limits(config, limits)
     metrics = EgressMetrics() if metrics is None else metrics
-    socket_options = [
-        (socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1),
-        (socket.IPPROTO_TCP, getattr(socket, "TCP_KEEPIDLE", _TCP_KEEPALIVE_MACOS), config.keepalive_idle_seconds),
-        (socket.IPPROTO_TCP, getattr(socket, "TCP_KEEPINTVL", _TCP_KEEPINTVL_MACOS), config.keepalive_interval_seconds),
-        (socket.IPPROTO_TCP, getattr(socket, "TCP_KEEPCNT", _TCP_KEEPCNT_MACOS), config.tcp_keepalive_count),
-        *_user_timeout_option(config),
-    ]  # fmt: skip
-
-    def transport(proxy_url: str | httpx.Proxy | None) -> EgressTransport:
-        inner = httpx.AsyncHTTPTransport(
-            limits=httpx.Limits(
-                max_connections=config.pool_max_connections,
-                max_keepalive_connections=config.pool_max_idle,
-                keepalive_expiry=config.pool_idle_timeout,
-            ),
-            socket_options=socket_options,
-            proxy=proxy_url,
-            verify=verify,
-            cert=cert,
-            http2=http2,
-            trust_env=trust_env,
-        )
-        return EgressTransport(inner, config=config, metrics=metrics)
-
+    socket_options = socket_options_for(config)
+    pool_limits = httpx.Limits(
+        max_connections=config.pool_max_connections,
+        max_keepalive_connections=config.pool_max_idle,
+        keepalive_expiry=config.pool_idle_timeout,
+    )
+    tls: dict[str, Any] = {"verify": verify, "cert": cert, "http2": http2, "trust_env": trust_env}
     all_mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
     if trust_env and proxy is None:
-        all_mounts.update(environment_proxy_mounts(transport))
+        all_mounts.update(
+            environment_proxy_mounts(
+                lambda url: EgressTransport(
+                    httpx.AsyncHTTPTransport(limits=pool_limits, socket_options=socket_options, proxy=url, **tls),
+                    config=config,
+                    metrics=metrics,
+                )
+            )
+        )
     all_mounts.update(mounts or {})
     client = httpx.AsyncClient(
-        transport=transport(proxy),
+        transport=EgressTransport(
+            httpx.AsyncHTTPTransport(limits=pool_limits, socket_options=socket_options, proxy=proxy, **tls),
+            config=config,
+            metrics=metrics,
+        ),
         mounts=all_mounts,
         timeout=httpx.Timeout(config.timeout, connect=config.connect_timeout, pool=config.pool_timeout),
         base_url=base_url,
