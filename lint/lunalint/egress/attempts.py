@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Sequence
 from typing import Any
 
 import httpcore
@@ -14,9 +15,12 @@ from .deadline import Deadline
 from .metrics import EgressMetrics
 from .retry import AttemptState, backoff_delay, retry_after, retry_reason, status_retry_allowed
 
-__all__ = ["AttemptObserver", "Origin", "Retrier", "log_failure", "logger", "pool_counts"]
+__all__ = ["AttemptObserver", "Origin", "Retrier", "SocketOptions", "log_failure", "logger", "pool_counts"]
 
 logger = logging.getLogger("lunalint.egress")
+
+#: ``(level, option, value)`` triples for ``socket.setsockopt``.
+SocketOptions = Sequence[tuple[int, int, int]]
 
 
 class Retrier:
@@ -93,12 +97,15 @@ class Retrier:
 class AttemptObserver:
     """Reads httpcore's ``trace`` events of one attempt: counts connections, notes the phase."""
 
-    __slots__ = ("_metrics", "_request", "state")
+    __slots__ = ("_metrics", "_request", "_socket_options", "state")
 
-    def __init__(self, metrics: EgressMetrics, request: httpx.Request) -> None:
+    def __init__(
+        self, metrics: EgressMetrics, request: httpx.Request, socket_options: SocketOptions = ()
+    ) -> None:
         self.state = AttemptState()
         self._metrics = metrics
         self._request = request
+        self._socket_options = socket_options
 
     @property
     def _origin(self) -> Origin:
@@ -109,6 +116,8 @@ class AttemptObserver:
         if name == "connection.connect_tcp.started":
             logger.debug("Connection pool: creating new connection to %s", self._origin)
         elif name == "connection.connect_tcp.complete":
+            if self._socket_options:
+                _apply(self._socket_options, info["return_value"])
             state.new_connection = True
             self._metrics.connection_created()
             logger.debug(
@@ -164,6 +173,20 @@ def _local(stream: object) -> str:
         return "{}:{}".format(*sock.getsockname()) if sock is not None else "?"
     except OSError:
         return "?"
+
+
+def _apply(options: SocketOptions, stream: object) -> None:
+    """Set ``options`` on a just-connected stream's socket.
+
+    httpcore 1.0.9's HTTP proxy pool accepts ``socket_options`` but does not hand them to the
+    connections it opens (``AsyncHTTPProxy.create_connection``), so a proxied connection would
+    have no keepalive and no user timeout; the proxy transports set them here instead.
+    """
+    get_extra_info = getattr(stream, "get_extra_info", None)
+    sock = get_extra_info("socket") if callable(get_extra_info) else None
+    if sock is not None:
+        for option in options:
+            sock.setsockopt(*option)
 
 
 def pool_counts(transport: httpx.AsyncHTTPTransport | httpx.HTTPTransport) -> tuple[int, int]:

@@ -16,7 +16,7 @@ from .metrics import EgressMetrics
 from .proxies import environment_proxy_mounts
 from .transport import EgressTransport
 
-__all__ = ["client_metrics", "create_client", "socket_options_for"]
+__all__ = ["client_metrics", "config_with_limits", "create_client", "socket_options_for", "ssl_context"]
 
 # macOS has no TCP_KEEPIDLE: its idle time is TCP_KEEPALIVE (0x10). Chosen on its own, not only
 # when TCP_KEEPINTVL is missing (current macOS Pythons export TCP_KEEPINTVL; see the knowledge
@@ -93,7 +93,7 @@ def create_client(
         max_keepalive_connections=config.pool_max_idle,
         keepalive_expiry=config.pool_idle_timeout,
     )
-    tls: dict[str, Any] = {"verify": verify, "cert": cert, "http2": http2, "trust_env": trust_env}
+    tls: dict[str, Any] = {"verify": ssl_context(verify, cert, trust_env), "http2": http2, "trust_env": trust_env}
     all_mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
     if trust_env and proxy is None:
         all_mounts.update(
@@ -102,6 +102,7 @@ def create_client(
                     httpx.AsyncHTTPTransport(limits=pool_limits, socket_options=socket_options, proxy=url, **tls),
                     config=config,
                     metrics=metrics,
+                    connect_socket_options=socket_options,
                 )
             )
         )
@@ -111,6 +112,7 @@ def create_client(
             httpx.AsyncHTTPTransport(limits=pool_limits, socket_options=socket_options, proxy=proxy, **tls),
             config=config,
             metrics=metrics,
+            connect_socket_options=socket_options if proxy is not None else (),
         ),
         mounts=all_mounts,
         timeout=httpx.Timeout(config.timeout, connect=config.connect_timeout, pool=config.pool_timeout),
@@ -124,6 +126,24 @@ def create_client(
     )
     _METRICS[client] = metrics
     return client
+
+
+def ssl_context(verify: ssl.SSLContext | str | bool, cert: Any, trust_env: bool) -> ssl.SSLContext | str | bool:
+    """``verify`` with the client certificate ``cert`` loaded into it, if one is given.
+
+    httpx 0.28 deprecates its own ``cert=`` (a warning) in favour of an SSL context with the
+    chain loaded; this does that for both the 0.27 and the 0.28 API. ``cert`` is a file, or
+    ``(certfile, keyfile)`` or ``(certfile, keyfile, password)``. A context passed as
+    ``verify`` gets the chain loaded into it, as httpx would do.
+    """
+    if cert is None:
+        return verify
+    context = verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context(verify=verify, trust_env=trust_env)
+    if isinstance(cert, str):
+        context.load_cert_chain(cert)
+    else:
+        context.load_cert_chain(*cert)
+    return context
 
 
 def config_with_limits(config: EgressConfig, limits: httpx.Limits) -> EgressConfig:

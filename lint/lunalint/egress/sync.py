@@ -20,8 +20,8 @@ from typing import Any
 
 import httpx
 
-from .attempts import AttemptObserver, Retrier, log_failure, logger, pool_counts
-from .client import config_with_limits, register_metrics, socket_options_for
+from .attempts import AttemptObserver, Retrier, SocketOptions, log_failure, logger, pool_counts
+from .client import config_with_limits, register_metrics, socket_options_for, ssl_context
 from .config import EgressConfig
 from .deadline import Deadline
 from .failures import failure_reason
@@ -64,7 +64,7 @@ def create_sync_client(
         max_keepalive_connections=config.pool_max_idle,
         keepalive_expiry=config.pool_idle_timeout,
     )
-    tls: dict[str, Any] = {"verify": verify, "cert": cert, "http2": http2, "trust_env": trust_env}
+    tls: dict[str, Any] = {"verify": ssl_context(verify, cert, trust_env), "http2": http2, "trust_env": trust_env}
     all_mounts: dict[str, httpx.BaseTransport | None] = {}
     if trust_env and proxy is None:
         all_mounts.update(
@@ -73,6 +73,7 @@ def create_sync_client(
                     httpx.HTTPTransport(limits=pool_limits, socket_options=socket_options, proxy=url, **tls),
                     config=config,
                     metrics=metrics,
+                    connect_socket_options=socket_options,
                 )
             )
         )
@@ -82,6 +83,7 @@ def create_sync_client(
             httpx.HTTPTransport(limits=pool_limits, socket_options=socket_options, proxy=proxy, **tls),
             config=config,
             metrics=metrics,
+            connect_socket_options=socket_options if proxy is not None else (),
         ),
         mounts=all_mounts,
         timeout=httpx.Timeout(config.timeout, connect=config.connect_timeout, pool=config.pool_timeout),
@@ -107,8 +109,13 @@ class EgressSyncTransport(httpx.BaseTransport):
         config: EgressConfig,
         metrics: EgressMetrics,
         rng: random.Random | None = None,
+        connect_socket_options: SocketOptions = (),
     ) -> None:
+        """``connect_socket_options`` are set on each new connection as it connects: give a
+        proxy transport its ``socket_options`` again here (httpcore does not apply them to
+        proxied connections)."""
         self._inner = inner
+        self._connect_socket_options = connect_socket_options
         self._config = config
         self._metrics = metrics
         self._retrier = Retrier(config, rng)
@@ -136,7 +143,7 @@ class EgressSyncTransport(httpx.BaseTransport):
             while True:
                 if deadline.remaining() <= 0:
                     raise deadline.exceeded(request)
-                attempt = _SyncAttemptTracer(self._metrics, request, user_trace)
+                attempt = _SyncAttemptTracer(self._metrics, request, user_trace, self._connect_socket_options)
                 request.extensions["trace"] = attempt
                 # Left in place: httpcore reads the body's read timeout when the body starts.
                 request.extensions["timeout"] = _cut_to(timeouts, deadline)
@@ -199,8 +206,14 @@ class _SyncAttemptTracer(AttemptObserver):
 
     __slots__ = ("_forward",)
 
-    def __init__(self, metrics: EgressMetrics, request: httpx.Request, forward: _SyncTrace | None) -> None:
-        super().__init__(metrics, request)
+    def __init__(
+        self,
+        metrics: EgressMetrics,
+        request: httpx.Request,
+        forward: _SyncTrace | None,
+        socket_options: SocketOptions,
+    ) -> None:
+        super().__init__(metrics, request, socket_options)
         self._forward = forward
 
     def __call__(self, name: str, info: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import anyio
 import httpx
 
-from .attempts import AttemptObserver, Retrier, log_failure, logger, pool_counts
+from .attempts import AttemptObserver, Retrier, SocketOptions, log_failure, logger, pool_counts
 from .config import EgressConfig
 from .deadline import Deadline
 from .failures import failure_reason
@@ -30,8 +30,13 @@ class EgressTransport(httpx.AsyncBaseTransport):
         config: EgressConfig,
         metrics: EgressMetrics,
         rng: random.Random | None = None,
+        connect_socket_options: SocketOptions = (),
     ) -> None:
+        """``connect_socket_options`` are set on each new connection as it connects: give a
+        proxy transport its ``socket_options`` again here (httpcore does not apply them to
+        proxied connections)."""
         self._inner = inner
+        self._connect_socket_options = connect_socket_options
         self._config = config
         self._metrics = metrics
         self._retrier = Retrier(config, rng)
@@ -56,7 +61,7 @@ class EgressTransport(httpx.AsyncBaseTransport):
         retries = 0
         try:
             while True:
-                attempt = _AttemptTracer(self._metrics, request, user_trace)
+                attempt = _AttemptTracer(self._metrics, request, user_trace, self._connect_socket_options)
                 request.extensions["trace"] = attempt
                 failure: httpx.TransportError | None = None
                 if deadline.finite:
@@ -104,8 +109,14 @@ class _AttemptTracer(AttemptObserver):
 
     __slots__ = ("_forward",)
 
-    def __init__(self, metrics: EgressMetrics, request: httpx.Request, forward: _TraceCallback | None) -> None:
-        super().__init__(metrics, request)
+    def __init__(
+        self,
+        metrics: EgressMetrics,
+        request: httpx.Request,
+        forward: _TraceCallback | None,
+        socket_options: SocketOptions,
+    ) -> None:
+        super().__init__(metrics, request, socket_options)
         self._forward = forward
 
     async def __call__(self, name: str, info: dict[str, Any]) -> None:
