@@ -84,10 +84,10 @@ async def test_a_connect_timeout_is_counted_as_one_after_its_retries(make_client
 async def test_a_pool_wait_timeout_is_counted_and_ends_at_its_own_short_limit(
     upstream: Upstream, make_client: MakeClient
 ) -> None:
-    """One connection, busy for 2 s: the second caller waits ``pool_timeout``, not ``timeout``."""
+    """One connection, busy for 1 s: the second caller waits ``pool_timeout``, not ``timeout``."""
     client = make_client(pool_max_connections=1, pool_max_idle=1, pool_timeout=0.3, timeout=5.0)
     async with anyio.create_task_group() as group:
-        group.start_soon(client.get, upstream.url("/ok?delay=2"))
+        group.start_soon(client.get, upstream.url("/ok?delay=1"))
         await anyio.sleep(0.2)
         waiting = await timed(lambda: client.get(upstream.url()))
     assert isinstance(waiting.error, httpx.PoolTimeout), waiting

@@ -49,8 +49,8 @@ async def test_a_stream_far_from_its_deadline_opens_no_cancel_scope_per_chunk(
 
 async def test_the_deadline_spans_every_redirect_of_one_request(upstream: Upstream, make_client: MakeClient) -> None:
     """Three hops of 0.4 s each: each fits a 1 s deadline, all three together do not."""
-    client = make_client(deadline=1.0, follow_redirects=True)
-    outcome = await timed(lambda: client.get(upstream.url("/redirect?hops=2&delay=0.4")))
+    client = make_client(deadline=1.0)
+    outcome = await timed(lambda: client.get(upstream.url("/redirect?hops=2&delay=0.4"), follow_redirects=True))
     assert isinstance(outcome.error, RequestDeadlineExceeded), outcome
     assert 1.0 <= outcome.elapsed < 1.5
     assert upstream.count("GET", "/redirect") == 3
