@@ -174,9 +174,9 @@ async def _measure(make: Callable[[EgressConfig], httpx.AsyncClient], url: str, 
     return Sample(requests / wall, cpu / requests)
 
 
-async def _bench(port: int, runs: int, scale: float) -> dict[str, dict[str, list[Sample]]]:
+async def _bench(port: int, runs: int, scale: float, cases: tuple[Case, ...]) -> dict[str, dict[str, list[Sample]]]:
     results: dict[str, dict[str, list[Sample]]] = {}
-    for case in CASES:
+    for case in cases:
         url = f"http://127.0.0.1:{port}{case.path}"
         requests = max(case.concurrency * 2, int(case.requests * scale))
         per_client: dict[str, list[Sample]] = {name: [] for name in CLIENTS}
@@ -220,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="multiply the request counts")
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--quick", action="store_true", help="1 run at a tenth of the requests")
+    parser.add_argument("--case", choices=[case.path.strip("/") for case in CASES], action="append",
+                        help="run only this case (repeatable; default: all)")  # fmt: skip
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve:
@@ -236,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
         assert server.stdout is not None
         port = int(server.stdout.readline())
         load = os.getloadavg()
-        results = asyncio.run(_bench(port, args.runs, args.scale))
+        cases = tuple(case for case in CASES if not args.case or case.path.strip("/") in args.case)
+        results = asyncio.run(_bench(port, args.runs, args.scale, cases))
     finally:
         if server.stdin is not None:
             server.stdin.close()

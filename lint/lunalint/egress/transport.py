@@ -40,6 +40,7 @@ class EgressTransport(httpx.AsyncBaseTransport):
         self._config = config
         self._metrics = metrics
         self._retrier = Retrier(config, rng)
+        self._retry_statuses = bool(config.retry_statuses)
         metrics.track_pool(self)
 
     def pool_state(self) -> tuple[int, int]:
@@ -78,6 +79,8 @@ class EgressTransport(httpx.AsyncBaseTransport):
                     except httpx.TransportError as exc:
                         failure = exc
                 if failure is None:
+                    if not self._retry_statuses:
+                        break
                     delay = self._retrier.after_status(request, response, retries, deadline)
                     if delay is None:
                         break
