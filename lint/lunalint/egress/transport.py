@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import anyio
@@ -151,51 +151,51 @@ class _MeteredStream(httpx.AsyncByteStream):
         self._deadline = deadline
         self._started = started
         self._metrics = metrics
-        self._iterator: AsyncIterator[bytes] | None = None
+        self._chunks: AsyncGenerator[bytes, None] | None = None
+        self._inner_chunks: AsyncIterator[bytes] | None = None
         self._finished = False
         read = request.extensions["timeout"].get("read") if "timeout" in request.extensions else None
         self._unguarded_until = deadline.end - read if read is not None else -math.inf
 
     def __aiter__(self) -> AsyncIterator[bytes]:
-        self._iterator = self._inner.__aiter__()
-        return self
+        self._chunks = self._read()
+        return self._chunks
 
-    async def __anext__(self) -> bytes:
-        iterator = self._iterator
-        if iterator is None:
-            iterator = self._iterator = self._inner.__aiter__()
-        if time.monotonic() < self._unguarded_until:
-            try:
-                return await iterator.__anext__()
-            except StopAsyncIteration:
-                self._finish(None)
-                raise
-            except Exception as exc:  # a caller's cancellation is not the request failing
-                self._finish(exc)
-                raise
-        return await self._guarded_next(iterator)
-
-    async def _guarded_next(self, iterator: AsyncIterator[bytes]) -> bytes:
-        if self._deadline.remaining() > 0:
-            with self._deadline.scope():
-                try:
-                    return await iterator.__anext__()
-                except StopAsyncIteration:
+    async def _read(self) -> AsyncGenerator[bytes, None]:
+        # An async generator rather than a class with __anext__: no new frame per chunk.
+        inner = self._inner_chunks = self._inner.__aiter__()
+        deadline = self._deadline
+        try:
+            if time.monotonic() < self._unguarded_until:
+                async for chunk in inner:
+                    yield chunk
+                    if time.monotonic() >= self._unguarded_until:
+                        break
+                else:
                     self._finish(None)
-                    raise
-                except Exception as exc:
-                    self._finish(exc)
-                    raise
-            # Only reached when the deadline cancelled the read.
-        error = self._deadline.exceeded(self._request)
-        self._finish(error)
-        raise error
+                    return
+            while True:  # within one read timeout of the deadline: each read in a scope
+                if deadline.remaining() <= 0:
+                    raise deadline.exceeded(self._request)
+                with deadline.scope() as scope:
+                    try:
+                        chunk = await inner.__anext__()
+                    except StopAsyncIteration:
+                        self._finish(None)
+                        return
+                if scope.cancelled_caught:
+                    raise deadline.exceeded(self._request)
+                yield chunk
+        except Exception as exc:  # a caller's cancellation is not the request failing
+            self._finish(exc)
+            raise
 
     async def aclose(self) -> None:
         try:
-            iterator = self._iterator
-            if iterator is not None and hasattr(iterator, "aclose"):
-                await iterator.aclose()
+            for chunks in (self._chunks, self._inner_chunks):
+                aclose = getattr(chunks, "aclose", None)
+                if aclose is not None:
+                    await aclose()
             await self._inner.aclose()
         finally:
             self._finish(None)
