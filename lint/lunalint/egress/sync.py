@@ -32,6 +32,9 @@ __all__ = ["EgressSyncTransport", "create_sync_client"]
 
 _SyncTrace = Callable[[str, dict[str, Any]], None]
 _TIMEOUT_KEYS = ("connect", "read", "write", "pool")
+#: A timeout or cut read ending this close to the deadline (seconds) was the deadline's: the
+#: timeouts were cut to the time left, so they end at the deadline give or take the clock.
+_DEADLINE_SLACK = 0.05
 
 
 def create_sync_client(
@@ -152,7 +155,8 @@ class EgressSyncTransport(httpx.BaseTransport):
                     response = self._inner.handle_request(request)
                 except httpx.TransportError as exc:
                     failure = exc
-                if failure is not None and isinstance(failure, httpx.TimeoutException) and deadline.remaining() <= 0:
+                timed_out = isinstance(failure, httpx.TimeoutException)
+                if timed_out and deadline.remaining() <= _DEADLINE_SLACK:
                     raise deadline.exceeded(request) from failure
                 if failure is None:
                     delay = self._retrier.after_status(request, response, retries, deadline)
@@ -255,7 +259,7 @@ class _MeteredSyncStream(httpx.SyncByteStream):
                 if time.monotonic() >= self._unguarded_until:
                     self._guard()
         except Exception as exc:
-            if self._deadline.remaining() > 0:
+            if self._deadline.remaining() > _DEADLINE_SLACK:
                 self._finish(exc)
                 raise
             error = self._deadline.exceeded(self._request)  # also when the timer cut the read

@@ -17,6 +17,8 @@ from .deadline import Deadline
 from .failures import failure_reason
 from .metrics import EgressMetrics
 
+__all__ = ["EgressTransport"]
+
 _TraceCallback = Callable[[str, dict[str, Any]], Awaitable[None]]
 
 
