@@ -13,7 +13,7 @@ import httpx
 from .config import EgressConfig
 from .deadline import Deadline
 from .metrics import EgressMetrics
-from .retry import AttemptState, backoff_delay, retry_after, retry_reason, status_retry_allowed
+from .retry import AttemptState, backoff_delay, replayable_body, retry_after, retry_reason, status_retry_allowed
 
 __all__ = ["AttemptObserver", "Origin", "Retrier", "SocketOptions", "log_failure", "logger", "pool_counts"]
 
@@ -95,16 +95,30 @@ class Retrier:
 
 
 class AttemptObserver:
-    """Reads httpcore's ``trace`` events of one attempt: counts connections, notes the phase."""
+    """Reads httpcore's ``trace`` events of one attempt: counts connections, notes the phase.
 
-    __slots__ = ("_metrics", "_request", "_socket_options", "state")
+    Each traced event costs httpcore a couple of microseconds, so the observer steps aside as
+    soon as it knows what a retry decision needs: once the request head is being sent on a
+    connection (new or reused) and the body can be sent again, later events change nothing
+    (`retry_reason` sees a failure only before the response head, and a replayable body may
+    be resent whether or not it started). httpcore reads ``request.extensions["trace"]`` at
+    each phase, from the very dict httpx hands it, so putting the caller's own callback back
+    there (or none) ends the tracing for the rest of the attempt.
+    """
+
+    __slots__ = ("_forward", "_metrics", "_request", "_socket_options", "state")
 
     def __init__(
-        self, metrics: EgressMetrics, request: httpx.Request, socket_options: SocketOptions = ()
+        self,
+        metrics: EgressMetrics,
+        request: httpx.Request,
+        forward: object = None,
+        socket_options: SocketOptions = (),
     ) -> None:
         self.state = AttemptState()
         self._metrics = metrics
         self._request = request
+        self._forward = forward
         self._socket_options = socket_options
 
     @property
@@ -131,10 +145,20 @@ class AttemptObserver:
                 state.reused = True
                 self._metrics.connection_reused()
                 logger.debug("Connection pool: reusing connection to %s", self._origin)
+            if replayable_body(self._request):
+                self._step_aside()
         elif name.endswith(".send_request_body.started"):
             state.body_started = True
         elif name.endswith(".receive_response_headers.complete"):
             state.head_received = True
+
+
+    def _step_aside(self) -> None:
+        extensions = self._request.extensions
+        if self._forward is None:
+            extensions.pop("trace", None)
+        else:
+            extensions["trace"] = self._forward
 
 
 def log_failure(

@@ -208,7 +208,7 @@ def _socket_of(response: httpx.Response) -> socket.socket | None:
 class _SyncAttemptTracer(AttemptObserver):
     """httpcore ``trace`` callback for one blocking attempt: observes, then forwards."""
 
-    __slots__ = ("_forward",)
+    __slots__ = ("_forward_to",)
 
     def __init__(
         self,
@@ -217,13 +217,13 @@ class _SyncAttemptTracer(AttemptObserver):
         forward: _SyncTrace | None,
         socket_options: SocketOptions,
     ) -> None:
-        super().__init__(metrics, request, socket_options)
-        self._forward = forward
+        super().__init__(metrics, request, forward, socket_options)
+        self._forward_to = forward
 
     def __call__(self, name: str, info: dict[str, Any]) -> None:
         self.observe(name, info)
-        if self._forward is not None:
-            self._forward(name, info)
+        if self._forward_to is not None:
+            self._forward_to(name, info)
 
 
 class _MeteredSyncStream(httpx.SyncByteStream):

@@ -112,7 +112,7 @@ class EgressTransport(httpx.AsyncBaseTransport):
 class _AttemptTracer(AttemptObserver):
     """httpcore ``trace`` callback for one async attempt: observes, then forwards."""
 
-    __slots__ = ("_forward",)
+    __slots__ = ("_forward_to",)
 
     def __init__(
         self,
@@ -121,13 +121,13 @@ class _AttemptTracer(AttemptObserver):
         forward: _TraceCallback | None,
         socket_options: SocketOptions,
     ) -> None:
-        super().__init__(metrics, request, socket_options)
-        self._forward = forward
+        super().__init__(metrics, request, forward, socket_options)
+        self._forward_to = forward
 
     async def __call__(self, name: str, info: dict[str, Any]) -> None:
         self.observe(name, info)
-        if self._forward is not None:
-            await self._forward(name, info)
+        if self._forward_to is not None:
+            await self._forward_to(name, info)
 
 
 class _MeteredStream(httpx.AsyncByteStream):
