@@ -127,7 +127,16 @@ class AttemptObserver:
 
     def observe(self, name: str, info: dict[str, Any]) -> None:
         state = self.state
-        if name == "connection.connect_tcp.started":
+        if name.endswith(".send_request_headers.started"):  # first: the one event of most attempts
+            state.request_sent = True
+            if not state.new_connection:
+                state.reused = True
+                self._metrics.connection_reused()
+                if logger.isEnabledFor(logging.DEBUG):
+                    logger.debug("Connection pool: reusing connection to %s", self._origin)
+            if replayable_body(self._request):
+                self._step_aside()
+        elif name == "connection.connect_tcp.started":
             logger.debug("Connection pool: creating new connection to %s", self._origin)
         elif name == "connection.connect_tcp.complete":
             if self._socket_options:
@@ -139,14 +148,6 @@ class AttemptObserver:
             )
         elif name == "connection.connect_tcp.failed":
             logger.debug("Connection pool: connect to %s failed: %r", self._origin, info.get("exception"))
-        elif name.endswith(".send_request_headers.started"):
-            state.request_sent = True
-            if not state.new_connection:
-                state.reused = True
-                self._metrics.connection_reused()
-                logger.debug("Connection pool: reusing connection to %s", self._origin)
-            if replayable_body(self._request):
-                self._step_aside()
         elif name.endswith(".send_request_body.started"):
             state.body_started = True
         elif name.endswith(".receive_response_headers.complete"):

@@ -155,6 +155,7 @@ class _MeteredStream(httpx.AsyncByteStream):
         self._metrics = metrics
         self._chunks: AsyncGenerator[bytes, None] | None = None
         self._inner_chunks: AsyncIterator[bytes] | None = None
+        self._exhausted = False  # both generators ran to their end: nothing to close there
         self._finished = False
         read = request.extensions["timeout"].get("read") if "timeout" in request.extensions else None
         self._unguarded_until = deadline.end - read if read is not None else -math.inf
@@ -174,6 +175,7 @@ class _MeteredStream(httpx.AsyncByteStream):
                     if time.monotonic() >= self._unguarded_until:
                         break
                 else:
+                    self._exhausted = True
                     self._finish(None)
                     return
             while True:  # within one read timeout of the deadline: each read in a scope
@@ -183,6 +185,7 @@ class _MeteredStream(httpx.AsyncByteStream):
                     try:
                         chunk = await inner.__anext__()
                     except StopAsyncIteration:
+                        self._exhausted = True
                         self._finish(None)
                         return
                 if scope.cancelled_caught:
@@ -194,10 +197,11 @@ class _MeteredStream(httpx.AsyncByteStream):
 
     async def aclose(self) -> None:
         try:
-            for chunks in (self._chunks, self._inner_chunks):
-                aclose = getattr(chunks, "aclose", None)
-                if aclose is not None:
-                    await aclose()
+            if not self._exhausted:
+                for chunks in (self._chunks, self._inner_chunks):
+                    aclose = getattr(chunks, "aclose", None)
+                    if aclose is not None:
+                        await aclose()
             await self._inner.aclose()
         finally:
             self._finish(None)
