@@ -295,3 +295,23 @@ def test_sync_client_retries_the_stale_race_only_when_safe(thread_upstream: Upst
     ]  # fmt: skip
     assert snap.requests_retried == 1
     assert snap.failures == {"reset": 1}
+
+
+def test_sync_client_shared_by_threads_counts_every_request(thread_upstream: Upstream) -> None:
+    """A WSGI server's worker threads sharing one client: every request is counted once."""
+    with create_sync_client() as client:
+
+        def work() -> None:
+            for _ in range(25):
+                assert client.get(thread_upstream.url()).text == "ok"
+
+        threads = [threading.Thread(target=work) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        snap = client_metrics(client).snapshot()
+    assert len(thread_upstream.received) == 200
+    assert (snap.requests_total, snap.duration_count) == (200, 200)
+    assert snap.connections_created + snap.connections_reused == 200
+    assert snap.connections_created == len(thread_upstream.connections) <= 8

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 import math
+import threading
 import weakref
 from collections import deque
 from collections.abc import Mapping
@@ -66,10 +67,12 @@ class MetricsSnapshot:
 class EgressMetrics:
     """Counts pool events for one or more clients (share one instance to sum clients).
 
-    Not thread-safe: use it from the event loop that runs the clients.
+    Thread-safe: a sync client may be used from many threads (a WSGI server's workers), and a
+    response collected unclosed is recorded from whichever thread the collector runs in.
     """
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
         self._created = 0
         self._reused = 0
         self._requests = 0
@@ -87,30 +90,35 @@ class EgressMetrics:
         self._pools.add(source)
 
     def connection_created(self) -> None:
-        self._created += 1
+        with self._lock:
+            self._created += 1
 
     def connection_reused(self) -> None:
-        self._reused += 1
+        with self._lock:
+            self._reused += 1
 
     def request_started(self) -> None:
-        self._requests += 1
+        with self._lock:
+            self._requests += 1
 
     def request_retried(self) -> None:
-        self._retries += 1
+        with self._lock:
+            self._retries += 1
 
     def request_finished(self, duration: float, *, timed_out: bool = False, failure: str | None = None) -> None:
         """Record one call's duration, from the call until its body was closed or it failed;
         ``failure`` is its reason (`lunalint.egress.failures.failure_reason`) if it failed."""
-        if timed_out:
-            self._timeouts += 1
-        if failure is not None:
-            self._failures[failure] = self._failures.get(failure, 0) + 1
         index = bisect.bisect_left(DURATION_BUCKETS, duration)
-        if index < len(self._bucket_counts):
-            self._bucket_counts[index] += 1
-        self._duration_count += 1
-        self._duration_sum += duration
-        self._recent.append(duration)
+        with self._lock:
+            if timed_out:
+                self._timeouts += 1
+            if failure is not None:
+                self._failures[failure] = self._failures.get(failure, 0) + 1
+            if index < len(self._bucket_counts):
+                self._bucket_counts[index] += 1
+            self._duration_count += 1
+            self._duration_sum += duration
+            self._recent.append(duration)
 
     def snapshot(self) -> MetricsSnapshot:
         idle = active = 0
@@ -118,26 +126,31 @@ class EgressMetrics:
             source_idle, source_active = source.pool_state()
             idle += source_idle
             active += source_active
+        with self._lock:
+            counts = (self._created, self._reused, self._requests, self._timeouts, self._retries)
+            buckets, recent = list(self._bucket_counts), sorted(self._recent)
+            duration_count, duration_sum = self._duration_count, self._duration_sum
+            failures = dict(sorted(self._failures.items()))
         cumulative: list[tuple[float, int]] = []
         running = 0
-        for bound, count in zip(DURATION_BUCKETS, self._bucket_counts):
+        for bound, count in zip(DURATION_BUCKETS, buckets):
             running += count
             cumulative.append((bound, running))
-        recent = sorted(self._recent)
+        created, reused, requests, timeouts, retries = counts
         return MetricsSnapshot(
-            connections_created=self._created,
-            connections_reused=self._reused,
-            requests_total=self._requests,
-            requests_timeout=self._timeouts,
-            requests_retried=self._retries,
+            connections_created=created,
+            connections_reused=reused,
+            requests_total=requests,
+            requests_timeout=timeouts,
+            requests_retried=retries,
             pool_idle=idle,
             pool_active=active,
-            duration_count=self._duration_count,
-            duration_sum=self._duration_sum,
+            duration_count=duration_count,
+            duration_sum=duration_sum,
             duration_buckets=tuple(cumulative),
             duration_p50=_quantile(recent, 0.50),
             duration_p99=_quantile(recent, 0.99),
-            failures=MappingProxyType(dict(sorted(self._failures.items()))),
+            failures=MappingProxyType(failures),
         )
 
 
