@@ -5,8 +5,8 @@ from __future__ import annotations
 import socket
 import ssl
 import weakref
-from dataclasses import replace
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -138,7 +138,10 @@ def ssl_context(verify: ssl.SSLContext | str | bool, cert: Any, trust_env: bool)
     """
     if cert is None:
         return verify
-    context = verify if isinstance(verify, ssl.SSLContext) else httpx.create_ssl_context(verify=verify, trust_env=trust_env)
+    if isinstance(verify, ssl.SSLContext):
+        context = verify
+    else:
+        context = httpx.create_ssl_context(verify=verify, trust_env=trust_env)
     if isinstance(cert, str):
         context.load_cert_chain(cert)
     else:
