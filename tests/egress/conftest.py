@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -29,11 +31,14 @@ async def upstream() -> AsyncIterator[Upstream]:
 
 @pytest.fixture
 async def make_client() -> AsyncIterator[Callable[..., httpx.AsyncClient]]:
-    """``make_client(**config)``: a reference client, closed at teardown."""
+    """``make_client(**settings)``: a reference client, closed at teardown. Settings that are
+    `EgressConfig` fields make its config; the others are `create_client` options."""
     clients: list[httpx.AsyncClient] = []
+    fields = {f.name for f in dataclasses.fields(EgressConfig)}
 
-    def make(**settings: object) -> httpx.AsyncClient:
-        client = create_client(EgressConfig(**settings))  # type: ignore[arg-type]
+    def make(**settings: Any) -> httpx.AsyncClient:
+        config = EgressConfig(**{k: v for k, v in settings.items() if k in fields})
+        client = create_client(config, **{k: v for k, v in settings.items() if k not in fields})
         clients.append(client)
         return client
 

@@ -46,7 +46,7 @@ HERE = Path(__file__).resolve().parent
 # the client keeps between requests.
 #
 #: Fixed allowance for traced-memory growth after warm-up. The pool may hold 0 to
-#: ``pool_max_idle_per_host`` (10) idle connections at a sample, about 29 KiB each (measured),
+#: ``pool_max_idle`` (10) idle connections at a sample, about 29 KiB each (measured),
 #: so up to ~300 KiB; the rest covers caches that fill once and stay bounded (urllib's
 #: urlsplit cache, first-seen exception types).
 MEMORY_FIXED = 512 * 1024
@@ -102,7 +102,7 @@ def soak_config(concurrency: int) -> EgressConfig:
         connect_timeout=1.0,
         deadline=4.0,
         pool_max_connections=concurrency,
-        pool_max_idle_per_host=max(1, concurrency // 2),
+        pool_max_idle=max(1, concurrency // 2),
         max_retries=4,
         retry_backoff=0.05,
         retry_backoff_max=0.4,

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
+import ssl
+import struct
 import time
 import urllib.parse
 from dataclasses import dataclass, field
@@ -43,6 +46,7 @@ class _State:
     received: list[Received] = field(default_factory=list)
     open_now: int = 0
     peak_open: int = 0
+    status_served: dict[str, int] = field(default_factory=dict)
 
 
 class Upstream:
@@ -55,15 +59,25 @@ class Upstream:
     - ``/silent``: reads the request and never answers (until ``lifetime``).
     - ``/drop-if-reused``: a request on a reused connection is read and the connection closed
       without an answer (the server-side stale race); on a new connection, ``200 ok``.
+    - ``/redirect?hops=N&delay=S``: after S seconds a ``302`` to ``hops=N-1``; at 0, ``200 ok``.
+    - ``/status?code=C&times=N&after=A``: the first N requests to this exact URL get status C
+      (with ``Retry-After: A`` if given), later ones ``200 ok``.
+    - ``/cut?chunks=N``: a chunked body of N chunks, then the connection is reset mid-body.
 
-    ``idle_close_after`` closes a connection once it has been idle that long, as servers and
+    ``tls`` serves HTTPS with that server context. ``idle_close_after`` closes a connection once it has been idle that long, as servers and
     load balancers do. ``lifetime`` stops everything, so nothing outlives a test. ``port`` 0
     picks a free port; `restart` listens again on the same one.
     """
 
     def __init__(
-        self, *, idle_close_after: float | None = None, lifetime: float = 300.0, port: int = 0
+        self,
+        *,
+        idle_close_after: float | None = None,
+        lifetime: float = 300.0,
+        port: int = 0,
+        tls: ssl.SSLContext | None = None,
     ) -> None:
+        self.tls = tls
         self.idle_close_after = idle_close_after
         self.lifetime = lifetime
         self.port = port
@@ -78,7 +92,7 @@ class Upstream:
     # -- lifecycle -------------------------------------------------------------------------
 
     async def __aenter__(self) -> Upstream:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port)
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port, ssl=self.tls)
         self.port = self._server.sockets[0].getsockname()[1]
         self._watchdog = asyncio.create_task(self._stop_after_lifetime())
         return self
@@ -124,7 +138,7 @@ class Upstream:
         self.restarts += 1
 
     def url(self, path: str = "/ok") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}{path}"
 
     # -- what the server saw ---------------------------------------------------------------
 
@@ -215,7 +229,7 @@ class Upstream:
                         return "client"
                 return "server"
             self._record(method, url.path, body, conn, request_id, answered=True)
-            await self._respond(url.path, query, writer)
+            await self._respond(url.path, query, writer, target)
             conn.busy = False
             if conn.drain or headers.get("connection", "").lower() == "close":
                 return "server"
@@ -229,7 +243,38 @@ class Upstream:
             )
         )
 
-    async def _respond(self, path: str, query: dict[str, float], writer: asyncio.StreamWriter) -> None:
+    async def _respond(
+        self, path: str, query: dict[str, float], writer: asyncio.StreamWriter, target: str = ""
+    ) -> None:
+        if path == "/redirect":
+            await asyncio.sleep(query.get("delay", 0.0))
+            hops = int(query.get("hops", 0))
+            if hops > 0:
+                location = f"/redirect?hops={hops - 1}&delay={query.get('delay', 0.0)}"
+                writer.write(
+                    f"HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-length: 0\r\n\r\n".encode()
+                )
+                await writer.drain()
+                return
+        elif path == "/status":
+            served = self._state.status_served.get(target, 0)
+            self._state.status_served[target] = served + 1
+            if served < int(query.get("times", 1)):
+                code = int(query.get("code", 503))
+                after = f"retry-after: {int(query['after'])}\r\n" if "after" in query else ""
+                writer.write(f"HTTP/1.1 {code} Busy\r\n{after}content-length: 4\r\n\r\nbusy".encode())
+                await writer.drain()
+                return
+        elif path == "/cut":
+            writer.write(_chunked_head())
+            for i in range(int(query.get("chunks", 2))):
+                writer.write(_chunk(f"chunk {i}\n".encode()))
+                await writer.drain()
+                await asyncio.sleep(0.05)
+            sock = writer.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            writer.transport.abort()
+            raise ConnectionResetError("cut mid-body (test route)")
         if path == "/stream":
             writer.write(_chunked_head())
             for i in range(int(query.get("chunks", 3))):
@@ -244,7 +289,8 @@ class Upstream:
                 writer.write(_chunk(b"."))
                 await writer.drain()
         else:
-            await asyncio.sleep(query.get("delay", 0.0))
+            if path != "/redirect":
+                await asyncio.sleep(query.get("delay", 0.0))
             writer.write(
                 b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\nok"
             )

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,7 +31,9 @@ CLIENT_SOURCE = Path(__file__).resolve().parents[2] / "lint" / "lunalint" / "egr
 def test_defaults_are_what_the_policy_asks_for() -> None:
     config = EgressConfig()
     assert (config.pool_idle_timeout, config.tcp_keepalive, config.timeout) == (90.0, 60.0, 600.0)
-    assert (config.connect_timeout, config.pool_max_idle_per_host) == (10.0, 32)
+    assert (config.connect_timeout, config.pool_timeout) == (10.0, 10.0)
+    # httpcore compares the idle limit with the total connection count: equal, or bursts churn.
+    assert config.pool_max_idle == config.pool_max_connections == 100
     # A dead peer is found within 90 s after the first probe: 6 probes, 15 s apart.
     assert config.dead_peer_detection_seconds - config.keepalive_idle_seconds == 90
     assert config.deadline is not None and config.deadline >= config.timeout
@@ -49,7 +53,10 @@ def test_defaults_are_what_the_policy_asks_for() -> None:
         ({"tcp_keepalive_interval": 0}, "tcp_keepalive_interval must be greater than 0"),
         ({"tcp_keepalive_count": 0}, "tcp_keepalive_count must be between 1 and 127"),
         ({"tcp_keepalive_count": 2.0}, "tcp_keepalive_count must be an integer"),
-        ({"pool_max_idle_per_host": -1}, "pool_max_idle_per_host must be at least 0"),
+        ({"pool_max_idle": -1}, "pool_max_idle must be at least 0"),
+        ({"pool_timeout": 0}, "pool_timeout must be greater than 0"),
+        ({"retry_statuses": [429]}, "retry_statuses must be a tuple"),
+        ({"retry_statuses": (42,)}, "retry_statuses must be between 100 and 599"),
         ({"pool_max_connections": 0}, "pool_max_connections must be at least 1"),
         ({"max_retries": -1}, "max_retries must be at least 0"),
         ({"retry_backoff": -0.1}, "retry_backoff must not be negative"),
@@ -60,6 +67,58 @@ def test_defaults_are_what_the_policy_asks_for() -> None:
 def test_invalid_settings_are_rejected_with_a_clear_message(settings: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message.replace("(", r"\(").replace(")", r"\)")):
         EgressConfig(**settings)
+
+
+# The tuning section of LunaRoute's connection-pool documents, as this client's settings (see
+# lunalint/egress/presets.py for the translation and where the two documents disagree).
+PRESET_EXPECTED = {
+    "default": {"pool_idle_timeout": 90.0, "tcp_keepalive": 60.0, "timeout": 600.0, "connect_timeout": 10.0,
+                "deadline": 3600.0, "pool_max_idle": 100, "pool_max_connections": 100},
+    "high-traffic": {"pool_idle_timeout": 60.0, "tcp_keepalive": 30.0, "pool_max_idle": 128,
+                     "pool_max_connections": 128, "timeout": 600.0},
+    "low-latency": {"pool_idle_timeout": 30.0, "tcp_keepalive": 30.0, "pool_max_idle": 16,
+                    "pool_max_connections": 100, "timeout": 600.0},
+    "long-running": {"timeout": 1200.0, "tcp_keepalive": 30.0, "pool_idle_timeout": 60.0,
+                     "deadline": 3600.0, "pool_max_idle": 100},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", list(PRESET_EXPECTED))
+def test_each_preset_has_the_seed_documents_numbers_and_passes_lunalints_policy(name: str) -> None:
+    from lunalint.config import Policy
+
+    config = EgressConfig.preset(name)
+    for field, value in PRESET_EXPECTED[name].items():
+        assert getattr(config, field) == value, field
+    policy = Policy()
+    assert config.pool_idle_timeout <= policy.max_pool_idle_timeout
+    assert config.tcp_keepalive <= policy.max_keepalive_idle
+    assert config.timeout >= policy.streaming_min_timeout
+    assert config.connect_timeout <= policy.max_connect_timeout
+    assert config.deadline is not None and config.deadline >= config.timeout
+
+
+def test_the_default_preset_is_the_default_config_and_overrides_win() -> None:
+    assert EgressConfig.preset("default") == EgressConfig()
+    config = EgressConfig.preset("long-running", connect_timeout=5)
+    assert (config.connect_timeout, config.timeout) == (5, 1200.0)
+    assert EgressConfig.preset("high-traffic", pool_max_idle=64).pool_max_idle == 64
+    with pytest.raises(ValueError, match="unknown egress preset 'bulk' \\(known: default, high-traffic"):
+        EgressConfig.preset("bulk")
+    with pytest.raises(ValueError, match="timeout must be greater than 0"):
+        EgressConfig.preset("low-latency", timeout=0)
+
+
+def test_the_preset_numbers_import_without_httpx() -> None:
+    """The linter's policy profiles read them; the linter does not depend on httpx."""
+    code = (
+        "import sys; from lunalint.egress.presets import PRESETS; "
+        "assert 'httpx' not in sys.modules and 'anyio' not in sys.modules, sorted(sys.modules); "
+        "print(sorted(PRESETS))"
+    )
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "['default', 'high-traffic', 'long-running', 'low-latency']"
 
 
 def test_keepalive_seconds_round_up_to_whole_seconds() -> None:
@@ -144,10 +203,11 @@ def test_the_linter_sees_the_reference_client_with_every_setting_explicit() -> N
     """Zero findings (tests/test_self.py) must come from a client the linter analysed, not skipped."""
     from lunalint.python import FRONTEND
 
-    analysis = FRONTEND.analyse(CLIENT_SOURCE.read_bytes())
-    assert analysis is not None
-    specs = analysis.specs
-    assert [spec.label for spec in specs] == ["httpx.AsyncClient"]
-    (spec,) = specs
-    for setting in (spec.pool_idle, spec.keepalive, spec.read_timeout, spec.connect_timeout):
-        assert setting is not None and setting.explicit, spec
+    for source, label in ((CLIENT_SOURCE, "httpx.AsyncClient"), (CLIENT_SOURCE.with_name("sync.py"), "httpx.Client")):
+        analysis = FRONTEND.analyse(source.read_bytes(), str(source))
+        assert analysis is not None
+        specs = analysis.specs
+        assert [spec.label for spec in specs] == [label]
+        (spec,) = specs
+        for setting in (spec.pool_idle, spec.keepalive, spec.read_timeout, spec.connect_timeout):
+            assert setting is not None and setting.explicit, spec

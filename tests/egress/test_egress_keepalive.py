@@ -11,6 +11,7 @@ import sys
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -60,12 +61,15 @@ async def test_keepalive_options_are_set_on_the_real_socket(
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 60
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPINTVL) == 15
         assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT) == 6
+        # Sent data unacknowledged for 60 + 15 x 6 s fails the connection (no probes then).
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == 150_000
     elif sys.platform == "darwin":
         assert sock.getsockopt(socket.IPPROTO_TCP, getattr(socket, "TCP_KEEPALIVE", 0x10)) == 60
 
 
-@pytest.mark.netns
-def test_keepalive_fails_a_black_holed_connection_fast_where_a_plain_client_hangs() -> None:
+@pytest.fixture(scope="module")
+def netns_report() -> dict[str, Any]:
+    """The scenario's report (one run, about 15 s, shared by the tests below)."""
     reason = _netns_unavailable()
     if reason is not None:
         pytest.skip(reason)
@@ -74,14 +78,22 @@ def test_keepalive_fails_a_black_holed_connection_fast_where_a_plain_client_hang
         capture_output=True, text=True, timeout=120, env=_env(), cwd=HERE,
     )  # fmt: skip
     assert run.returncode == 0, run.stderr
-    report = json.loads(run.stdout)
+    report: dict[str, Any] = json.loads(run.stdout)
+    return report
+
+
+@pytest.mark.netns
+def test_keepalive_fails_a_black_holed_connection_fast_where_a_plain_client_hangs(
+    netns_report: dict[str, Any],
+) -> None:
+    report = netns_report
 
     # Idle pooled connection black-holed: the kernel's probes failed the socket, httpcore's
     # readability check dropped it, and the next request went out on a new connection at once.
     idle = report["reference-idle"]
     assert idle.get("status") == 200, idle
     assert idle["elapsed"] < READ / 10
-    assert idle["metrics"] == {"created": 2, "reused": 0, "timeouts": 0}
+    assert idle["metrics"] == {"created": 2, "reused": 0, "retried": 0, "timeouts": 0, "failures": {}}
     assert report["server_connections"]["reference-idle"] == 2
     plain = report["plain-idle"]
     assert plain.get("error") == "ReadTimeout" and plain["elapsed"] >= READ * 0.95, plain
@@ -94,3 +106,42 @@ def test_keepalive_fails_a_black_holed_connection_fast_where_a_plain_client_hang
     assert 2.0 <= waiting["elapsed"] < READ / 2
     plain = report["plain-waiting"]
     assert plain.get("error") == "ReadTimeout" and plain["elapsed"] >= READ * 0.95, plain
+    assert waiting["metrics"]["failures"] == {"black_hole": 1}
+
+
+@pytest.mark.netns
+def test_user_timeout_fails_a_request_written_into_a_black_hole_then_retries_when_safe(
+    netns_report: dict[str, Any],
+) -> None:
+    """Black-holed just before reuse: the request sits unacknowledged, so keepalive never probes.
+
+    TCP_USER_TIMEOUT (keepalive 1 + 1 x 2 = 3 s here) fails the connection; the GET is then
+    retried on a new connection, the POST is not (the server may have it). Without the user
+    timeout the same request waits for the whole read timeout.
+    """
+    report = netns_report
+    bound = report["user_timeout_ms"] / 1000
+    assert bound == 3.0
+
+    get = report["reuse-get"]
+    assert get.get("status") == 200, get
+    assert bound * 0.9 <= get["elapsed"] < bound + 1.5
+    assert get["metrics"] == {"created": 2, "reused": 1, "retried": 1, "timeouts": 0, "failures": {}}
+    assert report["server_connections"]["reuse-get"] == 2
+
+    post = report["reuse-post"]
+    assert post.get("error") in ("ReadError", "WriteError"), post
+    assert bound * 0.9 <= post["elapsed"] < bound + 1.5
+    assert post["metrics"]["retried"] == 0
+    assert post["metrics"]["failures"] == {"black_hole": 1}
+
+    keepalive_only = report["keepalive-only-reuse"]
+    assert keepalive_only.get("error") == "ReadTimeout" and keepalive_only["elapsed"] >= READ * 0.95
+
+
+@pytest.mark.netns
+def test_a_name_that_does_not_resolve_is_counted_and_not_retried(netns_report: dict[str, Any]) -> None:
+    dns = netns_report["dns"]
+    assert dns.get("error") == "ConnectError", dns
+    assert dns["metrics"]["failures"] == {"dns": 1}
+    assert dns["metrics"]["retried"] == 0

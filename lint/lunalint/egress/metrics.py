@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import bisect
 import math
+import threading
 import weakref
 from collections import deque
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Protocol
 
 __all__ = ["DURATION_BUCKETS", "EgressMetrics", "MetricsSnapshot", "PoolStateSource"]
@@ -34,8 +37,10 @@ class MetricsSnapshot:
 
     ``connections_created`` counts TCP connects that completed, ``connections_reused`` requests
     sent on a connection that an earlier request had used (both per attempt, so retries count).
-    ``requests_total`` counts calls, ``requests_timeout`` those that ended in a timeout (connect,
-    read, write, pool wait or the whole-request deadline), ``requests_retried`` extra attempts.
+    ``requests_total`` counts calls (each redirect or authentication hop is one),
+    ``requests_timeout`` those that ended in a timeout (connect, read, write, pool wait or the
+    whole-request deadline), ``requests_retried`` extra attempts. ``failures`` counts calls
+    that failed, before or during the response body, by reason (`FAILURE_REASONS`).
     """
 
     connections_created: int
@@ -51,6 +56,7 @@ class MetricsSnapshot:
     duration_p50: float | None
     duration_p99: float | None
     pool_max: int = 0  # the tracked pools' connection limits, summed (0: none known)
+    failures: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def reuse_rate(self) -> float:
@@ -62,15 +68,18 @@ class MetricsSnapshot:
 class EgressMetrics:
     """Counts pool events for one or more clients (share one instance to sum clients).
 
-    Not thread-safe: use it from the event loop that runs the clients.
+    Thread-safe: a sync client may be used from many threads (a WSGI server's workers), and a
+    response collected unclosed is recorded from whichever thread the collector runs in.
     """
 
     def __init__(self) -> None:
+        self._lock = threading.Lock()
         self._created = 0
         self._reused = 0
         self._requests = 0
         self._timeouts = 0
         self._retries = 0
+        self._failures: dict[str, int] = {}
         self._bucket_counts = [0] * len(DURATION_BUCKETS)
         self._duration_count = 0
         self._duration_sum = 0.0
@@ -82,27 +91,35 @@ class EgressMetrics:
         self._pools.add(source)
 
     def connection_created(self) -> None:
-        self._created += 1
+        with self._lock:
+            self._created += 1
 
     def connection_reused(self) -> None:
-        self._reused += 1
+        with self._lock:
+            self._reused += 1
 
     def request_started(self) -> None:
-        self._requests += 1
+        with self._lock:
+            self._requests += 1
 
     def request_retried(self) -> None:
-        self._retries += 1
+        with self._lock:
+            self._retries += 1
 
-    def request_finished(self, duration: float, *, timed_out: bool) -> None:
-        """Record one call's duration, from the call until its body was closed or it failed."""
-        if timed_out:
-            self._timeouts += 1
+    def request_finished(self, duration: float, *, timed_out: bool = False, failure: str | None = None) -> None:
+        """Record one call's duration, from the call until its body was closed or it failed;
+        ``failure`` is its reason (`lunalint.egress.failures.failure_reason`) if it failed."""
         index = bisect.bisect_left(DURATION_BUCKETS, duration)
-        if index < len(self._bucket_counts):
-            self._bucket_counts[index] += 1
-        self._duration_count += 1
-        self._duration_sum += duration
-        self._recent.append(duration)
+        with self._lock:
+            if timed_out:
+                self._timeouts += 1
+            if failure is not None:
+                self._failures[failure] = self._failures.get(failure, 0) + 1
+            if index < len(self._bucket_counts):
+                self._bucket_counts[index] += 1
+            self._duration_count += 1
+            self._duration_sum += duration
+            self._recent.append(duration)
 
     def snapshot(self) -> MetricsSnapshot:
         idle = active = pool_max = 0
@@ -111,26 +128,32 @@ class EgressMetrics:
             idle += source_idle
             active += source_active
             pool_max += int(getattr(source, "pool_limit", 0))
+        with self._lock:
+            counts = (self._created, self._reused, self._requests, self._timeouts, self._retries)
+            buckets, recent = list(self._bucket_counts), sorted(self._recent)
+            duration_count, duration_sum = self._duration_count, self._duration_sum
+            failures = dict(sorted(self._failures.items()))
         cumulative: list[tuple[float, int]] = []
         running = 0
-        for bound, count in zip(DURATION_BUCKETS, self._bucket_counts):
+        for bound, count in zip(DURATION_BUCKETS, buckets):
             running += count
             cumulative.append((bound, running))
-        recent = sorted(self._recent)
+        created, reused, requests, timeouts, retries = counts
         return MetricsSnapshot(
-            connections_created=self._created,
-            connections_reused=self._reused,
-            requests_total=self._requests,
-            requests_timeout=self._timeouts,
-            requests_retried=self._retries,
+            connections_created=created,
+            connections_reused=reused,
+            requests_total=requests,
+            requests_timeout=timeouts,
+            requests_retried=retries,
             pool_idle=idle,
             pool_active=active,
-            duration_count=self._duration_count,
-            duration_sum=self._duration_sum,
+            duration_count=duration_count,
+            duration_sum=duration_sum,
             duration_buckets=tuple(cumulative),
             duration_p50=_quantile(recent, 0.50),
             duration_p99=_quantile(recent, 0.99),
             pool_max=pool_max,
+            failures=MappingProxyType(failures),
         )
 
 

@@ -17,6 +17,7 @@ except ModuleNotFoundError as error:  # pragma: no cover - exercised by a test w
         "lunalint.egress.prometheus needs prometheus_client: pip install 'lunalint[metrics]'",
         name=error.name) from error
 
+from .failures import FAILURE_REASONS
 from .metrics import EgressMetrics
 
 __all__ = ["EgressCollector", "register_prometheus"]
@@ -39,6 +40,14 @@ class EgressCollector:
         )  # fmt: skip
         for name, documentation, value in counters:
             yield CounterMetricFamily(name, documentation, value=value)
+        failures = CounterMetricFamily(
+            "http_request_failures",
+            "Requests that failed, before or during the response body, by reason.",
+            labels=["reason"],
+        )
+        for reason in FAILURE_REASONS:  # every reason, so that rate() sees each series from 0
+            failures.add_metric([reason], s.failures.get(reason, 0))
+        yield failures
         buckets = [(repr(float(bound)), float(count)) for bound, count in s.duration_buckets]
         buckets.append(("+Inf", float(s.duration_count)))
         yield HistogramMetricFamily(

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import logging
+import math
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable
+import time
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import anyio
-import httpcore
 import httpx
 
+from .attempts import AttemptObserver, Retrier, SocketOptions, log_failure, logger, pool_counts
 from .config import EgressConfig
 from .deadline import Deadline
+from .failures import failure_reason
 from .metrics import EgressMetrics
-from .retry import AttemptState, backoff_delay, retry_reason
 
 __all__ = ["EgressTransport"]
-
-logger = logging.getLogger("lunalint.egress")
 
 _TraceCallback = Callable[[str, dict[str, Any]], Awaitable[None]]
 
@@ -33,23 +32,23 @@ class EgressTransport(httpx.AsyncBaseTransport):
         config: EgressConfig,
         metrics: EgressMetrics,
         rng: random.Random | None = None,
+        connect_socket_options: SocketOptions = (),
     ) -> None:
+        """``connect_socket_options`` are set on each new connection as it connects: give a
+        proxy transport its ``socket_options`` again here (httpcore does not apply them to
+        proxied connections)."""
         self._inner = inner
+        self._connect_socket_options = connect_socket_options
         self._config = config
         self._metrics = metrics
-        self._rng = rng or random.Random()
+        self._retrier = Retrier(config, rng)
+        self._retry_statuses = bool(config.retry_statuses)
         self.pool_limit = config.pool_max_connections  # read by the metrics' pool_max gauge
         metrics.track_pool(self)
 
     def pool_state(self) -> tuple[int, int]:
         """``(idle, active)`` connections in the pool (closed ones left out)."""
-        # httpx has no public accessor for its pool; httpcore's `connections` is public.
-        pool = getattr(self._inner, "_pool", None)
-        if not isinstance(pool, httpcore.AsyncConnectionPool):
-            return (0, 0)
-        open_connections = [c for c in pool.connections if not c.is_closed()]
-        idle = sum(1 for c in open_connections if c.is_idle())
-        return (idle, len(open_connections) - idle)
+        return pool_counts(self._inner)
 
     async def __aenter__(self) -> EgressTransport:
         await self._inner.__aenter__()
@@ -59,28 +58,38 @@ class EgressTransport(httpx.AsyncBaseTransport):
         await self._inner.aclose()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        started = anyio.current_time()
+        started = time.monotonic()
         deadline = Deadline.for_request(request, self._config.deadline)
         user_trace: _TraceCallback | None = request.extensions.get("trace")
-        origin = f"{request.url.scheme}://{request.url.host}:{request.url.port or ''}"
         self._metrics.request_started()
         retries = 0
         try:
             while True:
-                attempt = _AttemptTracer(self._metrics, origin, user_trace)
+                attempt = _AttemptTracer(self._metrics, request, user_trace, self._connect_socket_options)
                 request.extensions["trace"] = attempt
                 failure: httpx.TransportError | None = None
-                with deadline.scope() as scope:
+                if deadline.finite:
+                    with deadline.scope() as scope:
+                        try:
+                            response = await self._inner.handle_async_request(request)
+                        except httpx.TransportError as exc:
+                            failure = exc
+                    if scope.cancelled_caught:
+                        raise deadline.exceeded(request)
+                else:
                     try:
                         response = await self._inner.handle_async_request(request)
                     except httpx.TransportError as exc:
                         failure = exc
-                if scope.cancelled_caught:
-                    raise deadline.exceeded(request)
                 if failure is None:
-                    break
-                self._retry_or_raise(request, failure, attempt.state, retries, deadline, origin)
-                delay = backoff_delay(self._config, retries, self._rng)
+                    if not self._retry_statuses:
+                        break
+                    delay = self._retrier.after_status(request, response, retries, deadline)
+                    if delay is None:
+                        break
+                    await response.aclose()
+                else:
+                    delay = self._retrier.after_failure(request, failure, attempt.state, retries, deadline)
                 retries += 1
                 self._metrics.request_retried()
                 with deadline.scope() as scope:
@@ -88,92 +97,49 @@ class EgressTransport(httpx.AsyncBaseTransport):
                 if scope.cancelled_caught:
                     raise deadline.exceeded(request) from failure
         except BaseException as exc:
-            _log_failure(request, exc, anyio.current_time() - started)
-            timed_out = isinstance(exc, httpx.TimeoutException)
-            self._metrics.request_finished(anyio.current_time() - started, timed_out=timed_out)
+            duration = time.monotonic() - started
+            log_failure(request, exc, duration)
+            self._metrics.request_finished(
+                duration, timed_out=isinstance(exc, httpx.TimeoutException), failure=failure_reason(exc)
+            )
             raise
         finally:
             _restore_trace(request, user_trace)
         assert isinstance(response.stream, httpx.AsyncByteStream)
-        response.stream = _MeteredStream(
-            response.stream, request, deadline, started, self._metrics
-        )
+        response.stream = _MeteredStream(response.stream, request, deadline, started, self._metrics)
         return response
 
-    def _retry_or_raise(
+
+class _AttemptTracer(AttemptObserver):
+    """httpcore ``trace`` callback for one async attempt: observes, then forwards."""
+
+    __slots__ = ("_forward_to",)
+
+    def __init__(
         self,
+        metrics: EgressMetrics,
         request: httpx.Request,
-        failure: httpx.TransportError,
-        state: AttemptState,
-        retries: int,
-        deadline: Deadline,
-        origin: str,
+        forward: _TraceCallback | None,
+        socket_options: SocketOptions,
     ) -> None:
-        """Return if ``failure`` may be retried now, else log why not and raise it."""
-        reason = retry_reason(request, failure, state)
-        stale = state.reused and not state.head_received
-        if stale:
-            logger.debug(
-                "Connection pool: connection reset before response on reused connection to %s "
-                "(%s: %s)", origin, type(failure).__name__, failure,
-            )
-        if reason is None:
-            if stale:
-                logger.debug(
-                    "Connection pool: not retrying %s %s: the server may have received it and "
-                    "it is neither idempotent nor marked retryable", request.method, request.url,
-                )
-            raise failure
-        if retries >= self._config.max_retries:
-            logger.debug("Connection pool: %s, retries exhausted (%d)", reason, retries)
-            raise failure
-        if not deadline.allows(self._config.retry_backoff):
-            logger.debug("Connection pool: %s, no time left before the deadline to retry", reason)
-            raise failure
-        logger.debug(
-            "Connection pool: %s (%s), retrying %s %s (retry %d of %d)",
-            reason, type(failure).__name__, request.method, request.url,
-            retries + 1, self._config.max_retries,
-        )  # fmt: skip
-
-
-class _AttemptTracer:
-    """httpcore ``trace`` callback for one attempt: counts connection events, then forwards."""
-
-    def __init__(self, metrics: EgressMetrics, origin: str, forward: _TraceCallback | None) -> None:
-        self.state = AttemptState()
-        self._metrics = metrics
-        self._origin = origin
-        self._forward = forward
+        super().__init__(metrics, request, forward, socket_options)
+        self._forward_to = forward
 
     async def __call__(self, name: str, info: dict[str, Any]) -> None:
-        state = self.state
-        if name == "connection.connect_tcp.started":
-            logger.debug("Connection pool: creating new connection to %s", self._origin)
-        elif name == "connection.connect_tcp.complete":
-            state.new_connection = True
-            self._metrics.connection_created()
-            logger.debug(
-                "Connection pool: connected to %s from %s", self._origin, _local(info["return_value"])
-            )
-        elif name == "connection.connect_tcp.failed":
-            logger.debug("Connection pool: connect to %s failed: %r", self._origin, info.get("exception"))
-        elif name.endswith(".send_request_headers.started"):
-            state.request_sent = True
-            if not state.new_connection:
-                state.reused = True
-                self._metrics.connection_reused()
-                logger.debug("Connection pool: reusing connection to %s", self._origin)
-        elif name.endswith(".send_request_body.started"):
-            state.body_started = True
-        elif name.endswith(".receive_response_headers.complete"):
-            state.head_received = True
-        if self._forward is not None:
-            await self._forward(name, info)
+        self.observe(name, info)
+        if self._forward_to is not None:
+            await self._forward_to(name, info)
 
 
 class _MeteredStream(httpx.AsyncByteStream):
-    """The response body, read under the request's deadline; records the request when closed."""
+    """The response body, read under the request's deadline; records the request once, when
+    the body ends, fails or is closed, or (reason ``unclosed``) when it is collected unclosed.
+
+    A cancel scope per chunk is costly (about 13 us). While the deadline is further away than
+    the read timeout, a read cannot outlive the deadline (the read timeout ends it first), so
+    a clock check suffices; only reads that start within one read timeout of the deadline run
+    in a scope that fires at the deadline.
+    """
 
     def __init__(
         self,
@@ -188,78 +154,85 @@ class _MeteredStream(httpx.AsyncByteStream):
         self._deadline = deadline
         self._started = started
         self._metrics = metrics
-        self._iterator: AsyncIterator[bytes] | None = None
-        self._error: BaseException | None = None
+        self._chunks: AsyncGenerator[bytes, None] | None = None
+        self._inner_chunks: AsyncIterator[bytes] | None = None
+        self._exhausted = False  # both generators ran to their end: nothing to close there
         self._finished = False
+        read = request.extensions["timeout"].get("read") if "timeout" in request.extensions else None
+        self._unguarded_until = deadline.end - read if read is not None else -math.inf
 
     def __aiter__(self) -> AsyncIterator[bytes]:
-        self._iterator = self._inner.__aiter__()
-        return self
+        self._chunks = self._read()
+        return self._chunks
 
-    async def __anext__(self) -> bytes:
-        if self._iterator is None:
-            self._iterator = self._inner.__aiter__()
-        with self._deadline.scope() as scope:
-            try:
-                return await self._iterator.__anext__()
-            except StopAsyncIteration:
-                raise
-            except BaseException as exc:
-                self._error = exc
-                raise
-        # Only reached when the deadline cancelled the read.
-        error = self._deadline.exceeded(self._request)
-        self._error = error
-        assert scope.cancelled_caught
-        raise error
+    async def _read(self) -> AsyncGenerator[bytes, None]:
+        # An async generator rather than a class with __anext__: no new frame per chunk.
+        inner = self._inner_chunks = self._inner.__aiter__()
+        deadline = self._deadline
+        try:
+            if time.monotonic() < self._unguarded_until:
+                async for chunk in inner:
+                    yield chunk
+                    if time.monotonic() >= self._unguarded_until:
+                        break
+                else:
+                    self._exhausted = True
+                    self._finish(None)
+                    return
+            while True:  # within one read timeout of the deadline: each read in a scope
+                if deadline.remaining() <= 0:
+                    raise deadline.exceeded(self._request)
+                with deadline.scope() as scope:
+                    try:
+                        chunk = await inner.__anext__()
+                    except StopAsyncIteration:
+                        self._exhausted = True
+                        self._finish(None)
+                        return
+                if scope.cancelled_caught:
+                    raise deadline.exceeded(self._request)
+                yield chunk
+        except Exception as exc:  # a caller's cancellation is not the request failing
+            self._finish(exc)
+            raise
 
     async def aclose(self) -> None:
         try:
-            iterator = self._iterator
-            if iterator is not None and hasattr(iterator, "aclose"):
-                await iterator.aclose()
+            if not self._exhausted:
+                for chunks in (self._chunks, self._inner_chunks):
+                    aclose = getattr(chunks, "aclose", None)
+                    if aclose is not None:
+                        await aclose()
             await self._inner.aclose()
         finally:
-            self._finish()
+            self._finish(None)
 
-    def _finish(self) -> None:
+    def __del__(self) -> None:
+        # A response dropped before its body ended and without being closed: count it anyway.
+        if not getattr(self, "_finished", True):
+            self._finished = True
+            duration = time.monotonic() - self._started
+            logger.debug("Response collected unclosed after %.3f s: its connection was never returned", duration)
+            self._metrics.request_finished(duration, failure="unclosed")
+
+    def _finish(self, error: BaseException | None) -> None:
         if self._finished:
             return
         self._finished = True
-        duration = anyio.current_time() - self._started
-        if self._error is not None:
-            _log_failure(self._request, self._error, duration, mid_stream=True)
-        timed_out = isinstance(self._error, httpx.TimeoutException)
-        self._metrics.request_finished(duration, timed_out=timed_out)
+        duration = time.monotonic() - self._started
+        if error is None:
+            self._metrics.request_finished(duration)
+            return
+        log_failure(self._request, error, duration, mid_stream=True)
+        self._metrics.request_finished(
+            duration, timed_out=isinstance(error, httpx.TimeoutException), failure=failure_reason(error)
+        )
 
 
-def _log_failure(
-    request: httpx.Request, error: BaseException, duration: float, *, mid_stream: bool = False
-) -> None:
-    where = "while streaming the response" if mid_stream else "before the response"
-    if isinstance(error, httpx.TimeoutException):
-        logger.debug(
-            "Request timed out: %s %s after %.3f s %s (%s: %s)",
-            request.method, request.url, duration, where, type(error).__name__, error,
-        )  # fmt: skip
-    elif isinstance(error, httpx.TransportError):
-        logger.debug(
-            "Connection pool: connection reset %s: %s %s after %.3f s (%s: %s)",
-            where, request.method, request.url, duration, type(error).__name__, error,
-        )  # fmt: skip
 
 
-def _restore_trace(request: httpx.Request, user_trace: _TraceCallback | None) -> None:
+def _restore_trace(request: httpx.Request, user_trace: object) -> None:
     if user_trace is None:
         request.extensions.pop("trace", None)
     else:
         request.extensions["trace"] = user_trace
-
-
-def _local(stream: object) -> str:
-    get_extra_info = getattr(stream, "get_extra_info", None)
-    sock = get_extra_info("socket") if callable(get_extra_info) else None
-    try:
-        return "{}:{}".format(*sock.getsockname()) if sock is not None else "?"
-    except OSError:
-        return "?"
