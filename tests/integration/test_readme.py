@@ -157,3 +157,17 @@ def test_rust_snippet_passes() -> None:
     code = f"{body.split(chr(10), 1)[0]}\nfn make() -> reqwest::Result<reqwest::Client> {{\n{body.split(chr(10), 1)[1]}\n    Ok(client)\n}}\n"
     assert "Client::builder()" in code
     assert lint(code, path="client.rs") == []
+
+
+def test_quick_start_output_is_what_lunalint_prints(tmp_path: Path) -> None:
+    """The quick start's file, checked in a project of its own, prints exactly the README's output."""
+    quick = section("Quick start")
+    [source] = [block for block in re.findall(r"```python\n(.*?)```", quick, re.DOTALL) if "make_client" in block]
+    [shown] = [block for block in re.findall(r"```text\n(.*?)```", quick, re.DOTALL) if "app/llm.py:" in block]
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "llm.py").write_text(source, encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.lunalint]\n", encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "lunalint", "check", "--no-cache", "--format", "full", "app/llm.py"],
+                            cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == shown
