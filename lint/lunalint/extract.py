@@ -63,7 +63,7 @@ def extract(parsed: Parsed) -> Extracted:
         if qualname is not None and qualname in registry.constructors:
             value = resolver.call(call, scope)
             if isinstance(value, Obj) and value.qualname in registry.constructors:
-                specs.extend(registry.constructors[value.qualname](value))
+                specs.extend(_named(spec, value) for spec in registry.constructors[value.qualname](value))
             continue
         if isinstance(func, cst.Attribute) and func.attr.value in registry.method_names:
             found = _receiver(func, scope, receivers, registry.methods)
@@ -92,6 +92,26 @@ def extract(parsed: Parsed) -> Extracted:
         # A client whose every followed call passes its own timeout never uses its default one.
         kept.append(spec.without_default_timeouts() if calls and all(calls) else spec)
     return Extracted(kept, scan)
+
+
+def _named(spec: ClientSpec, value: Obj) -> ClientSpec:
+    """A client built through a subclass is shown as one: ``Api (httpx.AsyncClient subclass)``,
+    named after the class whose ``__init__`` configures it (the same for every subclass below it,
+    so a default set there is reported once)."""
+    if value.cls is None or spec.label != value.qualname:
+        return spec
+    from dataclasses import replace
+
+    import libcst as cst
+
+    name = value.cls.name
+    members = value.cls.members
+    if members is not None:
+        for cls in members.resolver.client_chain(members.scope):
+            if "__init__" in cls.names and isinstance(cls.node, cst.ClassDef):
+                name = cls.node.name.value
+                break
+    return replace(spec, label=f"{name} ({spec.label} subclass)")
 
 
 class _Receiver(NamedTuple):
