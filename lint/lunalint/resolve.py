@@ -1166,6 +1166,14 @@ def _agreed(node: cst.CSTNode, label: str, values: list[Value]) -> Value:
     """The one value every path gives, else ``Unknown``."""
     if values and all(_same(values[0], other) for other in values[1:]) and not isinstance(values[0], Unknown):
         return values[0]
+    numbers = [value for value in values if isinstance(value, Num) and value.lowest is None]
+    if len(numbers) == len(values) > 1 and all(math.isfinite(n.value) and n.value >= 0 for n in numbers):
+        # Judged as bad only when it is bad on every path: a short read timeout by the largest, a
+        # long connect or idle time by the smallest.
+        largest = max(numbers, key=lambda n: n.value)
+        shown = " or ".join(dict.fromkeys(describe(n) for n in sorted(numbers, key=lambda n: n.value)))
+        return replace(largest, node=node, ref=None, lowest=min(n.value for n in numbers),
+                       origin=f"{shown} on different paths")
     return Unknown(node, reason=f"{label!r} has different values on different paths")
 
 

@@ -41,6 +41,9 @@ class _Base:
 class Num(_Base):
     value: float = 0.0
     env: str | None = field(default=None, kw_only=True)  # the value is this variable's default
+    # A name bound to different numbers on different paths: ``value`` is the largest, ``lowest``
+    # the smallest (a judgement that holds for both holds on every path).
+    lowest: float | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)
