@@ -16,7 +16,7 @@ import libcst as cst
 
 from lunalint.scope import Branch, DictOp, ImportOf, ModuleScan, Opaque, Param, Scope, ValueOf
 from lunalint.values import (
-    Bool, Defined, Dict, Missing, NoneValue, Num, Obj, Seq, Str, Symbol, Unknown, Value, describe,
+    BUILT_REQUEST, Bool, Defined, Dict, Missing, NoneValue, Num, Obj, Seq, Str, Symbol, Unknown, Value, describe,
 )
 
 __all__ = ["Members", "Resolver"]
@@ -919,6 +919,10 @@ class Resolver:
                 return self.call_function(body, node, scope, depth, bound=isinstance(node.func, cst.Attribute))
             if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("pop", "get"):
                 return self._dict_read(node, scope, depth)
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value == "build_request":
+                args, kwargs, arg_nodes, complete = self._arguments(node, scope, depth)
+                return Obj(node, qualname=BUILT_REQUEST, args=tuple(args), kwargs=kwargs, complete=complete,
+                           arg_nodes=arg_nodes)
             return Unknown(node, reason="result of a call lunalint does not follow")
         if self.project is not None and not node.args and qualname not in self.constructors:
             helper = self._from_project(qualname, node, depth)

@@ -17,9 +17,15 @@ if TYPE_CHECKING:
     from lunalint.resolve import Members
 
 __all__ = [
-    "Bool", "Defined", "Dict", "Missing", "NoneValue", "Num", "Obj", "Seq", "Str", "Symbol", "Unknown", "Value",
+    "BUILT_REQUEST", "Bool", "Defined", "Dict", "Missing", "NoneValue", "Num", "Obj", "Seq", "Str", "Symbol", "Unknown", "Value",
     "describe",
 ]
+
+
+# The qualified name of the ``Obj`` a ``<client>.build_request(...)`` call gives when its client is not
+# followed there (``request = self._client.build_request(...)``): sending it sends the timeout it
+# was built with, and the ``build_request`` call itself is judged as a call on the client.
+BUILT_REQUEST = "<built request>"
 
 
 @dataclass(frozen=True)
