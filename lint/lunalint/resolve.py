@@ -755,18 +755,19 @@ class Resolver:
                 return None
         return body
 
+    def returns_of(self, body: Scope, depth: int) -> Value | None:
+        """What the function ``body`` returns when called without arguments (None: not a function)."""
+        if not isinstance(body.node, cst.FunctionDef) or body.generator or body.node.asynchronous is not None:
+            return None
+        call = cst.Call(func=body.node.name)
+        return self.call_function(body, call, body.parent or body, depth, bound=False)
+
     def call_function(self, body: Scope, node: cst.Call, scope: Scope, depth: int, *, bound: bool) -> Value:
         """What a call of the local function ``body`` returns, its parameters bound to the call's
         arguments (``bound``: called as a method, so the first parameter is ``self``)."""
         if id(body) in self._frames or len(self._frames) >= _MAX_FRAMES:
             return Unknown(node, reason="recursive call")
-        return self.run_function(body, self._bind(body, node, scope, depth, bound=bound), node, depth)
-
-    def run_function(self, body: Scope, frame: dict[str, Value], node: cst.Call, depth: int) -> Value:
-        """What the function ``body`` of this module returns with its parameters bound as ``frame``
-        says (a call of this module, or of another one: the values are anchored by the caller)."""
-        if id(body) in self._frames or len(self._frames) >= _MAX_FRAMES:
-            return Unknown(node, reason="recursive call")
+        frame = self._bind(body, node, scope, depth, bound=bound)
         self._frames[id(body)] = frame
         try:
             values = [self.resolve(value, body, depth) if value is not None else NoneValue(node)
@@ -923,14 +924,11 @@ class Resolver:
                 return Obj(node, qualname=BUILT_REQUEST, args=tuple(args), kwargs=kwargs, complete=complete,
                            arg_nodes=arg_nodes)
             return Unknown(node, reason="result of a call lunalint does not follow")
-        if self.project is not None and qualname not in self.constructors:
+        if self.project is not None and not node.args and qualname not in self.constructors:
             helper = self._from_project(qualname, node, depth)
             if isinstance(helper, Defined) and helper.members is not None:
-                # A helper function of another module, its parameters bound to this call's arguments.
-                body = helper.members.scope
-                if isinstance(body.node, cst.FunctionDef) and not body.generator and body.node.asynchronous is None:
-                    frame = self._bind(body, node, scope, depth, bound=False)
-                    result = helper.members.resolver.run_function(body, frame, node, depth)
+                result = helper.members.resolver.returns_of(helper.members.scope, depth)
+                if result is not None:
                     from lunalint.project import reanchor
 
                     return reanchor(result, node)
