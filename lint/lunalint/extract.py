@@ -78,7 +78,7 @@ def extract(parsed: Parsed) -> Extracted:
         if qualname is not None and qualname in registry.constructors:
             value = resolver.call(call, scope)
             if isinstance(value, Obj) and value.qualname in registry.constructors:
-                made = registry.constructors[value.qualname](value)
+                made = [_named(spec, value) for spec in registry.constructors[value.qualname](value)]
                 specs.extend(made)
                 found_evidence.construction(call, value, scope, made, finder, registry)
             continue
@@ -122,6 +122,26 @@ def extract(parsed: Parsed) -> Extracted:
     for anchor, top in found_evidence.statement_of.items():  # evidence anchors that are not calls
         scan.call_statement.setdefault(anchor, scan.call_statement.get(top, 0))
     return Extracted(kept, scan)
+
+
+def _named(spec: ClientSpec, value: Obj) -> ClientSpec:
+    """A client built through a subclass is shown as one: ``Api (httpx.AsyncClient subclass)``,
+    named after the class whose ``__init__`` configures it (the same for every subclass below it,
+    so a default set there is reported once)."""
+    if value.cls is None or spec.label != value.qualname:
+        return spec
+    from dataclasses import replace
+
+    import libcst as cst
+
+    name = value.cls.name
+    members = value.cls.members
+    if members is not None:
+        for cls in members.resolver.client_chain(members.scope):
+            if "__init__" in cls.names and isinstance(cls.node, cst.ClassDef):
+                name = cls.node.name.value
+                break
+    return replace(spec, label=f"{name} ({spec.label} subclass)")
 
 
 def _parameter_key(function: Scope, name: str) -> tuple[int, str]:

@@ -16,8 +16,8 @@ import libcst as cst
 
 from lunalint.scope import Branch, DictOp, ImportOf, ModuleScan, Opaque, Param, Scope, ValueOf
 from lunalint.values import (
-    BY_DEFAULT,
-    Bool, Defined, Dict, Missing, NoneValue, Num, Obj, Seq, Str, Symbol, Unknown, Value, describe,
+    BUILT_REQUEST, BY_DEFAULT, Bool, Defined, Dict, Missing, NoneValue, Num, Obj, Seq, Str, Symbol, Unknown, Value,
+    describe,
 )
 
 __all__ = ["Members", "Resolver"]
@@ -102,6 +102,9 @@ class Resolver:
         self._call_scopes: dict[int, Scope] | None = None
         self._known: dict[int, Value] = {}  # id(bindings of a name) -> its value, outside any call
         self._selecting = False
+        # id(class scope) -> the resolver of the module that defines it (a base class imported
+        # from another module of the project is read with that module's names)
+        self._owners: dict[int, Resolver] = {}
         self.constructors: frozenset[str] = frozenset()  # client classes a local class may derive from
 
     # Names --------------------------------------------------------------------------------------
@@ -111,17 +114,7 @@ class Resolver:
             bindings = scope.lookup(node.value)
             if bindings is None:
                 return node.value if node.value in _BUILTINS else None
-            bindings = _module_bindings(bindings)
-            if len(bindings) > 1 and not self._selecting and all(isinstance(b, ValueOf) and b.path for b in bindings):
-                # ``if TYPE_CHECKING: Base = X / else: Base = Y``: the one bound when the program runs
-                self._selecting = True  # the tests' own names are not selected again (no cycle)
-                try:
-                    chosen: list[ImportOf | ValueOf | Opaque] = [
-                        b for b in bindings if isinstance(b, ValueOf) and self._path_taken(b.path, [], 0, [], b.scope)
-                        is not False]
-                finally:
-                    self._selecting = False
-                bindings = chosen if len(chosen) == 1 else bindings
+            bindings = self._chosen(_module_bindings(bindings))
             if len(bindings) == 1 and isinstance(bindings[0], Param) and bindings[0].default is not None:
                 # ``def make(client_cls=httpx.AsyncClient)``: the class a caller who passes nothing gets
                 param = bindings[0]
@@ -142,6 +135,54 @@ class Resolver:
         if isinstance(node, cst.Attribute):
             base = self.qualname(node.value, scope)
             return None if base is None else f"{base}.{node.attr.value}"
+        return None
+
+    def _chosen(self, bindings: list[ImportOf | ValueOf | Opaque]) -> list[ImportOf | ValueOf | Opaque]:
+        """``if TYPE_CHECKING: Base = X / else: Base = Y``: the one binding made when the program
+        runs, when the conditions decide it; else all of them."""
+        if len(bindings) < 2 or self._selecting or not all(isinstance(b, ValueOf) and b.path for b in bindings):
+            return bindings
+        self._selecting = True  # the tests' own names are not selected again (no cycle)
+        try:
+            chosen: list[ImportOf | ValueOf | Opaque] = [
+                b for b in bindings if isinstance(b, ValueOf) and self._path_taken(b.path, [], 0, [], b.scope)
+                is not False]
+        finally:
+            self._selecting = False
+        return chosen if len(chosen) == 1 else bindings
+
+    def class_of(self, node: cst.BaseExpression, scope: Scope, hops: int = 0) -> Defined | None:
+        """The class ``node`` names when lunalint can read its body: a class of this module, through
+        aliases (``Base = _Base``, also chosen under ``if TYPE_CHECKING``), or a class another module
+        of the checked tree defines (``from .base import BaseClient``)."""
+        if hops > _MAX_BASES:
+            return None
+        if isinstance(node, cst.Attribute):
+            qualname = self.qualname(node, scope)
+            return self._project_class(qualname, node) if qualname is not None else None
+        if not isinstance(node, cst.Name):
+            return None
+        bindings = scope.lookup(node.value)
+        if not bindings:
+            return None
+        bindings = self._chosen(_module_bindings(bindings))
+        if len(bindings) != 1:
+            return None
+        binding = bindings[0]
+        if isinstance(binding, ImportOf):
+            return self._project_class(binding.qualname, node)
+        if isinstance(binding, ValueOf):
+            target = binding.node
+            return self.class_of(target, binding.scope, hops + 1) if isinstance(target, (cst.Name, cst.Attribute)) \
+                else None
+        if isinstance(binding, Param) or binding.definition is None or binding.definition.kind != "class":
+            return None
+        return self._definition(node, binding.definition)
+
+    def _project_class(self, qualname: str, node: cst.BaseExpression) -> Defined | None:
+        found = self._from_project(qualname, node, 0)
+        if isinstance(found, Defined) and found.kind == "class" and found.members is not None:
+            return found
         return None
 
     def _imported_module(self, call: cst.Call, scope: Scope) -> str | None:
@@ -302,7 +343,7 @@ class Resolver:
         if frame is not None:  # the call leaves it out: the default is what it gets
             return replace(value, ref=node)
         origin = f"{BY_DEFAULT}parameter `{param.name}` defaults to {_short(param.default, value)}"
-        return replace(value, ref=node, origin=value.origin or origin)
+        return _originated(replace(value, ref=node), value.origin or origin)
 
     def _several(self, node: cst.BaseExpression, label: str, bindings: list[ImportOf | ValueOf | Opaque],
                  depth: int) -> Value:
@@ -336,7 +377,7 @@ class Resolver:
             value = self._bindings_value(node, label, [taken[-1]], depth)
             if reasons and not isinstance(value, Unknown):
                 origin = ", ".join(dict.fromkeys(reasons))
-                return replace(value, origin=f"{origin}, {value.origin}" if value.origin else origin)
+                return _originated(value, f"{origin}, {value.origin}" if value.origin else origin)
             return value
         values = [self._bindings_value(node, label, [binding], depth) for binding in taken]
         return _agreed(node, label, values)
@@ -460,8 +501,8 @@ class Resolver:
         right = self.resolve(node.right, scope, depth)
         if env is not None and not isinstance(right, Unknown):
             note = f"with {env} unset" if env else "with the environment unset"
-            return replace(right, origin=f"{note}, {right.origin}" if right.origin else note)
-        return right if not left.origin or right.origin else replace(right, origin=left.origin)
+            return _originated(right, f"{note}, {right.origin}" if right.origin else note)
+        return right if not left.origin or right.origin else _originated(right, left.origin)
 
     def _if_expression(self, node: cst.IfExp, scope: Scope, depth: int) -> Value:
         reasons: list[str] = []
@@ -473,7 +514,7 @@ class Resolver:
             value = self.resolve(node.body if truth else node.orelse, scope, depth)
             if reasons and not isinstance(value, Unknown):
                 origin = ", ".join(dict.fromkeys(reasons))
-                return replace(value, origin=f"{origin}, {value.origin}" if value.origin else origin)
+                return _originated(value, f"{origin}, {value.origin}" if value.origin else origin)
             return value
         return _agreed(node, "the conditional expression",
                        [self.resolve(node.body, scope, depth), self.resolve(node.orelse, scope, depth)])
@@ -590,7 +631,7 @@ class Resolver:
                 if field_default and not isinstance(value, (Unknown, Defined)) and not value.origin:
                     assert isinstance(class_level[0], ValueOf)
                     shown = _short(class_level[0].node, value)
-                    value = replace(value, origin=f"{BY_DEFAULT}field `{name}` defaults to {shown}")
+                    value = _originated(value, f"{BY_DEFAULT}field `{name}` defaults to {shown}")
                 return value
         return Unknown(node, reason=f"self.{name} is not assigned in this class")
 
@@ -603,49 +644,55 @@ class Resolver:
             index += 1
             if not isinstance(current.node, cst.ClassDef) or current.parent is None:
                 continue
+            owner = self._owners.get(id(current), self)
             for base in current.node.bases:
-                if base.keyword is not None or not isinstance(base.value, cst.Name):
+                if base.keyword is not None or base.star:
                     continue
-                bindings = current.parent.lookup(base.value.value)
-                if bindings and len(bindings) == 1 and isinstance(bindings[0], Opaque):
-                    definition = bindings[0].definition
-                    if definition is not None and definition.kind == "class" and definition not in chain:
-                        chain.append(definition)
+                found = owner.class_of(base.value, current.parent)
+                if found is not None and found.members is not None and found.members.scope not in chain:
+                    chain.append(found.members.scope)
+                    self._owners[id(found.members.scope)] = found.members.resolver
         return chain
 
     # Subclasses of client classes ------------------------------------------------------------------
     def client_class(self, func: cst.BaseExpression, scope: Scope) -> str | None:
-        """The client class a local class named by ``func`` derives from (directly or through other
-        local classes), when it is one of ``self.constructors``."""
-        if not isinstance(func, cst.Name) or not self.constructors:
+        """The client class a class named by ``func`` derives from (directly or through other classes
+        lunalint reads), when it is one of ``self.constructors``."""
+        if not self.constructors:
             return None
-        bindings = scope.lookup(func.value)
-        if not bindings or len(bindings) != 1 or not isinstance(bindings[0], Opaque):
+        found = self.class_of(func, scope)
+        if found is None or found.members is None:
             return None
-        definition = bindings[0].definition
-        if definition is None or definition.kind != "class":
-            return None
-        return self._client_base(definition)[0]
+        self._owners.setdefault(id(found.members.scope), found.members.resolver)
+        return self._client_base(found.members.scope)[0]
+
+    def client_chain(self, cls: Scope) -> list[Scope]:
+        """The classes from ``cls`` up to the client class it derives from, nearest first."""
+        return self._client_base(cls)[1]
 
     def _client_base(self, cls: Scope) -> tuple[str | None, list[Scope]]:
-        """(the client class ``cls`` derives from, the local classes from ``cls`` up to it)."""
+        """(the client class ``cls`` derives from, the classes from ``cls`` up to it)."""
         chain = self._class_chain(cls)
         for current in chain:
             if isinstance(current.node, cst.ClassDef) and current.parent is not None:
+                owner = self._owners.get(id(current), self)
                 for base in current.node.bases:
                     if base.keyword is None:
-                        name = self.qualname(base.value, current.parent)
+                        name = owner.qualname(base.value, current.parent)
                         if name is not None and name in self.constructors:
                             return name, chain[:chain.index(current) + 1]
         return None, chain
 
     def _client_subclass(self, callee: Defined, node: cst.Call, scope: Scope, depth: int) -> Obj | None:
         """``Api(...)`` for ``class Api(httpx.AsyncClient)``: the client built with the arguments the
-        nearest ``__init__`` passes to ``super().__init__`` (its defaults and ``setdefault``s)."""
+        nearest ``__init__`` passes to ``super().__init__`` (its defaults and ``setdefault``s). The
+        class and its bases may be defined in another module of the project: their bodies are read
+        with that module's names, and what they give is anchored at this call."""
         members = callee.members
         cls = members.scope if members is not None else None
-        if cls is None:
+        if cls is None or members is None:
             return None
+        self._owners.setdefault(id(cls), members.resolver)
         base, chain = self._client_base(cls)
         if base is None:
             return None
@@ -654,21 +701,28 @@ class Resolver:
             if not init:
                 continue
             body = init[0].definition if len(init) == 1 and isinstance(init[0], Opaque) else None
-            if body is None or id(body) in self._frames:
+            owner = self._owners.get(id(current), self)
+            if body is None or id(body) in owner._frames:
                 return Obj(node, qualname=base, complete=False, cls=callee)
             frame = self._bind(body, node, scope, depth, bound=True)
-            self._frames[id(body)] = frame
+            owner._frames[id(body)] = frame
             try:
-                for call, where in self.scan.calls_within(body):
+                for call, where in owner.scan.calls_within(body):
                     func = call.func
                     if isinstance(func, cst.Attribute) and func.attr.value == "__init__" and where is body:
-                        args, kwargs, arg_nodes, complete = self._arguments(call, where, depth)
+                        args, kwargs, arg_nodes, complete = owner._arguments(call, where, depth)
                         if isinstance(func.value, cst.Attribute | cst.Name) and args:  # ``Base.__init__(self, ...)``
                             args = args[1:]
+                        if owner is not self:
+                            from lunalint.project import reanchor
+
+                            args = [reanchor(arg, node) for arg in args]
+                            kwargs = {key: reanchor(value, node) for key, value in kwargs.items()}
+                            arg_nodes = {}
                         return Obj(node, qualname=base, args=tuple(args), kwargs=kwargs, complete=complete,
                                    arg_nodes=arg_nodes, cls=callee)
             finally:
-                del self._frames[id(body)]
+                del owner._frames[id(body)]
             return Obj(node, qualname=base, complete=False, cls=callee)
         args, kwargs, arg_nodes, complete = self._arguments(node, scope, depth)
         return Obj(node, qualname=base, args=tuple(args), kwargs=kwargs, complete=complete, arg_nodes=arg_nodes,
@@ -841,9 +895,18 @@ class Resolver:
              awaited: bool = False) -> Value:
         """The value of a call; ``qualname`` names the callee when the caller already knows it."""
         qualname = qualname or self.qualname(node.func, scope)
+        if qualname is not None and self.project is not None and qualname not in self.constructors \
+                and qualname.split(".", 1)[0] not in self.client_modules:
+            imported = self._project_class(qualname, node)  # ``from .api import Api``: a client subclass?
+            if imported is not None:
+                client = self._client_subclass(imported, node, scope, depth)
+                if client is not None:
+                    return client
         if qualname is None:
             if isinstance(node.func, cst.Name):
                 callee = self.resolve(node.func, scope, depth)
+                if not (isinstance(callee, Defined) and callee.kind == "class"):
+                    callee = self.class_of(node.func, scope) or callee  # ``Wrapper = _Wrapper`` aliases
                 if isinstance(callee, Defined) and callee.kind == "class":
                     client = self._client_subclass(callee, node, scope, depth)
                     if client is not None:
@@ -857,6 +920,10 @@ class Resolver:
                 return self.call_function(body, node, scope, depth, bound=isinstance(node.func, cst.Attribute))
             if isinstance(node.func, cst.Attribute) and node.func.attr.value in ("pop", "get"):
                 return self._dict_read(node, scope, depth)
+            if isinstance(node.func, cst.Attribute) and node.func.attr.value == "build_request":
+                args, kwargs, arg_nodes, complete = self._arguments(node, scope, depth)
+                return Obj(node, qualname=BUILT_REQUEST, args=tuple(args), kwargs=kwargs, complete=complete,
+                           arg_nodes=arg_nodes)
             return Unknown(node, reason="result of a call lunalint does not follow")
         if self.project is not None and not node.args and qualname not in self.constructors:
             helper = self._from_project(qualname, node, depth)
@@ -911,7 +978,7 @@ class Resolver:
                 if given is not None:
                     return default
                 origin = f"{BY_DEFAULT}`{key.value}` not passed, so `{node.func.attr.value}` gives {describe(default)}"
-                return replace(default, origin=default.origin or origin)
+                return _originated(default, default.origin or origin)
         owner = self.resolve(base, scope, depth)
         if isinstance(owner, Dict):
             if key.value in owner.items:
@@ -1060,6 +1127,17 @@ def _module_bindings(bindings: list[ImportOf | ValueOf | Opaque]) -> list[Import
     return kept
 
 
+def _originated(value: Value, origin: str) -> Value:
+    """``value`` chosen as ``origin`` says; an object's arguments too (``Timeout(60, connect=5)``
+    as a default: the library reads the numbers inside it, and the message names the choice)."""
+    if isinstance(value, Obj):
+        return replace(value, origin=origin,
+                       args=tuple(item if item.origin else replace(item, origin=origin) for item in value.args),
+                       kwargs={key: item if item.origin else replace(item, origin=origin)
+                               for key, item in value.kwargs.items()})
+    return replace(value, origin=origin)
+
+
 def _truthy(value: Value) -> bool | None:
     if isinstance(value, (NoneValue, Missing)):
         return False
@@ -1093,6 +1171,14 @@ def _agreed(node: cst.CSTNode, label: str, values: list[Value]) -> Value:
     """The one value every path gives, else ``Unknown``."""
     if values and all(_same(values[0], other) for other in values[1:]) and not isinstance(values[0], Unknown):
         return values[0]
+    numbers = [value for value in values if isinstance(value, Num) and value.lowest is None]
+    if len(numbers) == len(values) > 1 and all(math.isfinite(n.value) and n.value >= 0 for n in numbers):
+        # Judged as bad only when it is bad on every path: a short read timeout by the largest, a
+        # long connect or idle time by the smallest.
+        largest = max(numbers, key=lambda n: n.value)
+        shown = " or ".join(dict.fromkeys(describe(n) for n in sorted(numbers, key=lambda n: n.value)))
+        return replace(largest, node=node, ref=None, lowest=min(n.value for n in numbers),
+                       origin=f"{shown} on different paths")
     return Unknown(node, reason=f"{label!r} has different values on different paths")
 
 

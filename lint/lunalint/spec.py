@@ -60,6 +60,12 @@ class Setting:
     explicit: bool = True   # False: the library default applies
     note: str = ""          # extra context for messages
     raw: str = ""           # how the value was written, for INVALID values
+    lowest: float | None = None  # one of several values on different paths: the smallest (seconds: the largest)
+
+    @property
+    def least(self) -> float | None:
+        """The smallest value the setting may have (``seconds`` unless it differs by path)."""
+        return self.lowest if self.lowest is not None else self.seconds
 
     @property
     def is_default(self) -> bool:

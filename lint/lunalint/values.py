@@ -17,13 +17,18 @@ if TYPE_CHECKING:
     from lunalint.resolve import Members
 
 __all__ = [
-    "BY_DEFAULT", "Bool", "Defined", "Dict", "Missing", "NoneValue", "Num", "Obj", "Seq", "Str", "Symbol", "Unknown",
-    "Value", "describe",
+    "BUILT_REQUEST", "BY_DEFAULT", "Bool", "Defined", "Dict", "Missing", "NoneValue", "Num", "Obj", "Seq", "Str",
+    "Symbol", "Unknown", "Value", "describe",
 ]
 
 
 # How an ``origin`` that is a default (a parameter's, a field's, a ``.pop`` default) begins.
 BY_DEFAULT = "by default: "
+
+# The qualified name of the ``Obj`` a ``<client>.build_request(...)`` call gives when its client is not
+# followed there (``request = self._client.build_request(...)``): sending it sends the timeout it
+# was built with, and the ``build_request`` call itself is judged as a call on the client.
+BUILT_REQUEST = "<built request>"
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,9 @@ class _Base:
 class Num(_Base):
     value: float = 0.0
     env: str | None = field(default=None, kw_only=True)  # the value is this variable's default
+    # A name bound to different numbers on different paths: ``value`` is the largest, ``lowest``
+    # the smallest (a judgement that holds for both holds on every path).
+    lowest: float | None = field(default=None, kw_only=True)
 
 
 @dataclass(frozen=True)

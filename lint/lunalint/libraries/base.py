@@ -206,7 +206,7 @@ def seconds_setting(value: Value, anchor: Anchor, *, note: str = "") -> Setting:
             return Setting(State.INVALID, anchor, raw=describe(value), note=full_note)
         if math.isinf(value.value):
             return Setting(State.DISABLED, anchor, raw="inf", note=full_note or "infinite")
-        return Setting(State.SECONDS, anchor, seconds=value.value, note=full_note)
+        return Setting(State.SECONDS, anchor, seconds=value.value, note=full_note, lowest=value.lowest)
     if isinstance(value, Unknown):
         return Setting(State.UNKNOWN, anchor, note=value.reason)
     if isinstance(value, Missing):

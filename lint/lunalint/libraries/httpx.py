@@ -11,12 +11,12 @@ from dataclasses import dataclass, replace
 
 from lunalint.libraries import ENTRIES
 from lunalint.libraries.base import (
-    HTTP_VERBS, Defaults, Library, argument, default, not_followed, not_fully_known, seconds_setting, timeout_spec,
-    unknown, unknown_keepalive,
+    HTTP_VERBS, Defaults, Library, argument, default, not_followed, not_fully_known, passes_timeout, seconds_setting,
+    timeout_spec, unknown, unknown_keepalive,
 )
 from lunalint.libraries.sockopts import keepalive_from_options
 from lunalint.spec import Anchor, ClientSpec, IgnoredSetting, Keepalive, KeepaliveState, Setting, State
-from lunalint.values import Dict, Missing, NoneValue, Num, Obj, Seq, Unknown, Value
+from lunalint.values import BUILT_REQUEST, Dict, Missing, NoneValue, Num, Obj, Seq, Unknown, Value
 
 __all__ = ["CLIENTS", "DEFAULTS", "IN_PROCESS_TRANSPORTS", "LIBRARY", "MODULES", "HttpxDefaults", "TimeoutPhases",
            "httpx_pool", "httpx_timeout"]
@@ -245,8 +245,18 @@ def _client_method(receiver: Obj, call: Obj, method: str) -> list[ClientSpec]:
     return [timeout_spec(module, label, call.node, phases, pooled=False)]
 
 
+def _overrides_timeout(call: Obj, method: str) -> bool:
+    """``send(request)`` sends the timeout the request was built with: a ``build_request`` call,
+    judged as a call of its own (an ``httpx.Request(...)`` built by hand carries none)."""
+    if method == "send":
+        request = call.get("request", 0)
+        return isinstance(request, Obj) and request.qualname == BUILT_REQUEST
+    return passes_timeout(call, method)
+
+
 LIBRARY = Library(
     defaults=DEFAULTS,
+    overrides_timeout=_overrides_timeout,
     constructors={
         **dict.fromkeys(CLIENTS, _client),
         **{f"{module}.{function}": _request_function for module in MODULES for function in REQUEST_FUNCTIONS},

@@ -141,6 +141,6 @@ class PoolIdleTooLong(Rule):
         setting = spec.pool_idle
         if not judges_pool(spec, policy) or setting is None or not setting.finite or setting.seconds is None:
             return
-        if setting.seconds > policy.max_pool_idle_timeout:
-            yield self.report(setting.anchor, label=spec.label, value=fmt_seconds(setting.seconds), note=setting.note,
+        if (setting.least or 0.0) > policy.max_pool_idle_timeout:
+            yield self.report(setting.anchor, label=spec.label, value=fmt_seconds(setting.least or 0.0), note=setting.note,
                               maximum=fmt_seconds(policy.max_pool_idle_timeout))

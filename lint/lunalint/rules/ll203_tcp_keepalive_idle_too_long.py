@@ -115,8 +115,8 @@ class TcpKeepaliveIdleTooLong(Rule):
         idle = keepalive.idle
         if idle is None:
             return
-        if idle.finite and idle.seconds is not None and idle.seconds > policy.max_keepalive_idle:
-            yield self.report(idle.anchor, label=spec.label, value=fmt_seconds(idle.seconds),
+        if idle.finite and idle.seconds is not None and (idle.least or 0.0) > policy.max_keepalive_idle:
+            yield self.report(idle.anchor, label=spec.label, value=fmt_seconds(idle.least or 0.0),
                               maximum=fmt_seconds(policy.max_keepalive_idle))
         elif idle.state is State.DISABLED:
             yield self.report(idle.anchor, variant="unbounded", label=spec.label)

@@ -111,6 +111,6 @@ class ConnectTimeoutTooLong(Rule):
         setting = spec.connect_timeout
         if setting is None or not setting.finite or setting.seconds is None:
             return
-        if setting.seconds > policy.max_connect_timeout:
-            yield self.report(setting.anchor, label=spec.label, value=fmt_seconds(setting.seconds), note=setting.note,
+        if (setting.least or 0.0) > policy.max_connect_timeout:
+            yield self.report(setting.anchor, label=spec.label, value=fmt_seconds(setting.least or 0.0), note=setting.note,
                               maximum=fmt_seconds(policy.max_connect_timeout))

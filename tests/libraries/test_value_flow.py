@@ -1,0 +1,257 @@
+"""Values followed where real framework code puts them: each numbered pattern of the value-flow
+work, as INVALID cases (the code, and a fragment of the message that names the value and how it
+was chosen) and VALID cases (the same shape, well configured: no finding of those families)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lunalint.config import Policy, Settings
+from lunalint.engine import check_paths
+from lunalint.report import Violation
+from support.lint import lint_all as lint  # what is read, judged strictly (streaming-scope all)
+
+INVALID = {
+    # 1. defaults of parameters and fields
+    "parameter default None": ("""
+        import openai
+        def make_client(timeout: float | None = None) -> openai.OpenAI:
+            return openai.OpenAI(timeout=timeout)
+        """, "LL301", "by default: parameter `timeout` defaults to None"),
+    "pydantic field default": ("""
+        import httpx
+        from pydantic import BaseModel, Field
+        class Settings(BaseModel):
+            request_timeout: float = Field(default=60.0)
+            def client(self) -> httpx.Client:
+                return httpx.Client(timeout=httpx.Timeout(self.request_timeout, connect=5))
+        """, "LL302", "read timeout 60 s (by default: field `request_timeout` defaults to 60)"),
+    "default object keeps its origin": ("""
+        import httpx
+        DEFAULT_TIMEOUT = httpx.Timeout(60, connect=5.0)
+        def make(timeout=DEFAULT_TIMEOUT) -> httpx.Client:
+            return httpx.Client(timeout=timeout)
+        """, "LL302", "60 s (by default: parameter `timeout` defaults to DEFAULT_TIMEOUT)"),
+    # 2. names bound on several paths
+    "environment unset": ("""
+        import os
+        import openai
+        if os.getenv("OPENAI_TIMEOUT"):
+            TIMEOUT = float(os.environ["OPENAI_TIMEOUT"])
+        else:
+            TIMEOUT = None
+        client = openai.OpenAI(timeout=TIMEOUT)
+        """, "LL301", "with OPENAI_TIMEOUT unset"),
+    "every value below the minimum": ("""
+        import httpx
+        def make(fast: bool) -> httpx.Client:
+            if fast:
+                timeout = 30
+            else:
+                timeout = 60
+            return httpx.Client(timeout=httpx.Timeout(timeout, connect=5))
+        """, "LL302", "read timeout 60 s (30 or 60 on different paths)"),
+    "conditional expression, every value below": ("""
+        import httpx
+        def make(fast: bool) -> httpx.Client:
+            return httpx.Client(timeout=httpx.Timeout(30 if fast else 60, connect=5))
+        """, "LL302", "30 or 60 on different paths"),
+    "every connect value too long": ("""
+        import httpx
+        def make(slow: bool) -> httpx.Client:
+            return httpx.Client(timeout=httpx.Timeout(900, connect=45 if slow else 60))
+        """, "LL402", "connect timeout 45 s (45 or 60 on different paths)"),
+    "optional import rebound to None": ("""
+        try:
+            import httpx2
+        except ImportError:
+            httpx2 = None
+        client = httpx2.Client()
+        """, "LL303", "httpx2 default read timeout of 5 s"),
+    # 3. keyword dictionaries built elsewhere
+    "dict filled in a helper": ("""
+        import httpx
+        def kwargs(fast: bool) -> dict:
+            kw = {"follow_redirects": True}
+            if fast:
+                kw["timeout"] = 30
+            else:
+                kw["timeout"] = 45
+            return kw
+        client = httpx.Client(**kwargs(True))
+        """, "LL302", "read timeout 30 s"),
+    # 4 and 10. client subclasses, the real value in the message
+    "subclass sends no timeout": ("""
+        from typing import Any
+        import httpx
+        class Api(httpx.AsyncClient):
+            def __init__(self, **kwargs: Any) -> None:
+                super().__init__(timeout=None, **kwargs)
+        api = Api(base_url="https://x")
+        """, "LL301", "Api (httpx.AsyncClient subclass) read timeout is disabled"),
+    "subclass through a TYPE_CHECKING alias": ("""
+        from typing import TYPE_CHECKING, Any
+        import httpx
+        DEFAULT_TIMEOUT = httpx.Timeout(timeout=60, connect=5.0)
+        class _DefaultHttpxClient(httpx.Client):
+            def __init__(self, **kwargs: Any) -> None:
+                kwargs.setdefault("timeout", DEFAULT_TIMEOUT)
+                super().__init__(**kwargs)
+        if TYPE_CHECKING:
+            DefaultHttpxClient = httpx.Client
+        else:
+            DefaultHttpxClient = _DefaultHttpxClient
+        class SyncHttpxClientWrapper(DefaultHttpxClient):
+            def __del__(self) -> None:
+                self.close()
+        def build(timeout: "float | httpx.Timeout" = DEFAULT_TIMEOUT) -> httpx.Client:
+            return SyncHttpxClientWrapper(base_url="https://x", timeout=timeout)
+        """, "LL302", "_DefaultHttpxClient (httpx.Client subclass) read timeout 60 s"),
+    # 6. transports in mounts=
+    "mounted transport without expiry": ("""
+        import httpx
+        client = httpx.Client(timeout=httpx.Timeout(900, connect=5),
+                              mounts={"all://": httpx.HTTPTransport(limits=httpx.Limits(keepalive_expiry=None))})
+        """, "LL101", "pool idle expiry is unbounded"),
+    # 7. requests without timeout=
+    "requests call without timeout": ("""
+        import requests
+        r = requests.get("https://example.com")
+        """, "LL401", "connect timeout is disabled (no timeout= argument: requests waits forever)"),
+    # 8. SDK models: http_client from a helper
+    "http_client from a helper": ("""
+        import httpx2
+        import openai
+        def http_client() -> httpx2.Client:
+            return httpx2.Client(timeout=30)
+        client = openai.OpenAI(http_client=http_client())
+        """, "LL302", "read timeout 30 s (adopted from http_client"),
+    # 9. a request sent by hand, not built with a timeout: the client's default applies
+    "send of a hand-built request": ("""
+        import httpx
+        class Api:
+            def __init__(self) -> None:
+                self._client = httpx.Client(base_url="https://x")
+            def _send(self, method: str, url: str) -> httpx.Response:
+                return self._client.send(httpx.Request(method, url))
+        """, "LL303", "httpx default read timeout of 5 s"),
+}
+
+VALID = {
+    "parameter default long enough": ("""
+        import httpx
+        def make(timeout: float = 900.0) -> httpx.Client:
+            return httpx.Client(timeout=httpx.Timeout(timeout, connect=5))
+        """, ("LL3", "LL4")),
+    "one path long enough": ("""
+        import httpx
+        def make(fast: bool) -> httpx.Client:
+            return httpx.Client(timeout=httpx.Timeout(30 if fast else 900, connect=5))
+        """, ("LL3", "LL4")),
+    "one connect path short enough": ("""
+        import httpx
+        def make(slow: bool) -> httpx.Client:
+            return httpx.Client(timeout=httpx.Timeout(900, connect=60 if slow else 10))
+        """, ("LL3", "LL4")),
+    "unknown value on one path": ("""
+        import httpx
+        def make(fast: bool, given: float) -> httpx.Client:
+            if fast:
+                timeout = 30
+            else:
+                timeout = given
+            return httpx.Client(timeout=httpx.Timeout(timeout, connect=5))
+        """, ("LL3", "LL4")),
+    "dict with the timeout in both arms": ("""
+        import httpx
+        def make(fast: bool) -> httpx.Client:
+            kw = {}
+            if fast:
+                kw["timeout"] = httpx.Timeout(900, connect=5)
+            else:
+                kw["timeout"] = httpx.Timeout(900, connect=5)
+            return httpx.Client(**kw)
+        """, ("LL3", "LL4")),
+    "session mounted twice: one keepalive finding": ("""
+        import requests
+        from requests.adapters import HTTPAdapter
+        session = requests.Session()
+        session.mount("https://", HTTPAdapter(max_retries=3))
+        session.mount("http://", HTTPAdapter(max_retries=3))
+        """, ("LL1", "LL3", "LL4")),
+    # 9. every request goes through a wrapper that passes its own timeout
+    "wrapper passes timeout on every request": ("""
+        import httpx
+        class Api:
+            def __init__(self, timeout: float = 900.0) -> None:
+                self._timeout = httpx.Timeout(timeout, connect=5)
+                self._client = httpx.Client(base_url="https://x")
+            def request(self, method: str, url: str, **kwargs: object) -> httpx.Response:
+                return self._client.request(method, url, timeout=self._timeout, **kwargs)
+            def get(self, url: str) -> httpx.Response:
+                return self.request("GET", url)
+        """, ("LL3", "LL4")),
+    "requests built with a timeout, then sent": ("""
+        import httpx
+        class Api:
+            def __init__(self) -> None:
+                self._client = httpx.Client(base_url="https://x")
+            def _send(self, method: str, url: str) -> httpx.Response:
+                request = self._client.build_request(method, url, timeout=httpx.Timeout(900, connect=5))
+                return self._client.send(request)
+        """, ("LL3", "LL4")),
+    "unknown parameter stays unknown": ("""
+        import openai
+        def make(timeout: float) -> openai.OpenAI:
+            return openai.OpenAI(timeout=timeout)
+        """, ("LL3", "LL4")),
+}
+
+
+@pytest.mark.parametrize(("code", "rule", "fragment"), INVALID.values(), ids=list(INVALID))
+def test_invalid_reports_the_value(code: str, rule: str, fragment: str) -> None:
+    messages = [v.message for v in lint(code) if v.code == rule]
+    assert any(fragment in message for message in messages), messages
+
+
+@pytest.mark.parametrize(("code", "families"), VALID.values(), ids=list(VALID))
+def test_valid_has_no_finding(code: str, families: tuple[str, ...]) -> None:
+    found = [v for v in lint(code) if v.code.startswith(families)]
+    assert not found, [(v.code, v.message) for v in found]
+
+
+def test_session_with_two_mounts_has_one_keepalive_finding() -> None:
+    code = VALID["session mounted twice: one keepalive finding"][0]
+    assert [v.code for v in lint(code) if v.code.startswith("LL2")] == ["LL201"]
+
+
+# 5. across modules of the same project ------------------------------------------------------------
+def _checked(root: Path) -> list[Violation]:
+    """The findings in ``app/client.py`` of a run on the tree (imports of the tree are followed)."""
+    report = check_paths([root], Settings(root=root, policy=Policy(streaming_scope="all")), jobs=1)
+    return [v for v in report.violations if v.path.endswith("client.py")]
+
+
+def _project(tmp_path: Path, client: str) -> Path:
+    package = tmp_path / "app"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "config.py").write_text("REQUEST_TIMEOUT = 45\n")
+    (package / "helpers.py").write_text(
+        "import httpx\n\n"
+        "def make_timeout(read: float, connect: float = 5.0) -> httpx.Timeout:\n"
+        "    return httpx.Timeout(read, connect=connect)\n")
+    path = package / "client.py"
+    path.write_text(client)
+    return path
+
+
+@pytest.mark.parametrize(("client", "rule", "fragment"), [
+    ("import httpx\nfrom .config import REQUEST_TIMEOUT\nc = httpx.Client(timeout=REQUEST_TIMEOUT)\n",
+     "LL302", "read timeout 45 s"),
+], ids=["constant"])
+def test_values_from_other_modules(tmp_path: Path, client: str, rule: str, fragment: str) -> None:
+    _project(tmp_path, client)
+    messages = [v.message for v in _checked(tmp_path) if v.code == rule]
+    assert any(fragment in message for message in messages), messages
