@@ -210,43 +210,50 @@ def _walk(top: Path, excluded: _Excludes, seen: set[str], stat: bool, known_in: 
         suffix = pending.pop()
         base = absolute_top + suffix
         rules: Chain | None = None
-        if chain is not None:
-            rules = gitignore.with_directory(chains.pop(suffix, chain), base)
         try:
             descriptor = os.open(base, os.O_RDONLY | os.O_DIRECTORY) if _BY_DESCRIPTOR else None
         except OSError:
             continue  # unreadable or vanished: skipped, as os.walk does
         known = known_in(base) if known_in is not None and stat else None
         try:
-            with os.scandir(base if descriptor is None else descriptor) as entries:
-                for entry in entries:
-                    name = entry.name
-                    try:
-                        is_directory = entry.is_dir()
-                    except OSError:
-                        is_directory = False
-                    if is_directory:
-                        if not (entry.is_symlink() or name in names
-                                or (by_path and excluded(base + os.sep + name, name))
-                                or (skip and base + os.sep + name in skip)
-                                or (rules and gitignore.ignored(rules, base + os.sep + name, True))):
-                            pending.append(suffix + os.sep + name)
-                            if rules is not None:
-                                chains[suffix + os.sep + name] = rules
-                    elif name.endswith(wanted) and not (
-                            name in names or (by_path and excluded(base + os.sep + name, name))
-                            or (rules and gitignore.ignored(rules, base + os.sep + name, False))):
-                        if entry.is_symlink() and not os.path.exists(base + os.sep + name):
-                            broken.append(suffix + os.sep + name)
+            with os.scandir(base if descriptor is None else descriptor) as listing:
+                entries = list(listing)
+            if chain is not None:
+                rules = chains.pop(suffix, chain)
+                if any(entry.name == ".gitignore" for entry in entries):  # read only where there is one
+                    rules = gitignore.with_directory(rules, base)
+            for entry in entries:
+                name = entry.name
+                try:
+                    is_directory = entry.is_dir()
+                except OSError:
+                    is_directory = False
+                if is_directory:
+                    if not (entry.is_symlink() or name in names
+                            or (by_path and excluded(base + os.sep + name, name))
+                            or (skip and base + os.sep + name in skip)
+                            or (rules and gitignore.ignored(rules, base + os.sep + name, True))):
+                        pending.append(suffix + os.sep + name)
+                        if rules is not None:
+                            chains[suffix + os.sep + name] = rules
+                elif name.endswith(wanted) and not (
+                        name in names or (by_path and excluded(base + os.sep + name, name))):
+                    if stat:
+                        try:
+                            file_stat = entry.stat()
+                        except OSError:
+                            file_stat = None
+                        # Known unchanged and without findings: nothing to report whether or not
+                        # git ignores it now, so the ignore rules need not be asked (most files
+                        # of a warm run).
+                        if known is not None and file_stat is not None and known(name, file_stat):
                             continue
-                        if stat:
-                            try:
-                                file_stat = entry.stat()
-                            except OSError:
-                                file_stat = None
-                            if known is not None and file_stat is not None and known(name, file_stat):
-                                continue
-                        found.append((suffix + os.sep + name, file_stat))
+                    if rules and gitignore.ignored(rules, base + os.sep + name, False):
+                        continue
+                    if entry.is_symlink() and not os.path.exists(base + os.sep + name):
+                        broken.append(suffix + os.sep + name)
+                        continue
+                    found.append((suffix + os.sep + name, file_stat))
         except OSError:
             pass
         finally:

@@ -23,6 +23,8 @@ __all__ = ["Chain", "Rules", "for_walk", "ignored", "repository", "rules_at", "w
 class Rules(NamedTuple):
     base: str  # absolute directory the patterns are relative to
     spec: GitIgnoreSpec
+    # Every pattern's expression in one: a path it does not match, no pattern decides (most paths).
+    quick: re.Pattern[str] | None = None
 
 
 Chain = tuple[Rules, ...]  # lowest precedence first
@@ -38,7 +40,20 @@ def _compile(path: str, base: str) -> Rules | None:
         return None
     from pathspec import GitIgnoreSpec
 
-    return Rules(base, GitIgnoreSpec.from_lines(lines))
+    return _rules(base, GitIgnoreSpec.from_lines(lines))
+
+
+_GROUP = re.compile(r"\(\?P<\w+>")
+
+
+def _rules(base: str, spec: GitIgnoreSpec) -> Rules:
+    expressions = [regex.pattern for pattern in spec.patterns
+                   if (regex := getattr(pattern, "regex", None)) is not None]
+    try:
+        quick = re.compile("|".join(f"(?:{_GROUP.sub('(?:', e)})" for e in expressions)) if expressions else None
+    except re.error:
+        quick = None  # check every path with the spec itself
+    return Rules(base, spec, quick)
 
 
 def with_directory(chain: Chain, directory: str) -> Chain:
@@ -49,11 +64,17 @@ def with_directory(chain: Chain, directory: str) -> Chain:
 
 def ignored(chain: Chain, absolute: str, is_directory: bool) -> bool:
     """Whether git ignores ``absolute`` under ``chain`` (its parents are assumed not ignored)."""
-    for base, spec in reversed(chain):
-        relative = os.path.relpath(absolute, base).replace(os.sep, "/")
-        if relative.startswith("../"):
-            continue
-        result = spec.check_file(relative + "/" if is_directory else relative)
+    for base, spec, quick in reversed(chain):
+        if absolute.startswith(base) and absolute[len(base):len(base) + 1] == os.sep:
+            relative = absolute[len(base) + 1:]  # the walk's usual case, without os.path.relpath
+        else:
+            relative = os.path.relpath(absolute, base)
+            if relative.startswith(".." + os.sep) or relative == "..":
+                continue
+        relative = relative.replace(os.sep, "/") + ("/" if is_directory else "")
+        if quick is not None and quick.search(relative) is None:
+            continue  # no pattern matches: this file of patterns decides nothing
+        result = spec.check_file(relative)
         if result.include is not None:
             return bool(result.include)
     return False
@@ -170,4 +191,4 @@ def _inside(rules: Rules, top: str) -> Rules:
         return rules
     from pathspec import GitIgnoreSpec
 
-    return Rules(rules.base, GitIgnoreSpec(patterns))
+    return _rules(rules.base, GitIgnoreSpec(patterns))
