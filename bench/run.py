@@ -1,15 +1,15 @@
 """lunalint speed benchmark against Ruff (S113), Bandit (B113), Semgrep (one local rule) and Pylint (W3101).
 
 One command builds the corpus and the bench venv in bench/.work/ (offline but for PyPI), installs the
-peers, runs every case several times and prints ONE table from that one run, then the issue-7
+peers, runs every case several times and prints ONE table from that one run, then the speed
 targets as PASS/FAIL lines:
 
-    /work/venv/bin/python bench/run.py              # full corpus, 5 runs per case
-    /work/venv/bin/python bench/run.py --markdown   # the table as Markdown, for the README
-    /work/venv/bin/python bench/run.py --quick      # tiny corpus, 1 run: checks the harness works
+    python bench/run.py              # full corpus, 5 runs per case
+    python bench/run.py --markdown   # the table as Markdown, for bench/README.md
+    python bench/run.py --quick      # tiny corpus, 1 run: checks the harness works
 
-lunalint is the ``lunalint`` next to the running Python unless ``--lunalint PATH`` says otherwise,
-so it measures the working tree of an editable install.
+lunalint is this working tree installed without ``-e`` into bench/.work/lunalint-venv (as users
+install it) unless ``--lunalint PATH`` says otherwise.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 # Cell 3, line 2, column 23 is ``timeout=None`` (LL301, LL401); cell 2 has a line magic and cell 3 a
-# shell line. What the issue that asked for notebooks reports, as Ruff prints it.
+# shell line: the headline case of notebook support, as Ruff prints such a finding.
 HEADLINE = [
     ("markdown", "# Talking to the model\n\nSet up the client first."),
     ("code", "%pip install httpx\nimport httpx"),
