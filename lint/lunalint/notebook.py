@@ -67,6 +67,14 @@ class Cells:
         self._starts = list(starts)  # first module line of each analysed cell, ascending
         self._numbers = list(numbers)  # its number among all cells (1-based)
 
+    @property
+    def starts(self) -> list[int]:
+        return list(self._starts)
+
+    @property
+    def numbers(self) -> list[int]:
+        return list(self._numbers)
+
     def cell_of(self, line: int) -> tuple[int, int]:
         index = max(bisect.bisect_right(self._starts, line) - 1, 0)
         if not self._starts:
@@ -139,7 +147,12 @@ class NotebookFrontend:
             raise SourceError(_in_cell(str(error), module.cells)) from None
         if analysis is None:
             return None
-        return Analysis(analysis.specs, _CellSource(analysis.source, module.cells))
+        fixer = None
+        if analysis.fixer is not None:
+            from lunalint.notebook_fix import NotebookFixer
+
+            fixer = NotebookFixer(analysis.fixer, data, module)
+        return Analysis(analysis.specs, _CellSource(analysis.source, module.cells), fixer=fixer)
 
     def suppressions(self, data: bytes) -> Suppressions:
         lowered = data.lower()

@@ -56,6 +56,7 @@ def test_text_reports_cell_line_and_column_as_ruff_does(tmp_path: Path) -> None:
         "nb.ipynb:cell 3:2:23: LL401 httpx.Client connect timeout is disabled: connecting to an unreachable host "
         "hangs until the operating system gives up",
         "Found 3 findings.",
+        "No fixes available (3 hidden fixes can be enabled with the `--unsafe-fixes` option).",
     ]
 
 
