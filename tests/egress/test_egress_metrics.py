@@ -179,3 +179,16 @@ async def test_prometheus_failures_counter_has_every_reason(upstream: Upstream, 
         if reason != "read_timeout":
             assert value("http_request_failures_total", {"reason": reason}) == 0.0, reason
     assert value("http_requests_timeout_total") == 1.0
+
+
+def test_the_pool_maximum_is_reported_for_sync_and_async_clients() -> None:
+    from lunalint.egress import EgressConfig, client_metrics, create_client, create_sync_client
+
+    config = EgressConfig(pool_max_connections=7, pool_max_idle=7)
+    sync = create_sync_client(config)
+    client = create_client(config)
+    try:
+        assert client_metrics(sync).snapshot().pool_max == 7
+        assert client_metrics(client).snapshot().pool_max == 7
+    finally:
+        sync.close()

@@ -5,9 +5,9 @@ from __future__ import annotations
 import socket
 import ssl
 import weakref
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 
@@ -16,7 +16,8 @@ from .metrics import EgressMetrics
 from .proxies import environment_proxy_mounts
 from .transport import EgressTransport
 
-__all__ = ["client_metrics", "config_with_limits", "create_client", "socket_options_for", "ssl_context"]
+__all__ = ["client_metrics", "client_timeout", "config_with_limits", "create_client", "egress_transports",
+           "socket_options_for", "ssl_context"]
 
 # macOS has no TCP_KEEPIDLE: its idle time is TCP_KEEPALIVE (0x10). Chosen on its own, not only
 # when TCP_KEEPINTVL is missing (current macOS Pythons export TCP_KEEPINTVL; see the knowledge
@@ -87,35 +88,13 @@ def create_client(
     if limits is not None:
         config = config_with_limits(config, limits)
     metrics = EgressMetrics() if metrics is None else metrics
-    socket_options = socket_options_for(config)
-    pool_limits = httpx.Limits(
-        max_connections=config.pool_max_connections,
-        max_keepalive_connections=config.pool_max_idle,
-        keepalive_expiry=config.pool_idle_timeout,
-    )
-    tls: dict[str, Any] = {"verify": ssl_context(verify, cert, trust_env), "http2": http2, "trust_env": trust_env}
-    all_mounts: dict[str, httpx.AsyncBaseTransport | None] = {}
-    if trust_env and proxy is None:
-        all_mounts.update(
-            environment_proxy_mounts(
-                lambda url: EgressTransport(
-                    httpx.AsyncHTTPTransport(limits=pool_limits, socket_options=socket_options, proxy=url, **tls),
-                    config=config,
-                    metrics=metrics,
-                    connect_socket_options=socket_options,
-                )
-            )
-        )
-    all_mounts.update(mounts or {})
+    transport, all_mounts = egress_transports(
+        config, metrics, httpx.AsyncHTTPTransport, EgressTransport, verify=verify, cert=cert, trust_env=trust_env,
+        http2=http2, proxy=proxy, mounts=mounts)
     client = httpx.AsyncClient(
-        transport=EgressTransport(
-            httpx.AsyncHTTPTransport(limits=pool_limits, socket_options=socket_options, proxy=proxy, **tls),
-            config=config,
-            metrics=metrics,
-            connect_socket_options=socket_options if proxy is not None else (),
-        ),
+        transport=transport,
         mounts=all_mounts,
-        timeout=httpx.Timeout(config.timeout, connect=config.connect_timeout, pool=config.pool_timeout),
+        timeout=client_timeout(config),
         base_url=base_url,
         headers=headers,
         trust_env=trust_env,
@@ -124,7 +103,7 @@ def create_client(
         event_hooks=None if event_hooks is None else dict(event_hooks),
         **client_options,
     )
-    _METRICS[client] = metrics
+    register_metrics(client, metrics)
     return client
 
 
@@ -166,6 +145,41 @@ def config_with_limits(config: EgressConfig, limits: httpx.Limits) -> EgressConf
         pool_max_idle=int(limits.max_keepalive_connections or 0),
         pool_idle_timeout=float(limits.keepalive_expiry or 0.0),
     )
+
+
+T = TypeVar("T")
+
+
+def egress_transports(config: EgressConfig, metrics: EgressMetrics, inner: Callable[..., Any], wrap: Callable[..., T], *,
+                      verify: ssl.SSLContext | str | bool, cert: Any, trust_env: bool, http2: bool,
+                      proxy: str | httpx.Proxy | None, mounts: Mapping[str, T | None] | None,
+                      ) -> tuple[T, dict[str, T | None]]:
+    """A client's own transport and its mounts (the environment's proxies, then ``mounts``): each
+    ``wrap`` (the egress transport, async or sync) around an ``inner`` httpx transport that holds
+    the pool limits, the socket options and the TLS settings. A proxied transport also sets the
+    socket options as each connection connects (httpcore does not apply them through a proxy)."""
+    socket_options = socket_options_for(config)
+    pool_limits = httpx.Limits(
+        max_connections=config.pool_max_connections,
+        max_keepalive_connections=config.pool_max_idle,
+        keepalive_expiry=config.pool_idle_timeout,
+    )
+    tls: dict[str, Any] = {"verify": ssl_context(verify, cert, trust_env), "http2": http2, "trust_env": trust_env}
+
+    def build(url: str | httpx.Proxy | None, connect_socket_options: list[SocketOption]) -> T:
+        return wrap(inner(limits=pool_limits, socket_options=socket_options, proxy=url, **tls),
+                    config=config, metrics=metrics, connect_socket_options=connect_socket_options)
+
+    all_mounts: dict[str, T | None] = {}
+    if trust_env and proxy is None:
+        all_mounts.update(environment_proxy_mounts(lambda url: build(url, socket_options)))
+    all_mounts.update(mounts or {})
+    return build(proxy, socket_options if proxy is not None else []), all_mounts
+
+
+def client_timeout(config: EgressConfig) -> httpx.Timeout:
+    """The client's timeouts: per read, connect and pool wait (the deadline is the transport's)."""
+    return httpx.Timeout(config.timeout, connect=config.connect_timeout, pool=config.pool_timeout)
 
 
 def register_metrics(client: httpx.AsyncClient | httpx.Client, metrics: EgressMetrics) -> None:

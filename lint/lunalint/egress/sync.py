@@ -21,12 +21,11 @@ from typing import Any
 import httpx
 
 from .attempts import AttemptObserver, Retrier, SocketOptions, log_failure, logger, pool_counts
-from .client import config_with_limits, register_metrics, socket_options_for, ssl_context
+from .client import client_timeout, config_with_limits, egress_transports, register_metrics
 from .config import EgressConfig
 from .deadline import Deadline
 from .failures import failure_reason
 from .metrics import EgressMetrics
-from .proxies import environment_proxy_mounts
 
 __all__ = ["EgressSyncTransport", "create_sync_client"]
 
@@ -60,36 +59,13 @@ def create_sync_client(
     if limits is not None:
         config = config_with_limits(config, limits)
     metrics = EgressMetrics() if metrics is None else metrics
-
-    socket_options = socket_options_for(config)
-    pool_limits = httpx.Limits(
-        max_connections=config.pool_max_connections,
-        max_keepalive_connections=config.pool_max_idle,
-        keepalive_expiry=config.pool_idle_timeout,
-    )
-    tls: dict[str, Any] = {"verify": ssl_context(verify, cert, trust_env), "http2": http2, "trust_env": trust_env}
-    all_mounts: dict[str, httpx.BaseTransport | None] = {}
-    if trust_env and proxy is None:
-        all_mounts.update(
-            environment_proxy_mounts(
-                lambda url: EgressSyncTransport(
-                    httpx.HTTPTransport(limits=pool_limits, socket_options=socket_options, proxy=url, **tls),
-                    config=config,
-                    metrics=metrics,
-                    connect_socket_options=socket_options,
-                )
-            )
-        )
-    all_mounts.update(mounts or {})
+    transport, all_mounts = egress_transports(
+        config, metrics, httpx.HTTPTransport, EgressSyncTransport, verify=verify, cert=cert, trust_env=trust_env,
+        http2=http2, proxy=proxy, mounts=mounts)
     client = httpx.Client(
-        transport=EgressSyncTransport(
-            httpx.HTTPTransport(limits=pool_limits, socket_options=socket_options, proxy=proxy, **tls),
-            config=config,
-            metrics=metrics,
-            connect_socket_options=socket_options if proxy is not None else (),
-        ),
+        transport=transport,
         mounts=all_mounts,
-        timeout=httpx.Timeout(config.timeout, connect=config.connect_timeout, pool=config.pool_timeout),
+        timeout=client_timeout(config),
         base_url=base_url,
         headers=headers,
         trust_env=trust_env,
@@ -122,6 +98,7 @@ class EgressSyncTransport(httpx.BaseTransport):
         self._config = config
         self._metrics = metrics
         self._retrier = Retrier(config, rng)
+        self.pool_limit = config.pool_max_connections  # read by the metrics' pool_max gauge
         metrics.track_pool(self)
 
     def pool_state(self) -> tuple[int, int]:
