@@ -23,8 +23,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from labels import FAMILIES, expected_families, print_table, score
+
 HERE = Path(__file__).resolve().parent
-FAMILIES = {"1": "pool idle", "2": "keepalive", "3": "timeout", "4": "connect"}
 SITE = re.compile(
     r"(?<![\w.])(?:(?:httpx2?|aiohttp|requests|urllib3|openai|anthropic)\.)?(?:Client|AsyncClient|ClientSession"
     r"|Session|PoolManager|(?:Async)?(?:Azure)?OpenAI|(?:Async)?Anthropic(?:Bedrock|Vertex)?"
@@ -79,8 +80,7 @@ def main(argv: list[str]) -> int:
             continue
         site, expected, *requests = line.split()
         name, number = site.rsplit(":", 1)
-        labels[(name, int(number))] = None if expected == "skip" else (
-            set() if expected == "-" else {FAMILIES[c] for c in expected.split(",")})
+        labels[(name, int(number))] = None if expected == "skip" else expected_families(expected)
         for request in requests:
             extra[name][int(request.lstrip("@"))] = int(number)
     got: dict[tuple[str, int], set[str]] = {}
@@ -107,24 +107,11 @@ def main(argv: list[str]) -> int:
         print(f"unlabelled: {name}:{line} {sorted(got[(name, line)])}")
     for finding in stray:
         print(f"not at a site: {finding}")
-    counts = {family: collections.Counter() for family in FAMILIES.values()}
     judged = {key: expected for key, expected in labels.items() if expected is not None}
-    for key, expected in sorted(judged.items()):
-        reported = got.get(key, set())
-        for family in FAMILIES.values():
-            outcome = ("tp" if family in expected else "fp") if family in reported else (
-                "fn" if family in expected else "tn")
-            counts[family][outcome] += 1
-            if outcome in ("fp", "fn"):
-                print(f"{outcome.upper()} {family}: {key[0]}:{key[1]}")
+    counts = score(judged, got)
     print(f"\n{len(judged)} labelled sites in {len(projects)} projects "
           f"({len(labels) - len(judged)} skipped: not a client of a supported library)\n")
-    print("| family | TP | FP | FN | precision | recall |\n|---|---|---|---|---|---|")
-    for family, count in counts.items():
-        tp, fp, fn = count["tp"], count["fp"], count["fn"]
-        precision = f"{tp / (tp + fp):.2f}" if tp + fp else "—"
-        recall = f"{tp / (tp + fn):.2f}" if tp + fn else "—"
-        print(f"| {family} | {tp} | {fp} | {fn} | {precision} | {recall} |")
+    print_table(counts)
     return 1 if unlabelled else 0
 
 

@@ -18,8 +18,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from labels import FAMILIES, expected_families, print_table, score
+
 HERE = Path(__file__).resolve().parent
-FAMILIES = {"1": "pool idle", "2": "keepalive", "3": "timeout", "4": "connect"}
 SITE = re.compile(r"\b(?:reqwest::)?(?:blocking::)?(Client|ClientBuilder)::(new|builder|default)\(\)")
 SKIP = re.compile(r"(^|/)(tests?|examples|benches|test_utils|e2e)(/|$)|_test\.rs$|tests\.rs$")
 NEAR = 20
@@ -62,7 +63,7 @@ def main(argv: list[str]) -> int:
             continue
         site, expected = line.split()
         name, number = site.rsplit(":", 1)
-        labels[(name, int(number))] = set() if expected == "-" else {FAMILIES[c] for c in expected.split(",")}
+        labels[(name, int(number))] = expected_families(expected)
     got: dict[tuple[str, int], set[str]] = {}
     for project in sorted(p for p in corpus.iterdir() if p.is_dir()):
         for name, lines in sites(project).items():
@@ -70,23 +71,10 @@ def main(argv: list[str]) -> int:
     unlabelled = sorted(set(got) - set(labels))
     for name, line in unlabelled:
         print(f"unlabelled: {name}:{line} {sorted(got[(name, line)])}")
-    counts = {family: collections.Counter() for family in FAMILIES.values()}
-    for key, expected in sorted(labels.items()):
-        reported = got.get(key, set())
-        for family in FAMILIES.values():
-            outcome = ("tp" if family in expected else "fp") if family in reported else (
-                "fn" if family in expected else "tn")
-            counts[family][outcome] += 1
-            if outcome in ("fp", "fn"):
-                print(f"{outcome.upper()} {family}: {key[0]}:{key[1]}")
+    counts = score(labels, got)
     projects = {name.split("/", 1)[0] for name, _ in labels}
     print(f"\n{len(labels)} labelled sites in {len(projects)} projects\n")
-    print("| family | TP | FP | FN | precision | recall |\n|---|---|---|---|---|---|")
-    for family, count in counts.items():
-        tp, fp, fn = count["tp"], count["fp"], count["fn"]
-        precision = f"{tp / (tp + fp):.2f}" if tp + fp else "—"
-        recall = f"{tp / (tp + fn):.2f}" if tp + fn else "—"
-        print(f"| {family} | {tp} | {fp} | {fn} | {precision} | {recall} |")
+    print_table(counts)
     return 1 if unlabelled else 0
 
 
