@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.config import Settings
 from lunalint.discover import PathError, discover
-from lunalint.report import FileError, FileResult, Report, Violation
+from lunalint.report import FileError, FileResult, Report
 from lunalint.rules import RuleInfo, rule_classes, rules_for_file, select_rule_infos
 from lunalint.workers import Job, Store, run_jobs
 

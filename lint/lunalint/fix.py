@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from lunalint.judge import Judged
     from lunalint.report import FileResult, Violation
 
-__all__ = ["FIXABLE_CODES", "FixRun", "fix_paths", "MAX_ROUNDS", "Applicability", "Edit", "Fix", "FixOutcome", "FixPolicy", "Fixer",
+__all__ = ["FIXABLE_CODES", "FixValues", "fix_values", "number", "FixRun", "fix_paths", "MAX_ROUNDS", "Applicability", "Edit", "Fix", "FixOutcome", "FixPolicy", "Fixer",
            "fix_source", "unified_diff"]
 
 MAX_ROUNDS = 10
@@ -80,6 +80,26 @@ class Fix(NamedTuple):
         edits = tuple(Edit(e["location"]["row"], e["location"]["column"], e["end_location"]["row"],
                            e["end_location"]["column"], e["content"]) for e in data["edits"])
         return cls(Applicability(data["applicability"]), data["message"], edits)
+
+
+# The values fixes write and hints show: the seed's 600 / 10 / 90 / 60 s, within the policy.
+SEED_READ, SEED_CONNECT, SEED_IDLE, SEED_KEEPIDLE = 600.0, 10.0, 90.0, 60.0
+
+
+class FixValues(NamedTuple):
+    read: float
+    connect: float
+    idle: float
+    keepidle: float
+
+
+def number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def fix_values(policy: Policy) -> FixValues:
+    return FixValues(max(SEED_READ, policy.streaming_min_timeout), min(SEED_CONNECT, policy.max_connect_timeout),
+                     min(SEED_IDLE, policy.max_pool_idle_timeout), min(SEED_KEEPIDLE, policy.max_keepalive_idle))
 
 
 class Fixer(Protocol):

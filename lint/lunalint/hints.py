@@ -36,14 +36,11 @@ class _Numbers(NamedTuple):
     keepidle: str
 
 
-def _number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
 def _numbers(policy: Policy) -> _Numbers:
-    """The values the automatic fixes write (``libraries.fixkit.fix_values``), so hint and fix agree."""
-    return _Numbers(_number(max(600.0, policy.streaming_min_timeout)), _number(min(10.0, policy.max_connect_timeout)),
-                    _number(min(90.0, policy.max_pool_idle_timeout)), _number(min(60.0, policy.max_keepalive_idle)))
+    """The values the automatic fixes write (``fix.fix_values``), so hint and fix agree."""
+    from lunalint.fix import fix_values, number
+
+    return _Numbers(*(number(value) for value in fix_values(policy)))
 
 
 POOL, KEEPALIVE, TIMEOUT, CONNECT, LIMITS = "pool", "keepalive", "timeout", "connect", "limits"

@@ -20,6 +20,7 @@ import libcst as cst
 from libcst._types import CSTNodeT
 
 from lunalint.fix import Applicability, Edit, Fix
+from lunalint.libraries.fixkit import dotted as _dotted
 from lunalint.parse import _LINES
 
 if TYPE_CHECKING:
@@ -334,14 +335,6 @@ class _Namer:
         if self.helpers:
             text += "\n"
         return text.replace("\n", newline) if newline != "\n" else text
-
-
-def _dotted(node: cst.CSTNode) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""
 
 
 def _apply_lines(lines: list[str], edits: Iterable[_LineEdit]) -> str:

@@ -14,7 +14,7 @@ from typing import Protocol
 
 import libcst as cst
 
-from lunalint.scope import Branch, DictOp, ImportOf, ModuleScan, Opaque, Param, Scope, ValueOf
+from lunalint.scope import Branch, ImportOf, ModuleScan, Opaque, Param, Scope, ValueOf
 from lunalint.values import (
     BUILT_REQUEST, BY_DEFAULT, Bool, Defined, Dict, Missing, NoneValue, Num, Obj, Seq, Str, Symbol, Unknown, Value,
     describe,

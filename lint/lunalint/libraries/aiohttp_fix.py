@@ -16,8 +16,8 @@ import libcst as cst
 from lunalint.fix import Applicability
 from lunalint.libraries import httpx_fix
 from lunalint.libraries.fixkit import (
-    KEEPALIVE_COUNT, KEEPALIVE_INTERVAL, Change, FixContext, Namer, Plan, has_star, inline_call, kwarg, number,
-    set_kwarg,
+    KEEPALIVE_COUNT, KEEPALIVE_INTERVAL, Change, dotted, FixContext, has_star, inline_call, kwarg, Namer,
+    number, Plan, set_kwarg,
 )
 
 __all__ = ["plan"]
@@ -40,7 +40,7 @@ def plan(ctx: FixContext) -> Plan | None:
         replaced = httpx_fix.value_plan(ctx, number(v.idle), "a pool idle expiry within the maximum")
         if replaced is not None:
             return replaced
-    is_connector = httpx_fix._dotted(call.func).endswith("TCPConnector")
+    is_connector = dotted(call.func).endswith("TCPConnector")
     connector_arg = None if is_connector else kwarg(call, "connector")
     connector = call if is_connector else inline_call(connector_arg)
     name, value = ("keepalive_timeout", number(v.idle)) if ctx.family == "pool" else ("socket_factory", "")

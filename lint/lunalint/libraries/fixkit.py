@@ -18,22 +18,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import libcst as cst
 
-from lunalint.fix import Applicability
+from lunalint.fix import Applicability, FixValues, fix_values, number
 
 if TYPE_CHECKING:
-    from lunalint.config import Policy
     from lunalint.spec import Anchor, ClientSpec
 
 __all__ = [
-    "FAMILY", "KEEPALIVE_COUNT", "KEEPALIVE_INTERVAL", "carry", "positional", "with_arg", "Change", "FixContext", "FixValues", "Namer", "Plan", "append_arg", "fix_values", "has_star",
+    "FAMILY", "KEEPALIVE_COUNT", "KEEPALIVE_INTERVAL", "carry", "positional", "with_arg", "Change", "FixContext", "FixValues", "Namer", "Plan", "append_arg", "dotted", "fix_values", "has_star",
     "inline_call", "keepalive_options", "kwarg", "number", "remove_arg", "set_kwarg",
 ]
 
-SEED_READ, SEED_CONNECT, SEED_IDLE, SEED_KEEPIDLE = 600.0, 10.0, 90.0, 60.0
 KEEPALIVE_INTERVAL, KEEPALIVE_COUNT = 10, 5
 
 # Rule code -> what its fix changes. LL901 is decided by which setting holds the invalid value.
@@ -43,22 +41,6 @@ FAMILY = {
     "LL301": "timeout", "LL302": "timeout", "LL303": "timeout", "LL304": "timeout", "LL305": "timeout",
     "LL401": "timeout", "LL402": "timeout", "LL403": "timeout",
 }
-
-
-class FixValues(NamedTuple):
-    read: float
-    connect: float
-    idle: float
-    keepidle: float
-
-
-def number(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else repr(float(value))
-
-
-def fix_values(policy: Policy) -> FixValues:
-    return FixValues(max(SEED_READ, policy.streaming_min_timeout), min(SEED_CONNECT, policy.max_connect_timeout),
-                     min(SEED_IDLE, policy.max_pool_idle_timeout), min(SEED_KEEPIDLE, policy.max_keepalive_idle))
 
 
 class Namer(Protocol):
@@ -216,3 +198,12 @@ def carry(args: Sequence[cst.Arg]) -> list[cst.Arg]:
     spaced = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
     return [arg.with_changes(comma=spaced if index < len(args) - 1 else cst.MaybeSentinel.DEFAULT)
             for index, arg in enumerate(args)]
+
+
+def dotted(node: cst.CSTNode) -> str:
+    """``a.b.c`` for a name or attribute chain; empty for anything else."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{dotted(node.value)}.{node.attr.value}"
+    return ""

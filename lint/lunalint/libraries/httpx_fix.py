@@ -25,8 +25,8 @@ from lunalint.values import BY_DEFAULT
 if TYPE_CHECKING:
     from lunalint.spec import ClientSpec
 from lunalint.libraries.fixkit import (
-    Change, FixContext, Namer, Plan, carry, has_star, inline_call, keepalive_options, kwarg, number, positional,
-    remove_arg, set_kwarg,
+    carry, Change, dotted, FixContext, has_star, inline_call, keepalive_options, kwarg, Namer, number, Plan,
+    positional, remove_arg, set_kwarg,
 )
 
 __all__ = ["DEFAULT_SIZES", "TRANSPORT_ARGUMENTS", "idle_plan", "keepalive_plan", "limits_plan", "plan",
@@ -118,7 +118,7 @@ def _transport_of(call: cst.Call) -> tuple[cst.Call | None, bool]:
     if arg is None:
         return None, False
     inner = inline_call(arg)
-    if inner is not None and _dotted(inner.func).endswith("HTTPTransport"):
+    if inner is not None and dotted(inner.func).endswith("HTTPTransport"):
         return inner, True
     return None, True
 
@@ -162,7 +162,7 @@ def keepalive_plan(ctx: FixContext, call: cst.Call, module: str, sizes: tuple[in
         return options_plan(ctx, transport, message)
     if has_star(call) or kwarg(call, "mounts") is not None:
         return _display(message)
-    is_async = "Async" in ctx.spec.label or _dotted(call.func).endswith("AsyncClient")
+    is_async = "Async" in ctx.spec.label or dotted(call.func).endswith("AsyncClient")
     cls = "AsyncHTTPTransport" if is_async else "HTTPTransport"
     trust_env = kwarg(call, "trust_env")
     decided = kwarg(call, "proxy") is not None or (
@@ -271,13 +271,5 @@ def limits_plan(call: cst.Call) -> Plan | None:
 def _option_name(value: cst.BaseExpression) -> str | None:
     if isinstance(value, cst.Tuple) and len(value.elements) == 3:
         option = value.elements[1].value
-        return _dotted(option).rsplit(".", 1)[-1] or None
+        return dotted(option).rsplit(".", 1)[-1] or None
     return None
-
-
-def _dotted(node: cst.CSTNode) -> str:
-    if isinstance(node, cst.Name):
-        return node.value
-    if isinstance(node, cst.Attribute):
-        return f"{_dotted(node.value)}.{node.attr.value}"
-    return ""

@@ -18,7 +18,8 @@ import libcst as cst
 from lunalint.fix import Applicability
 from lunalint.libraries import httpx_fix
 from lunalint.libraries.fixkit import (
-    Change, FixContext, Namer, Plan, has_star, keepalive_options, kwarg, number, positional, set_kwarg,
+    Change, dotted, FixContext, has_star, keepalive_options, kwarg, Namer, number, Plan, positional,
+    set_kwarg,
 )
 
 __all__ = ["plan"]
@@ -34,7 +35,7 @@ def plan(ctx: FixContext) -> Plan | None:
         if not isinstance(call, cst.Call):
             return Plan(Applicability.DISPLAY, "Pass `timeout=(connect, read)` to every call: a Session has no "
                                                "timeout of its own")
-        name = httpx_fix._dotted(call.func).rsplit(".", 1)[-1]
+        name = dotted(call.func).rsplit(".", 1)[-1]
         if (name == "request" and len(positional(call)) > SESSION_REQUEST_TIMEOUT) or (
                 name.endswith("ConnectionPool") and len(positional(call)) > POOL_TIMEOUT_POSITION):
             return Plan(Applicability.DISPLAY, "Set the timeout")
@@ -83,10 +84,10 @@ def _adapter(n: Namer, ctx: FixContext) -> str:
 def _session(ctx: FixContext, call: cst.Call) -> Plan:
     message = "Mount a `KeepAliveAdapter` (an HTTPAdapter that sets TCP keepalive) for https:// and http://"
     anchor = ctx.anchor
-    func = httpx_fix._dotted(call.func)
+    func = dotted(call.func)
     if func.endswith("mount"):  # ``session.mount(prefix, HTTPAdapter(...))``: the adapter, kept as written
         adapter = anchor if isinstance(anchor, cst.Call) else None
-        if adapter is None or not httpx_fix._dotted(adapter.func).endswith("HTTPAdapter"):
+        if adapter is None or not dotted(adapter.func).endswith("HTTPAdapter"):
             return Plan(Applicability.DISPLAY, message)
 
         def swap(node: cst.CSTNode, n: Namer) -> cst.CSTNode:

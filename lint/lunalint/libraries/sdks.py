@@ -29,7 +29,7 @@ from lunalint.libraries.httpx import DEFAULTS as HTTPX_DEFAULTS
 from lunalint.libraries.httpx import LIBRARY as HTTPX
 from lunalint.libraries.httpx import httpx_timeout
 from lunalint.spec import (
-    Anchor, ClientSpec, Evidence, EvidenceKind, IgnoredSetting, Keepalive, KeepaliveState, Setting, State,
+    Anchor, ClientSpec, Evidence, EvidenceKind, IgnoredSetting, Keepalive, KeepaliveState,
 )
 from lunalint.values import Missing, NoneValue, Num, Obj, Unknown, Value
 

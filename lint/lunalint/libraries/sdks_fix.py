@@ -17,7 +17,8 @@ import libcst as cst
 from lunalint.fix import Applicability
 from lunalint.libraries import httpx_fix
 from lunalint.libraries.fixkit import (
-    Change, FixContext, Namer, Plan, has_star, inline_call, keepalive_options, kwarg, number, set_kwarg,
+    Change, dotted, FixContext, has_star, inline_call, keepalive_options, kwarg, Namer, number, Plan,
+    set_kwarg,
 )
 
 __all__ = ["SDK_SIZES", "plan"]
@@ -35,7 +36,7 @@ def plan(ctx: FixContext) -> Plan | None:
         return httpx_fix.timeout_plan(ctx, call, lambda n: n.ref("httpx2", "Timeout"), shown_name="httpx2.Timeout")
     if ctx.family == "keepalive-idle":
         return httpx_fix.idle_plan(ctx)
-    name = httpx_fix._dotted(call.func).rsplit(".", 1)[-1]
+    name = dotted(call.func).rsplit(".", 1)[-1]
     is_default = name in DEFAULT_CLIENTS
     inner = call if is_default else inline_call(kwarg(call, "http_client"))
     if ctx.family == "pool":
@@ -72,4 +73,4 @@ def plan(ctx: FixContext) -> Plan | None:
 
 
 def _dotted_name(call: cst.Call) -> str:
-    return httpx_fix._dotted(call.func).rsplit(".", 1)[-1]
+    return dotted(call.func).rsplit(".", 1)[-1]
