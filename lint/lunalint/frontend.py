@@ -52,6 +52,9 @@ class CellSourceMap(SourceMap, Protocol):
     def shown(self, violation: Violation) -> Violation:
         """``violation`` (positioned in the module) with its cell and its lines in that cell."""
 
+    def where(self, line: int) -> str:
+        """Where the user sees a line of the module, for a message: ``cell 3, line 2``."""
+
 
 @dataclass
 class Analysis:

@@ -129,6 +129,10 @@ class _CellSource:
     def shown(self, violation: Violation) -> Violation:
         return self._cells.show(violation)
 
+    def where(self, line: int) -> str:
+        cell, line_in_cell = self._cells.cell_of(line)
+        return f"cell {cell}, line {line_in_cell}"
+
 
 class NotebookFrontend:
     """Jupyter notebooks (``.ipynb``)."""

@@ -49,7 +49,7 @@ def place(judged: Sequence[Judged], source: SourceMap, display: str, *,
             path=display, line=where.line, column=where.column,
             end_line=where.end_line, end_column=where.end_column,
             code=rule.code, name=rule.name, check=rule.check_family, library=spec.library,
-            message=_with_lines(finding.message, finding.lines, spans) if finding.lines else finding.message,
+            message=_with_lines(finding.message, finding.lines, spans, source) if finding.lines else finding.message,
             fix=fixes[index] if fixes is not None else None,
         )
         found.setdefault((violation.line, violation.column, violation.code, violation.message), (violation, index))
@@ -61,13 +61,19 @@ def place(judged: Sequence[Judged], source: SourceMap, display: str, *,
     return [violation for violation, _ in placed]
 
 
-def _with_lines(message: str, lines: Sequence[Anchor], spans: Mapping[Anchor, Span]) -> str:
-    """``message`` with each ``LINE_MARK`` replaced by the line of the matching anchor."""
+def _with_lines(message: str, lines: Sequence[Anchor], spans: Mapping[Anchor, Span], source: SourceMap) -> str:
+    """``message`` with each ``LINE_MARK`` replaced by where the matching anchor is: ``line 40``, or
+    in a notebook the cell and the line in it."""
     parts = message.split(LINE_MARK)
     out = [parts[0]]
     for index, part in enumerate(parts[1:]):
         span = spans.get(lines[index]) if index < len(lines) else None
-        out.append(str(span.line) if span is not None else "?")
+        if span is None:
+            out.append("line ?")
+        elif isinstance(source, CellSourceMap):
+            out.append(source.where(span.line))
+        else:
+            out.append(f"line {span.line}")
         out.append(part)
     return "".join(out)
 

@@ -153,12 +153,13 @@ class Evidence:
     replaces_default_timeout: bool = False
 
     def describe(self) -> str:
-        """``streams: `client.stream(...)` at line <mark>``: the line is filled in at placement."""
-        return f"{self.kind.value}: {self.text} at line {LINE_MARK}"
+        """``streams: `client.stream(...)` at <mark>``: placement writes where (``line 40``, or
+        ``cell 3, line 2`` in a notebook)."""
+        return f"{self.kind.value}: {self.text} at {LINE_MARK}"
 
 
-# Stands for "the line of the finding's n-th ``lines`` anchor" in a message; placement, which knows
-# positions, replaces each mark in order (``Finding.lines``).
+# Stands for "where the finding's n-th ``lines`` anchor is" (``line 40``) in a message; placement,
+# which knows positions, replaces each mark in order (``Finding.lines``).
 LINE_MARK = "\x00line\x00"
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -230,6 +231,21 @@ def test_a_client_built_in_one_cell_and_used_in_another_is_followed(tmp_path: Pa
     assert not any(v.code == "LL301" and v.cell == 4 for v in report.violations)  # cell 2's timeout is good
 
 
+def test_evidence_in_a_message_names_its_cell_and_the_line_in_it(tmp_path: Path) -> None:
+    path = write(tmp_path, "stream.ipynb", [
+        ("code", "import httpx"),
+        ("markdown", "A client with a one-minute timeout, used for a stream two cells on."),
+        ("code", "client = httpx.Client(timeout=httpx.Timeout(60, connect=10))"),
+        ("code", "x = 1"),
+        ("code", "url = 'https://example.com/events'\nwith client.stream('GET', url) as r:\n    pass"),
+    ])
+    report = check_paths([path], Settings(root=tmp_path), jobs=1)
+    [short] = [v for v in report.violations if v.code == "LL302"]
+    assert (short.cell, short.line) == (3, 1)
+    assert "60 s" in short.message
+    assert short.message.endswith("streams: `client.stream(...)` at cell 5, line 2")
+
+
 def test_notebooks_of_another_language_and_cells_marked_so_are_skipped(tmp_path: Path) -> None:
     r_notebook = write(tmp_path, "r.ipynb", [("code", "import httpx\nhttpx.Client(timeout=None)")], language="R")
     marked = write(tmp_path, "marked.ipynb", [
@@ -344,7 +360,10 @@ def test_a_notebook_gets_the_findings_of_the_same_code_as_a_py_file(path: Path) 
         index = max(i for i, start in enumerate(starts[:-1]) if start <= line)
         return index + 2, line - starts[index] + 1  # cell 1 is the markdown cell
 
-    expected = [(*in_cell(v.line), v.column, v.end_line - v.line, v.end_column, v.code, v.message)
+    def in_cells(message: str) -> str:  # evidence "at line 7" is shown "at cell 3, line 2"
+        return re.sub(r"\bat line (\d+)", lambda m: "at cell {}, line {}".format(*in_cell(int(m.group(1)))), message)
+
+    expected = [(*in_cell(v.line), v.column, v.end_line - v.line, v.end_column, v.code, in_cells(v.message))
                 for v in as_file.violations]
     got = [(v.cell, v.line, v.column, v.end_line - v.line, v.end_column, v.code, v.message)
            for v in as_notebook.violations]
