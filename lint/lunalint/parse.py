@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from lunalint.frontend import SourceError
 from lunalint.libraries import client_modules
+from lunalint.prefilter import imported_module
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -168,6 +169,8 @@ def _names(statement: ast.stmt) -> tuple[set[str], set[str], set[str] | None]:
                 reads.add(node.id)  # type: ignore[attr-defined]
             elif not nested:
                 binds.add(node.id)  # type: ignore[attr-defined]
+        elif kind is ast.Assign and _is_client_module(imported_module(node.value)):  # type: ignore[attr-defined]
+            clients.update(t.id for t in node.targets if isinstance(t, ast.Name))  # type: ignore[attr-defined]
         elif kind is ast.NamedExpr or kind is ast.Global:
             names = node.names if kind is ast.Global else [node.target.id]  # type: ignore[attr-defined]
             binds.update(names)

@@ -72,9 +72,10 @@ def _module_names(modules: tuple[str, ...]) -> tuple[bytes, ...]:
 
 @lru_cache(maxsize=1)
 def _import_line(names: tuple[bytes, ...]) -> re.Pattern[bytes]:  # compiled where files are read
-    return re.compile(
-        rb"(?:^|(?<=\r))(?:\xef\xbb\xbf)?[ \t]*(?:from|import)[ \t]+[^\r\n#]*?\b(?:"
-        + b"|".join(re.escape(m) for m in names) + rb")\b",
+    alternatives = b"|".join(re.escape(m) for m in names)
+    return re.compile(  # an import statement, or ``importlib.import_module("openai")`` / ``__import__``
+        rb"(?:^|(?<=\r))(?:\xef\xbb\xbf)?[ \t]*(?:from|import)[ \t]+[^\r\n#]*?\b(?:" + alternatives + rb")\b"
+        rb"|\b(?:import_module|__import__)\([ \t]*[\"'](?:" + alternatives + rb")\b",
         re.MULTILINE,
     )
 
@@ -135,6 +136,16 @@ def _parse(source: bytes) -> ast.Module | None:
             gc.enable()
 
 
+def imported_module(node: ast.expr | None) -> str | None:
+    """``"openai"`` for ``importlib.import_module("openai")`` or ``__import__("openai")``."""
+    if not isinstance(node, ast.Call) or not node.args or not isinstance(node.args[0], ast.Constant):
+        return None
+    func = node.func
+    name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+    module = node.args[0].value
+    return module if name in ("import_module", "__import__") and isinstance(module, str) else None
+
+
 def _walk(tree: ast.AST) -> list[ast.AST]:
     """Every node, in no particular order (about 3x faster than ``ast.walk``)."""
     nodes: list[ast.AST] = []
@@ -172,7 +183,15 @@ def _may_construct_client(tree: ast.Module | None, constructors: Collection[str]
     if tree is None:
         return True
     nodes = _walk(tree)
+    prefixes, suffixes = _name_parts(frozenset(constructors))
     aliases: dict[str, str] = {}
+
+    def bind(name: str, qualname: str) -> None:
+        # A name imported twice (``try: import requests_unixsocket as requests / except ImportError:
+        # import requests``) keeps the binding that can build a client, whichever is walked last.
+        if aliases.get(name, "").split(".", 1)[0] not in prefixes:
+            aliases[name] = qualname
+
     star_modules: list[str] = []
     assignments: list[tuple[str, ast.expr]] = []
     calls: list[ast.expr] = []
@@ -183,18 +202,22 @@ def _may_construct_client(tree: ast.Module | None, constructors: Collection[str]
         elif kind is ast.Import:
             for alias in node.names:  # type: ignore[attr-defined]
                 top = alias.name.split(".", 1)[0]
-                aliases[alias.asname or top] = alias.name if alias.asname else top
+                bind(alias.asname or top, alias.name if alias.asname else top)
         elif kind is ast.ImportFrom and node.module and not node.level:  # type: ignore[attr-defined]
             for alias in node.names:  # type: ignore[attr-defined]
                 if alias.name == "*":
                     star_modules.append(node.module)  # type: ignore[attr-defined]
                 else:
-                    aliases[alias.asname or alias.name] = f"{node.module}.{alias.name}"  # type: ignore[attr-defined]
+                    bind(alias.asname or alias.name, f"{node.module}.{alias.name}")  # type: ignore[attr-defined]
         elif kind is ast.Assign or kind is ast.AnnAssign or kind is ast.NamedExpr:
             value = node.value  # type: ignore[attr-defined]
             targets = node.targets if kind is ast.Assign else [node.target]  # type: ignore[attr-defined]
             if isinstance(value, (ast.Name, ast.Attribute)):
                 assignments.extend((t.id, value) for t in targets if isinstance(t, ast.Name))
+            elif (imported := imported_module(value)) is not None:  # ``openai = importlib.import_module("openai")``
+                for target in targets:
+                    if isinstance(target, ast.Name):
+                        bind(target.id, imported)
         elif kind is ast.ClassDef:  # ``class Api(httpx.AsyncClient)``: ``Api(...)`` builds a client
             assignments.extend((node.name, base) for base in node.bases  # type: ignore[attr-defined]
                                if isinstance(base, (ast.Name, ast.Attribute)))
@@ -215,7 +238,6 @@ def _may_construct_client(tree: ast.Module | None, constructors: Collection[str]
             return None
         return f"{base}.{rest}" if rest else base
 
-    prefixes, suffixes = _name_parts(frozenset(constructors))
     for _ in range(_MAX_ALIAS_ROUNDS):  # ``hx = httpx`` / ``Client = httpx.Client`` aliases
         changed = False
         for target, value in assignments:

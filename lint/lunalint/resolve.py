@@ -1068,7 +1068,7 @@ def _env_default(node: cst.Call, args: list[Value], kwargs: dict[str, Value]) ->
     return Unknown(node, reason="environment variable with an unknown default")
 
 
-_BUILTINS = frozenset({"float", "int", "getattr", "dict", "list", "tuple"})
+_BUILTINS = frozenset({"float", "int", "getattr", "dict", "list", "tuple", "__import__"})
 _IMPORTERS = frozenset({"importlib.import_module", "__import__"})
 _MAX_PATHS = 8  # bindings of one name weighed against each other
 _MAX_BASES = 8  # classes of one chain of local base classes
