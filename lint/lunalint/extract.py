@@ -259,17 +259,20 @@ class _Evidence:
                      finder: EvidenceFinder, registry: Registry) -> None:
         """A client's ``base_url``; a module-level request function's own evidence."""
         from lunalint.evidence import endpoint_evidence
+        from lunalint.values import Str
 
         method = value.qualname.rsplit(".", 1)[-1]
         for spec in made:
             if spec.pooled:
                 self.constructed.add(id(call))
-                for arg in call.args:
-                    if arg.keyword is not None and arg.keyword.value == "base_url":
-                        text = finder.text(arg.value, scope)
-                        endpoint = endpoint_evidence(text, call) if text is not None else None
-                        if endpoint is not None:
-                            self.own.setdefault(id(call), []).append(endpoint)
+                written = [arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == "base_url"]
+                text = finder.text(written[0], scope) if written else None
+                given = value.kwargs.get("base_url")
+                if not written and isinstance(given, Str):  # from a ``**kwargs`` dict
+                    text = given.value
+                endpoint = endpoint_evidence(text, call) if text is not None else None
+                if endpoint is not None:
+                    self.own.setdefault(id(call), []).append(endpoint)
             else:
                 label = finder.show(call.func)
                 evidence = finder.request(call, value, method, scope, registry.streams(None, value, method), label,

@@ -333,7 +333,8 @@ class Resolver:
             ops = param.function.dict_ops.get(param.name, ()) if param.function is not None else ()
             if not ops and given_kwargs is None:
                 return Unknown(node, reason=f"'{param.name}' is a **kwargs parameter")
-            folded = self._with_dict_ops(base, ops, param.function or _NO_SCOPE, depth)
+            folded = self._with_dict_ops(base, ops, param.function or _NO_SCOPE, depth,
+                                         callers_keys=given_kwargs is None)
             return replace(folded, ref=node)
         if param.default is None or param.default_scope is None:
             if frame is not None and param.name in frame:
@@ -520,11 +521,13 @@ class Resolver:
                        [self.resolve(node.body, scope, depth), self.resolve(node.orelse, scope, depth)])
 
     def _with_dict_ops(self, value: Dict, ops: object, scope: Scope, depth: int,
-                       base: tuple[Branch, ...] = ()) -> Dict:
+                       base: tuple[Branch, ...] = (), *, callers_keys: bool = False) -> Dict:
         """Fold ``d["k"] = v``, ``d.update(...)``, ``d.setdefault("k", v)`` and ``d.pop("k")`` into a
         dict value (``base``: the arms the dict itself is bound in). A key set in both arms of an
         ``if`` has the value both give; one set on some paths only is unknown; ``update`` with
-        something not followed makes the dict incomplete."""
+        something not followed makes the dict incomplete. ``callers_keys``: ``value`` is a
+        ``**kwargs`` parameter no call is followed into, so its only unknown keys are the caller's,
+        and ``setdefault`` gives what a caller who passes nothing gets (judged "by default")."""
         assert isinstance(ops, (list, tuple))
         if not ops:
             return value
@@ -542,7 +545,7 @@ class Resolver:
             if kind == "update":
                 added = self.resolve(expr, scope, depth) if expr is not None else None
                 if not isinstance(added, Dict):
-                    complete = False
+                    complete = callers_keys = False
                     continue
                 complete = complete and added.complete
                 for name, item in added.items.items():
@@ -562,7 +565,11 @@ class Resolver:
             assert expr is not None
             new = self.resolve(expr, scope, depth)
             if kind == "setdefault" and key not in items and not complete:
-                new = Unknown(new.node, reason=f"{key!r} may be given by the caller")
+                if callers_keys and not path and not isinstance(new, Unknown):
+                    new = _originated(new, new.origin or f"{BY_DEFAULT}`{key}` not passed, so `setdefault` "
+                                                         f"gives {describe(new)}")
+                else:
+                    new = Unknown(new.node, reason=f"{key!r} may be given by the caller")
             if not path:
                 items[key] = new
                 pending.pop(key, None)

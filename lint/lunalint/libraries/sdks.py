@@ -138,8 +138,12 @@ def _sdk_client(call: Obj) -> list[ClientSpec]:
         http_client = None  # ``http_client=None``: the SDK builds its default client
     if not call.complete and (timeout is None or http_client is None):
         setting = unknown(call.node, not_fully_known())
-        return [ClientSpec(library=sdk, label=label, anchor=call.node, pool_idle=setting,
-                           keepalive=unknown_keepalive(call.node, not_fully_known()),
+        keepalive = unknown_keepalive(call.node, not_fully_known())
+        if timeout is not None:  # the SDK sends its own timeout whatever http_client a caller adds
+            spec = _phases_spec(sdk, label, call.node, timeout, call.site_of("timeout"), pooled=True,
+                                default_note=note)
+            return [replace(spec, pool_idle=setting, keepalive=keepalive, evidence=_sdk_evidence(label, call.node))]
+        return [ClientSpec(library=sdk, label=label, anchor=call.node, pool_idle=setting, keepalive=keepalive,
                            read_timeout=setting, connect_timeout=setting, evidence=_sdk_evidence(label, call.node))]
     inner = http_client if isinstance(http_client, Obj) else None
     inner_spec = _inner_spec(inner) if inner is not None else None
