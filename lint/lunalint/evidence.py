@@ -127,7 +127,14 @@ def _model_base(text: str) -> bool:
     if host is None:
         return False
     rest = text[host.end():].lstrip("/")
-    return re.fullmatch(r"(?:v\d+(?:beta\d*)?/?|openai/?|\{\}/?)?", rest.split("?", 1)[0]) is not None
+    return _BASE_PATH.fullmatch(rest.split("?", 1)[0]) is not None
+
+
+# The path of a model API's base URL: up to four segments of versions and API prefixes
+# (``v1``, ``openai/v1``, ``v1/openai``, ``inference/v1``, ``compatible-mode/v1``,
+# ``openai/deployments/NAME``), never a resource such as ``models`` or ``usage``.
+_BASE_PATH = re.compile(r"(?:(?:v\d+(?:beta|alpha)?\d*|openai|api|inference|compatible-mode|deployments/[^/?#]+|\{\})"
+                        r"(?:/|$)){0,4}")
 
 
 def body_evidence(call: Obj, anchor: cst.CSTNode) -> Evidence | None:
