@@ -20,7 +20,7 @@ from lunalint.config import Settings
 from lunalint.discover import PathError, discover
 from lunalint.report import FileError, FileResult, Report
 from lunalint.rules import RuleInfo, rule_classes, rules_for_file, select_rule_infos
-from lunalint.workers import Job, Store, run_jobs
+from lunalint.workers import Runner, Store
 
 if TYPE_CHECKING:
     from lunalint.fix import Fixer
@@ -40,22 +40,25 @@ def check_paths(paths: Sequence[Path], settings: Settings, *, jobs: int | None =
                                         [rule.code for rule in rules])))
     report = Report()
     results: dict[int, FileResult] = {}
-    pending: list[Job] = []
     found = discover(paths, settings.exclude + settings.extend_exclude, settings.root,
                      stat=store.stat_walk, known_in=store.known_in,
                      respect_gitignore=settings.respect_gitignore, force_exclude=settings.force_exclude)
-    for index, item in enumerate(found):
-        if isinstance(item, PathError):
-            results[index] = FileResult(errors=[FileError(item.display, item.message, code="E002")])
-            continue
-        report.files_checked += 1
-        answered = store.answer(item)
-        if answered is not None:
-            results[index] = answered
-        else:
-            pending.append(store.job(index, item, rules_for_file(store.key(item), settings.per_file_ignores, settings.root, rules)))
-    for job, done in zip(pending, run_jobs(pending, settings, jobs, _check_codes)):
-        results[job.file_index] = store.settle(job, done, settings, _check_codes)
+    with Runner(settings, jobs, _check_codes) as runner:
+        for index, item in enumerate(found):
+            if isinstance(item, PathError):
+                results[index] = FileResult(errors=[FileError(item.display, item.message, code="E002")])
+                continue
+            report.files_checked += 1
+            answered = store.answer(item)
+            if answered is not None:
+                results[index] = answered
+            else:
+                runner.add(store.job(index, item, rules_for_file(store.key(item), settings.per_file_ignores,
+                                                                 settings.root, rules)))
+                for job, done in runner.finished():  # settled as they come: the main process stays small
+                    results[job.file_index] = store.settle(job, done, settings, _check_codes)
+        for job, done in runner.results():
+            results[job.file_index] = store.settle(job, done, settings, _check_codes)
     report.files_checked += store.answered_in_walk  # unchanged, without findings: never left the walk
     for _, result in sorted(results.items()):
         report.violations.extend(result.violations)

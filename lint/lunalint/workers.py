@@ -2,9 +2,9 @@
 
 ``Store`` is the cache seen from the pipeline: it answers a discovered file from the cache when
 its stat (or, after a worker read it, its content hash) is unchanged, plans a job otherwise, and
-settles each job's outcome. ``run_jobs`` checks files, in worker processes when there are enough of
-them: a job is a path, never file contents, so the main process (which forked workers inherit)
-stays small on any tree. Neither knows a language, a rule or a library.
+settles each job's outcome. ``Runner`` checks files as the walk finds them, in worker processes
+when there are enough of them: a job is a path, never file contents, and the workers are forked
+early in the walk, so the memory they inherit from the main process stays small on any tree. Neither knows a language, a rule or a library.
 """
 
 from __future__ import annotations
@@ -12,20 +12,22 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from lunalint.report import FileError, FileResult
 
 if TYPE_CHECKING:
-    from multiprocessing.context import BaseContext
     from pathlib import Path
 
     from lunalint.cache import Cache
     from lunalint.config import Settings
     from lunalint.discover import Discovered, KnownIn
 
-__all__ = ["PARALLEL_THRESHOLD", "Done", "Job", "Store", "run_jobs"]
+__all__ = ["PARALLEL_THRESHOLD", "Done", "Job", "Runner", "Store"]
 
 PARALLEL_THRESHOLD = 32  # fewer files than this are checked in-process (no worker start-up)
 
@@ -150,17 +152,78 @@ def run_job(job: Job, settings: Settings, check: Check) -> Done:
     return Done(result, digest, stat, read_ns, depends)
 
 
-def run_jobs(pending: list[Job], settings: Settings, jobs: int | None, check: Check) -> Iterable[Done]:
-    """Each job's outcome, in job order: in this process for a few files, else in ``jobs`` worker
-    processes (default: one per core)."""
-    workers = min(jobs or os.cpu_count() or 1, len(pending))
-    if workers <= 1 or len(pending) < PARALLEL_THRESHOLD:
-        return (run_job(job, settings, check) for job in pending)
-    import multiprocessing
+class Runner:
+    """Checks jobs as the walk finds them: in this process while there are few, in ``jobs`` worker
+    processes (default: one per core) once ``PARALLEL_THRESHOLD`` are pending.
 
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform == "linux" else None
-    chunk = max(1, min(64, len(pending) // (workers * 16)))
-    return _pooled(pending, settings, check, workers, multiprocessing.get_context(method), chunk)
+    The workers are forked at that moment, early in the walk: a forked worker carries the memory
+    of the main process as it was, so forking before the walk has built the rest of its jobs keeps
+    every worker small on a large tree, and the workers check while the walk goes on. Later jobs
+    are sent in chunks that grow with the run (one job at first, up to 64)."""
+
+    def __init__(self, settings: Settings, jobs: int | None, check: Check) -> None:
+        self._settings = settings
+        self._check = check
+        self._workers = jobs or os.cpu_count() or 1
+        self._waiting: list[Job] = []
+        self._sent: deque[tuple[list[Job], Future[list[Done]]]] = deque()
+        self._executor: ProcessPoolExecutor | None = None
+        self._count = 0
+
+    def __enter__(self) -> Runner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+    def add(self, job: Job) -> None:
+        self._waiting.append(job)
+        if self._executor is None and (self._workers <= 1 or len(self._waiting) < PARALLEL_THRESHOLD):
+            return
+        if self._executor is None:
+            self._executor = self._start()
+        if len(self._waiting) >= self._chunk():
+            self._send()
+
+    def finished(self) -> Iterator[tuple[Job, Done]]:
+        """The outcomes ready now, in the order the jobs were added (taken once)."""
+        while self._sent and self._sent[0][1].done():
+            chunk, future = self._sent.popleft()
+            yield from zip(chunk, future.result())
+
+    def results(self) -> Iterator[tuple[Job, Done]]:
+        """Each outcome not yet taken, in the order the jobs were added."""
+        if self._executor is None:
+            waiting, self._waiting = self._waiting, []
+            for job in waiting:
+                yield job, run_job(job, self._settings, self._check)
+            return
+        self._send()
+        while self._sent:
+            chunk, future = self._sent.popleft()
+            yield from zip(chunk, future.result())
+
+    def _chunk(self) -> int:
+        return max(1, min(64, self._count // (self._workers * 16)))
+
+    def _send(self) -> None:
+        assert self._executor is not None
+        if self._waiting:
+            chunk, self._waiting = self._waiting, []
+            self._count += len(chunk)
+            self._sent.append((chunk, self._executor.submit(_run_chunk, chunk)))
+
+    def _start(self) -> ProcessPoolExecutor:
+        import multiprocessing
+
+        from lunalint.rules import rule_classes
+
+        rule_classes({code for job in self._waiting for code in job.rules})  # imported once, before the fork
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() and sys.platform == "linux" else None
+        return ProcessPoolExecutor(max_workers=self._workers, mp_context=multiprocessing.get_context(method),
+                                   initializer=_init_worker, initargs=(self._settings, self._check))
 
 
 _worker_state: tuple[Settings, Check] | None = None
@@ -171,18 +234,50 @@ def _init_worker(settings: Settings, check: Check) -> None:
     _worker_state = (settings, check)
 
 
-def _run_in_worker(job: Job) -> Done:
+def _run_chunk(chunk: list[Job]) -> list[Done]:
     assert _worker_state is not None
-    return run_job(job, *_worker_state)
+    done = []
+    for job in chunk:
+        done.append(run_job(job, *_worker_state))
+        _release_memory()
+    return done
 
 
-def _pooled(pending: list[Job], settings: Settings, check: Check, workers: int, context: BaseContext,
-            chunk: int) -> Iterator[Done]:
-    from concurrent.futures import ProcessPoolExecutor
+_TRIM_GROWTH = 16 * 2**20  # bytes of resident growth after which a worker gives freed memory back
+_trimmed_at = 0
 
-    from lunalint.rules import rule_classes
 
-    rule_classes({code for job in pending for code in job.rules})  # imported once, before the fork
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                             initializer=_init_worker, initargs=(settings, check)) as executor:
-        yield from executor.map(_run_in_worker, pending, chunksize=chunk)
+def _release_memory() -> None:
+    """After a file whose analysis grew the worker by more than ``_TRIM_GROWTH`` (a large module's
+    libcst tree), hand the memory freed since back to the system (glibc's ``malloc_trim``), so that
+    idle workers do not each sit at the high-water mark of the largest file they have seen."""
+    global _trimmed_at
+    resident = _resident_bytes()
+    if resident is None or resident < _trimmed_at + _TRIM_GROWTH:
+        return
+    import gc
+
+    gc.collect()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+    _trimmed_at = _resident_bytes() or resident
+
+
+def _resident_bytes() -> int | None:
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None  # not Linux
+
+
+@lru_cache(maxsize=1)
+def _malloc_trim() -> Callable[[int], int] | None:
+    import ctypes
+
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim  # the C library the process runs on
+    except (OSError, AttributeError):
+        return None  # not glibc
+    return trim
