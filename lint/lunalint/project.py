@@ -20,10 +20,10 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar, cast
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -31,11 +31,14 @@ if TYPE_CHECKING:
     from lunalint.resolve import Resolver
     from lunalint.values import Value
 
-__all__ = ["Dependency", "Project", "active", "checking"]
+__all__ = ["Dependency", "Project", "active", "checking", "new_run"]
 
 MAX_MODULE_BYTES = 256 * 1024  # larger modules are not read for values
 MAX_ANCESTORS = 8  # directories above a file searched for the top package of an absolute import
 MAX_DEPTH = 4  # modules followed through one another in a row
+_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+_T = TypeVar("_T")
+_run_state: dict[tuple[str, str], object] = {}  # per process, for one run: e.g. the tree's import index
 
 
 class Dependency(NamedTuple):
@@ -94,6 +97,43 @@ class Project:
                 break
             if level == 0 and not parts:
                 return
+
+    def module_of(self, dotted: str, importer: str) -> list[tuple[str, list[str]]]:
+        """(module file, the attributes after it) for each way the module at ``importer`` may mean
+        ``dotted`` (``from .http import client`` there: ``.http.client``)."""
+        return list(self._candidates(dotted, os.path.dirname(importer)))
+
+    def source(self, path: str) -> tuple[list[str], ast.Module] | None:
+        """The lines and ``ast`` tree of the module at ``path``, recorded as a dependency."""
+        return self._source(path)
+
+    def root(self) -> str:
+        """The project the checked file belongs to: the nearest directory above it holding
+        ``.git``, else the topmost one holding a ``pyproject.toml``, ``setup.py`` or ``setup.cfg``,
+        else the directory above its top package."""
+        directory = os.path.dirname(self.path)
+        topmost = None
+        for _ in range(MAX_ANCESTORS):
+            if os.path.exists(os.path.join(directory, ".git")):
+                return directory
+            if any(os.path.isfile(os.path.join(directory, name)) for name in _PROJECT_FILES):
+                topmost = directory
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
+        if topmost is not None:
+            return topmost
+        directory = os.path.dirname(self.path)
+        while os.path.isfile(os.path.join(directory, "__init__.py")) and os.path.dirname(directory) != directory:
+            directory = os.path.dirname(directory)
+        return directory
+
+    def run_state(self, key: tuple[str, str], make: Callable[[tuple[str, str]], _T]) -> _T:
+        """What ``make(key)`` gives, made once per run (``new_run``) in each process."""
+        if key not in _run_state:
+            _run_state[key] = make(key)
+        return cast("_T", _run_state[key])
 
     # Lookup ---------------------------------------------------------------------------------------
     def lookup(self, qualname: str, importer: str, depth: int) -> Value | None:
@@ -231,6 +271,11 @@ def checking(path: str) -> Iterator[dict[str, Dependency]]:
         yield project.read
     finally:
         _current = previous
+
+
+def new_run() -> None:
+    """Forget what earlier runs in this process learnt about the tree (its files may have changed)."""
+    _run_state.clear()
 
 
 def active() -> Project | None:

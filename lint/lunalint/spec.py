@@ -151,9 +151,15 @@ class Evidence:
     # The SDK the client is handed to sets its own timeout on every request, so the client's
     # library-default timeout is never used for these requests (its explicit one is adopted).
     replaces_default_timeout: bool = False
+    # Evidence found in another module of the tree: where (``pkg/models.py:40``); the anchor is then
+    # the client it is about, in this file.
+    where: str = ""
 
     def describe(self) -> str:
-        """``streams: `client.stream(...)` at line <mark>``: the line is filled in at placement."""
+        """``streams: `client.stream(...)` at line <mark>``: the line is filled in at placement;
+        ``streams: `client.stream(...)` in pkg/models.py:40`` for evidence in another module."""
+        if self.where:
+            return f"{self.kind.value}: {self.text} in {self.where}"
         return f"{self.kind.value}: {self.text} at line {LINE_MARK}"
 
 

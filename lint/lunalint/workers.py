@@ -153,6 +153,9 @@ def run_job(job: Job, settings: Settings, check: Check) -> Done:
 def run_jobs(pending: list[Job], settings: Settings, jobs: int | None, check: Check) -> Iterable[Done]:
     """Each job's outcome, in job order: in this process for a few files, else in ``jobs`` worker
     processes (default: one per core)."""
+    from lunalint.project import new_run
+
+    new_run()  # the tree may have changed since an earlier run in this process
     workers = min(jobs or os.cpu_count() or 1, len(pending))
     if workers <= 1 or len(pending) < PARALLEL_THRESHOLD:
         return (run_job(job, settings, check) for job in pending)
