@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import libcst as cst
 
+from lunalint.project import skipped_directory
 from lunalint.scope import DECLARED_ELSEWHERE, Opaque, ValueOf
 
 if TYPE_CHECKING:
@@ -49,9 +50,6 @@ MAX_MODULES = 24  # modules read for one client
 MAX_ROUNDS = 3  # channels found through channels (a getter returning a global a setter filled)
 MAX_EVIDENCE = 4  # evidence kept per client from other modules
 MAX_INDEX_FILES = 20_000  # a larger tree is not indexed
-MAX_ANCESTORS = 8
-_SKIPPED_DIRECTORIES = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "build", "dist"})
-_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
 _IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+([.\w]+)[ \t]+import[ \t]*(\([^)]*\)|[^\r\n]*)|import[ \t]+([^\r\n]*))",
                      re.MULTILINE)
 _WORD = re.compile(rb"[A-Za-z_]\w*")
@@ -178,10 +176,9 @@ def _setters(made: Made, receivers: Receivers) -> list[Channel]:
     found = []
     for call, scope in resolver.scan.calls:
         for index, arg in enumerate(call.args):
-            if arg.star or not isinstance(arg.value, (cst.Name, cst.Attribute)):
-                continue
-            if not any(isinstance(value, Obj) and value.node is made.call
-                       for value in receivers.possible(arg.value, scope) or ()):
+            if arg.star or not (arg.value is made.call or isinstance(arg.value, (cst.Name, cst.Attribute)) and any(
+                    isinstance(value, Obj) and value.node is made.call
+                    for value in receivers.possible(arg.value, scope) or ())):
                 continue
             callee = resolver.resolve(call.func, scope)
             if not (isinstance(callee, Defined) and callee.kind == "function" and callee.members is not None):
@@ -329,7 +326,7 @@ class _Index:
         count = 0
         for directory, subdirectories, files in os.walk(root):
             subdirectories[:] = sorted(d for d in subdirectories
-                                       if not d.startswith(".") and d not in _SKIPPED_DIRECTORIES)
+                                       if not skipped_directory(d))
             for name in sorted(files):
                 if not name.endswith(".py"):
                     continue

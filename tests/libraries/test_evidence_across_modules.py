@@ -245,3 +245,41 @@ def test_a_using_module_rewritten_within_the_timestamp_granularity_is_seen(tmp_p
     models.write_text(same_size, encoding="utf-8")
     os.utime(models, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert _messages(check_paths([tmp_path], settings, cache_dir=cache), "pkg/clients.py") == []
+
+
+def test_an_example_of_a_monorepo_reaches_the_package_it_imports(tmp_path: Path) -> None:
+    """examples/demo.py imports ``mylib``, which lives in libs/mylib/mylib (a project of the
+    repository with its own pyproject.toml), not in a directory above the example."""
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    (root / "libs" / "mylib" / "pyproject.toml").parent.mkdir(parents=True)
+    (root / "libs" / "mylib" / "pyproject.toml").write_text("[project]\nname = 'mylib'\n", encoding="utf-8")
+    _tree(root / "libs" / "mylib", {"mylib/__init__.py": "", "mylib/http.py": CLIENTS, "mylib/models.py": """
+        from anthropic import Anthropic
+        from mylib.http import get_default
+
+        def claude():
+            return Anthropic(http_client=get_default())
+        """, "pkg/__init__.py": ""})
+    _tree(root, {"examples/demo.py": """
+        import httpx
+        from mylib.http import set_default
+
+        set_default(httpx.AsyncClient(timeout=30.0))
+        """, "pkg/__init__.py": ""})
+    report = check_paths([root / "examples"], Settings(root=root))
+    [(line, message)] = _messages(report, "examples/demo.py")
+    assert line == 4
+    assert message.endswith("; sdk: handed to `Anthropic(...)` in libs/mylib/mylib/models.py:5")
+
+
+def test_the_project_root_is_never_above_a_hidden_directory(tmp_path: Path) -> None:
+    """A tree under a hidden directory (a tool's work area inside a repository) is its own project:
+    its modules are found, though a walk of the repository would never enter it."""
+    (tmp_path / ".git").mkdir()
+    inner = tmp_path / ".work" / "corpus"
+    (inner / "pyproject.toml").parent.mkdir(parents=True)
+    (inner / "pyproject.toml").write_text("", encoding="utf-8")
+    _tree(inner, {"pkg/clients.py": CLIENTS, "pkg/models.py": SHAPES["module-level object, streamed"][0]})
+    report = check_paths([inner], Settings(root=inner))
+    assert [line for line, _ in _messages(report, "pkg/clients.py")] == [3]
