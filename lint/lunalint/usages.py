@@ -24,6 +24,7 @@ this file is checked again.
 from __future__ import annotations
 
 import ast
+import bisect
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -50,9 +51,8 @@ MAX_MODULES = 24  # modules read for one client
 MAX_ROUNDS = 3  # channels found through channels (a getter returning a global a setter filled)
 MAX_EVIDENCE = 4  # evidence kept per client from other modules
 MAX_INDEX_FILES = 20_000  # a larger tree is not indexed
-_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+([.\w]+)[ \t]+import[ \t]*(\([^)]*\)|[^\r\n]*)|import[ \t]+([^\r\n]*))",
+_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+[.\w]+[ \t]+import[ \t]*(?:\([^)]*\)|[^\r\n]*)|import[ \t]+[^\r\n]*)",
                      re.MULTILINE)
-_WORD = re.compile(rb"[A-Za-z_]\w*")
 
 
 class Channel(NamedTuple):
@@ -115,7 +115,11 @@ def with_evidence_elsewhere(specs: list[ClientSpec], made: Mapping[int, Made], r
         if where is not None and _wants_evidence(spec):
             channels = channels_here(where, receivers, project)
             if channels:
-                evidence = _evidence_elsewhere(where.value, channels, spec.anchor, project)
+                # The checked module is read again only for a global its functions fill: its own
+                # uses of a module-level client, and its factories, are seen already.
+                again = where.scope.kind != "module" and any(c.module == project.path and not c.factory
+                                                            for c in channels)
+                evidence = _evidence_elsewhere(where.value, channels, spec.anchor, project, again)
                 if evidence:
                     spec = replace(spec, evidence=(*spec.evidence, *evidence))
         found.append(spec)
@@ -199,7 +203,8 @@ def _setters(made: Made, receivers: Receivers) -> list[Channel]:
 
 
 # Reading other modules -----------------------------------------------------------------------------
-def _evidence_elsewhere(client: Obj, channels: list[Channel], anchor: object, project: Project) -> list[Evidence]:
+def _evidence_elsewhere(client: Obj, channels: list[Channel], anchor: object, project: Project,
+                        again: bool) -> list[Evidence]:
     known = set(channels)
     read: dict[str, frozenset[Channel]] = {}
     found: list[Evidence] = []
@@ -216,6 +221,8 @@ def _evidence_elsewhere(client: Obj, channels: list[Channel], anchor: object, pr
             if read.get(path) == frozenset(known) or (path not in read and len(read) >= MAX_MODULES):
                 continue
             read[path] = frozenset(known)
+            if path == project.path and not again:
+                continue
             result = _read_module(path, client, known, project)
             if result is None:
                 continue
@@ -235,8 +242,6 @@ def _read_module(path: str, client: Obj, channels: set[Channel], project: Projec
     """The evidence on ``client`` in the module at ``path``, and its new channels there."""
     from lunalint.values import Obj
 
-    if path == project.path and not any(channel.module == path for channel in channels):
-        return None  # the checked module's own requests are already seen
     source = project.source(path)
     if source is None:
         return None
@@ -244,7 +249,8 @@ def _read_module(path: str, client: Obj, channels: set[Channel], project: Projec
     if not any(channel.module == path for channel in channels) and not _imports_channel(tree, path, channels,
                                                                                         project):
         return None
-    parsed = project.run_state(("module", path), lambda _: _parse("".join(lines)))
+    names = sorted({channel.name for channel in channels})
+    parsed = project.run_state((f"module {' '.join(names)}", path), lambda _: _parse(lines, tree, names))
     if parsed is None:
         return None
     module, scan = parsed
@@ -269,14 +275,45 @@ def _read_module(path: str, client: Obj, channels: set[Channel], project: Projec
     return _placed(items, module, path, project, found.statement_of, found.own_timeout), more
 
 
-def _parse(source: str) -> tuple[cst.Module, ModuleScan] | None:
+def _parse(lines: list[str], tree: ast.Module, names: list[str]) -> tuple[cst.Module, ModuleScan] | None:
+    """The module's imports, its top-level statements that mention one of ``names``, and
+    (transitively) those binding what they read; the other lines blanked, so that positions are the
+    file's and libcst parses only what may matter."""
+    from lunalint.parse import _line_groups, _names
     from lunalint.scope import scan_module
 
+    body = tree.body
+    aliases = {alias.asname for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+               for alias in node.names if alias.asname and alias.name in names}
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted({*names, *aliases}))) + r")\b")
+    infos = [_names(statement) for statement in body]
+    binders: dict[str, list[int]] = {}
+    for index, (binds, _, _) in enumerate(infos):
+        for bound in binds:
+            binders.setdefault(bound, []).append(index)
+    wanted = [isinstance(statement, (ast.Import, ast.ImportFrom)) for statement in body]
+    pending = [index for index, statement in enumerate(body) if not wanted[index] and pattern.search(
+        "".join(lines[_first(statement) - 1:statement.end_lineno or statement.lineno]))]
+    while pending:
+        index = pending.pop()
+        if wanted[index] and not isinstance(body[index], (ast.Import, ast.ImportFrom)):
+            continue
+        wanted[index] = True
+        for read in infos[index][1]:
+            pending.extend(i for i in binders.get(read, ()) if not wanted[i])
+    kept = ["\n"] * len(lines)
+    for first, last in _line_groups(body, wanted):
+        kept[first - 1:last] = lines[first - 1:last]
     try:
-        module = cst.parse_module(source)
+        module = cst.parse_module("".join(kept))
     except (cst.ParserSyntaxError, RecursionError, ValueError):
         return None
     return module, scan_module(module)
+
+
+def _first(statement: ast.stmt) -> int:
+    decorators = getattr(statement, "decorator_list", None) or []
+    return int(min([statement.lineno, *(d.lineno for d in decorators)]))
 
 
 def _placed(items: Iterable[Evidence], module: cst.Module, path: str, project: Project,
@@ -318,40 +355,36 @@ def _imports_channel(tree: ast.Module, path: str, channels: set[Channel], projec
 
 # The import index ----------------------------------------------------------------------------------
 class _Index:
-    """Which modules under a root mention which names on their import lines."""
+    """The import lines of every module under a root, searched for a name on demand."""
 
     def __init__(self, key: tuple[str, str]) -> None:
         root = key[1]
-        self.by_name: dict[bytes, list[str]] = {}
-        count = 0
+        self.paths: list[str] = []
+        self.starts: list[int] = []  # where each module's import lines begin in ``text``
+        parts: list[bytes] = []
+        size = count = 0
         for directory, subdirectories, files in os.walk(root):
-            subdirectories[:] = sorted(d for d in subdirectories
-                                       if not skipped_directory(d))
+            subdirectories[:] = sorted(d for d in subdirectories if not skipped_directory(d))
             for name in sorted(files):
                 if not name.endswith(".py"):
                     continue
                 count += 1
                 if count > MAX_INDEX_FILES:
-                    self.by_name = {}
-                    return
+                    self.paths, self.starts, parts = [], [], []
+                    break
                 path = os.path.join(directory, name)
                 try:
                     with open(path, "rb") as handle:
                         data = handle.read(256 * 1024)
                 except OSError:
                     continue
-                if b"import" not in data:
-                    continue
-                names: set[bytes] = set()
-                for match in _IMPORT.finditer(data):
-                    module, imported, plain = match.groups()
-                    if module is not None:
-                        names.update(_WORD.findall(module.rsplit(b".", 1)[-1]))
-                        names.update(_WORD.findall(imported))
-                    elif plain is not None:
-                        names.update(_WORD.findall(plain))
-                for word in names:
-                    self.by_name.setdefault(word, []).append(path)
+                found = b"\n".join(_IMPORT.findall(data))
+                if found:
+                    self.paths.append(path)
+                    self.starts.append(size)
+                    parts.append(found)
+                    size += len(found) + 1
+        self.text = b"\0".join(parts)
 
     def importers(self, channel: Channel) -> list[str]:
         """Modules that import the channel's name, or its module and then mention the name."""
@@ -359,11 +392,22 @@ class _Index:
         if stem == "__init__":
             stem = os.path.basename(os.path.dirname(channel.module))
         name = channel.name.encode()
-        files = list(self.by_name.get(name, []))
-        for path in self.by_name.get(stem.encode(), []):
+        files = dict.fromkeys(self._naming(name))
+        for path in self._naming(stem.encode()):
             if path not in files and _mentions(path, b"." + name):
-                files.append(path)
-        return files
+                files[path] = None
+        return list(files)
+
+    def _naming(self, word: bytes) -> list[str]:
+        """The modules whose import lines hold ``word`` as a whole word."""
+        text, found, at = self.text, set(), self.text.find(word)
+        while at >= 0:
+            end = at + len(word)
+            if not (at and (text[at - 1:at].isalnum() or text[at - 1:at] == b"_")) and not (
+                    text[end:end + 1].isalnum() or text[end:end + 1] == b"_"):
+                found.add(bisect.bisect_right(self.starts, at) - 1)
+            at = text.find(word, end)
+        return [self.paths[index] for index in sorted(found)]
 
 
 def _mentions(path: str, text: bytes) -> bool:
