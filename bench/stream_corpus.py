@@ -75,22 +75,21 @@ def extract(gitdirs: Path, corpus: Path, labels: Labels) -> None:
         wanted = [entry.split(" ", 1) for entry in listing if WANTED.search(entry.split(" ", 1)[1])]
         target = corpus / directory
         (target / ".git").mkdir(parents=True, exist_ok=True)
-        batch = subprocess.Popen(["git", "-C", str(git), "cat-file", "--batch"], stdin=subprocess.PIPE,
-                                 stdout=subprocess.PIPE)
-        assert batch.stdin is not None and batch.stdout is not None
-        for oid, path in wanted:
-            batch.stdin.write(f"{oid}\n".encode())
-            batch.stdin.flush()
-            header = batch.stdout.readline().split()
-            if header[1] == b"missing":
-                continue
-            data = batch.stdout.read(int(header[2]))
-            batch.stdout.read(1)
-            out = target / path
-            out.parent.mkdir(parents=True, exist_ok=True)
-            out.write_bytes(data)
-        batch.stdin.close()
-        batch.wait()
+        with subprocess.Popen(["git", "-C", str(git), "cat-file", "--batch"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE) as batch:
+            assert batch.stdin is not None and batch.stdout is not None
+            for oid, path in wanted:
+                batch.stdin.write(f"{oid}\n".encode())
+                batch.stdin.flush()
+                header = batch.stdout.readline().split()
+                if header[1] == b"missing":
+                    continue
+                data = batch.stdout.read(int(header[2]))
+                batch.stdout.read(1)
+                out = target / path
+                out.parent.mkdir(parents=True, exist_ok=True)
+                out.write_bytes(data)
+            batch.stdin.close()
         print(f"{directory}: {len(wanted)} files at {commit[:12]}")
 
 

@@ -49,6 +49,10 @@ class Receivers:
         # A name in a scope, ``self.<attr>`` in a class, a factory's result: the same at every use.
         self._known: dict[tuple[int, str], tuple[Value, ...] | None] = {}
 
+    @property
+    def resolver(self) -> Resolver:
+        return self._resolver
+
     def possible(self, node: cst.BaseExpression, scope: Scope) -> tuple[Value, ...] | None:
         """Every value ``node`` may have; ``None`` when a binding out of sight (``global``,
         ``nonlocal``) may give it another, or the possibilities are too many to follow."""

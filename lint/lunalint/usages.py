@@ -176,7 +176,7 @@ def _setters(made: Made, receivers: Receivers) -> list[Channel]:
     parameter it is given in a module global: that global is the client's channel."""
     from lunalint.values import Defined, Obj
 
-    resolver = receivers._resolver
+    resolver = receivers.resolver
     found = []
     for call, scope in resolver.scan.calls:
         for index, arg in enumerate(call.args):
