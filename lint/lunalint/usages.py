@@ -35,6 +35,7 @@ import libcst as cst
 
 from lunalint.project import skipped_directory
 from lunalint.scope import DECLARED_ELSEWHERE, Opaque, ValueOf
+from lunalint.spec import EvidenceKind
 
 if TYPE_CHECKING:
     from lunalint.extract import Made
@@ -119,7 +120,10 @@ def with_evidence_elsewhere(specs: list[ClientSpec], made: Mapping[int, Made], r
                 # uses of a module-level client, and its factories, are seen already.
                 again = where.scope.kind != "module" and any(c.module == project.path and not c.factory
                                                             for c in channels)
-                evidence = _evidence_elsewhere(where.value, channels, spec.anchor, project, again)
+                try:
+                    evidence = _evidence_elsewhere(where.value, channels, spec.anchor, project, again)
+                except RecursionError:  # code nested too deeply to follow: no evidence from it
+                    evidence = []
                 if evidence:
                     spec = replace(spec, evidence=(*spec.evidence, *evidence))
         found.append(spec)
@@ -211,9 +215,9 @@ def _evidence_elsewhere(client: Obj, channels: list[Channel], anchor: object, pr
     index = project.run_state(("import index", project.root()), _Index)
     for _ in range(MAX_ROUNDS):
         wanted: dict[str, None] = {}
-        for channel in known:
+        for channel in sorted(known):
             wanted[channel.module] = None
-        for channel in known:
+        for channel in sorted(known):
             for path in index.importers(channel):
                 wanted[path] = None
         new = False
@@ -234,6 +238,8 @@ def _evidence_elsewhere(client: Obj, channels: list[Channel], anchor: object, pr
                     new = True
         if not new:
             break
+    order = [kind.value for kind in EvidenceKind]
+    found.sort(key=lambda item: order.index(item.kind.value))  # the strongest first, as in the module
     return [replace(item, anchor=anchor) for item in found[:MAX_EVIDENCE]]
 
 
