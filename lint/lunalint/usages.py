@@ -52,8 +52,6 @@ MAX_MODULES = 24  # modules read for one client
 MAX_ROUNDS = 3  # channels found through channels (a getter returning a global a setter filled)
 MAX_EVIDENCE = 4  # evidence kept per client from other modules
 MAX_INDEX_FILES = 20_000  # a larger tree is not indexed
-_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+[.\w]+[ \t]+import[ \t]*(?:\([^)]*\)|[^\r\n]*)|import[ \t]+[^\r\n]*)",
-                     re.MULTILINE)
 
 
 class Channel(NamedTuple):
@@ -384,7 +382,7 @@ class _Index:
                         data = handle.read(256 * 1024)
                 except OSError:
                     continue
-                found = b"\n".join(_IMPORT.findall(data))
+                found = _import_lines(data)
                 if found:
                     self.paths.append(path)
                     self.starts.append(size)
@@ -414,6 +412,24 @@ class _Index:
                 found.add(bisect.bisect_right(self.starts, at) - 1)
             at = text.find(word, end)
         return [self.paths[index] for index in sorted(found)]
+
+
+def _import_lines(data: bytes) -> bytes:
+    """The lines of ``data`` that mention ``import`` (a parenthesised name list to its end): a
+    superset of its import statements, found with ``bytes.find``, several times faster than a
+    regular expression anchored at each line."""
+    lines = []
+    at = data.find(b"import")
+    while at >= 0:
+        start = data.rfind(b"\n", 0, at) + 1
+        end = data.find(b"\n", at)
+        end = len(data) if end < 0 else end
+        if b"(" in data[at:end] and b")" not in data[at:end]:
+            close = data.find(b")", at)
+            end = len(data) if close < 0 else close
+        lines.append(data[start:end])
+        at = data.find(b"import", end)
+    return b"\n".join(lines)
 
 
 def _mentions(path: str, text: bytes) -> bool:
