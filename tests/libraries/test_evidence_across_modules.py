@@ -45,6 +45,10 @@ CLIENTS = """
         if _shared is None:
             _shared = httpx.AsyncClient(timeout=httpx.Timeout(40.0))
         return _shared
+
+
+    async def make_async():
+        return httpx.AsyncClient(timeout=50)
     """
 
 
@@ -103,6 +107,20 @@ SHAPES = {
                 async with self.http.stream("GET", url) as response:
                     return [line async for line in response.aiter_lines()]
         """, "pkg/clients.py", 7, "20 s", "streams: `self.http.stream(...)` in pkg/models.py:8"),
+    "plain import with an alias": ("""
+        import pkg.clients as shared
+
+        async def chat(url):
+            async with shared.client.stream("POST", url) as response:
+                return await response.aread()
+        """, "pkg/clients.py", 3, "30 s", "streams: `shared.client.stream(...)` in pkg/models.py:4"),
+    "async factory, awaited": ("""
+        from pkg.clients import make_async
+
+        async def chat(url):
+            client = await make_async()
+            return await client.post(url, json={"prompt": "hi", "max_tokens": 9})
+        """, "pkg/clients.py", 31, "50 s", "model-body: `json=` has `prompt`, `max_tokens` in pkg/models.py:5"),
     "global filled in a getter": ("""
         from pkg.clients import get_shared
 
@@ -179,7 +197,7 @@ def test_no_evidence_elsewhere_no_streaming_finding(tmp_path: Path, uses: str) -
     report = check_paths([tmp_path], Settings(root=tmp_path))
     assert _messages(report, "pkg/clients.py") == []
     strict = check_paths([tmp_path], Settings(root=tmp_path, policy=Policy(streaming_scope="all")))
-    assert [line for line, _ in _messages(strict, "pkg/clients.py")] == [3, 7, 26]
+    assert [line for line, _ in _messages(strict, "pkg/clients.py")] == [3, 7, 26, 31]
 
 
 def test_a_default_timeout_counts_only_where_requests_elsewhere_use_it(tmp_path: Path) -> None:
@@ -245,6 +263,21 @@ def test_a_using_module_rewritten_within_the_timestamp_granularity_is_seen(tmp_p
     models.write_text(same_size, encoding="utf-8")
     os.utime(models, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert _messages(check_paths([tmp_path], settings, cache_dir=cache), "pkg/clients.py") == []
+
+
+def test_a_client_in_a_package_init_is_followed_from_its_importers(tmp_path: Path) -> None:
+    _tree(tmp_path, {"pkg/__init__.py": "import httpx\n\nclient = httpx.Client(timeout=15)\n",
+                     "app/__init__.py": "", "app/main.py": """
+        from pkg import client
+
+        def run(url):
+            with client.stream("GET", url) as response:
+                return list(response.iter_lines())
+        """})
+    report = check_paths([tmp_path], Settings(root=tmp_path))
+    [(line, message)] = _messages(report, "pkg/__init__.py")
+    assert line == 3 and "read timeout 15 s" in message
+    assert message.endswith("; streams: `client.stream(...)` in app/main.py:4")
 
 
 def test_an_example_of_a_monorepo_reaches_the_package_it_imports(tmp_path: Path) -> None:
