@@ -93,3 +93,41 @@ def test_generated_rust_tree_is_deterministic_parses_and_has_clients(tmp_path: P
     report = check_paths([tmp_path / "a"], Settings(root=tmp_path), jobs=1)
     assert report.errors == [] and report.files_checked == 100
     assert {Path(v.path).name for v in report.violations}  # the client files are found
+
+
+def test_stream_corpus_extracts_a_commit_and_scores_the_labels(tmp_path: Path) -> None:
+    """A project at a commit of a local git repository: a streamed client in another module is
+    reported (a labelled model call), a health-probe client is not; a reported short-labelled site
+    would be noise."""
+    import stream_corpus
+
+    repository = tmp_path / "git" / "acme+proj"
+    repository.mkdir(parents=True)
+    files = {
+        "pkg/__init__.py": "",
+        "pkg/clients.py": "import httpx\n\nclient = httpx.AsyncClient(timeout=30)\n"
+                          "probe = httpx.Client(timeout=5)\n",
+        "pkg/models.py": "from pkg.clients import client\n\nasync def chat(url):\n"
+                         "    async with client.stream('POST', url) as r:\n        return await r.aread()\n",
+        "pkg/health.py": "from pkg.clients import probe\n\ndef ok(url):\n    return probe.get(url).status_code\n",
+        "README.md": "not extracted\n",
+    }
+    for name, text in files.items():
+        (repository / name).parent.mkdir(parents=True, exist_ok=True)
+        (repository / name).write_text(text, encoding="utf-8")
+    git = ["git", "-C", str(repository), "-c", "user.name=t", "-c", "user.email=t@t"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "."], check=True)
+    subprocess.run([*git, "commit", "-qm", "c"], check=True)
+    commit = subprocess.run([*git, "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+    labels = tmp_path / "labels.txt"
+    labels.write_text(f"project proj {commit} acme/proj\nproj/pkg/clients.py:3 long\n"
+                      "proj/pkg/clients.py:4 short\n", encoding="utf-8")
+    corpus_dir = tmp_path / "corpus"
+    assert stream_corpus.main(["extract", str(tmp_path / "git"), str(corpus_dir), str(labels)]) == 0
+    assert (corpus_dir / "proj" / ".git").is_dir() and not (corpus_dir / "proj" / "README.md").exists()
+    proc = subprocess.run([sys.executable, str(HERE / "stream_corpus.py"), str(corpus_dir), str(labels)],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "| proj | 1 | 1 |" in proc.stdout
+    assert "reported 1 of 1 model calls and streams with a short timeout; 0 of" in proc.stdout

@@ -61,47 +61,12 @@ def extract(parsed: Parsed) -> Extracted:
     scan = scan_module(parsed.module)
     from lunalint.project import active
 
-    resolver = Resolver(scan, active())
+    project = active()
+    resolver = Resolver(scan, project)
     resolver.constructors = frozenset(registry.constructors)
     receivers = Receivers(resolver)
     finder = EvidenceFinder(resolver, parsed.module.code_for_node)
-    specs: list[ClientSpec] = []
-    overrides: dict[int, list[bool]] = {}  # client call -> per followed call: passes its own timeout?
-    found_evidence = _Evidence()
-    for call, scope in scan.calls:
-        func = call.func
-        qualname = resolver.qualname(func, scope)
-        if qualname is None and isinstance(func, cst.Name):  # ``Api(...)`` for ``class Api(httpx.AsyncClient)``
-            qualname = resolver.client_class(func, scope)
-        if qualname is not None:
-            found_evidence.handed_over(call, scope, qualname, receivers, finder, scan, registry)
-        if qualname is not None and qualname in registry.constructors:
-            value = resolver.call(call, scope)
-            if isinstance(value, Obj) and value.qualname in registry.constructors:
-                made = [_named(spec, value) for spec in registry.constructors[value.qualname](value)]
-                specs.extend(made)
-                found_evidence.construction(call, value, scope, made, finder, registry)
-            continue
-        if isinstance(func, cst.Attribute) and func.attr.value in registry.method_names:
-            found = _receiver(func, scope, receivers, registry.methods)
-            if found is not None:
-                value = resolver.call(call, scope, qualname=f"{found.clients[0].qualname}.{found.method}")
-                assert isinstance(value, Obj)
-                # A call that may be on one of several clients counts as using each one's default.
-                only = len(found.clients) == 1
-                for client in found.clients:
-                    passes = only and registry.overrides_timeout(client.qualname, value, found.method)
-                    overrides.setdefault(id(client.node), []).append(passes)
-                found_evidence.request(call, func, value, found.method, found.clients, found.client, scope, finder,
-                                       registry)
-                if found.client is not None:
-                    specs.extend(registry.method_specs(found.client, value, found.method))
-            else:
-                found_evidence.on_parameter(call, func, scope, resolver, finder, registry)
-        if qualname is None or qualname not in registry.constructors:
-            found_evidence.passed_to_local(call, scope, receivers)
-    found_evidence.fixtures(scan, resolver, receivers)
-    found_evidence.through_parameters()
+    specs, overrides, found_evidence = collect(scan, resolver, receivers, finder, registry)
     for target, assigned, scope in scan.attribute_assignments:
         if target.attr.value in registry.attribute_names:
             owner = receivers.the_one(target.value, scope)
@@ -119,9 +84,74 @@ def extract(parsed: Parsed) -> Extracted:
         # A client whose every followed call passes its own timeout never uses its default one.
         spec = spec.without_default_timeouts() if calls and all(calls) else spec
         kept.append(found_evidence.apply(spec, in_process))
+    if project is not None:  # a client made here whose requests are made in other modules of the tree
+        from lunalint.usages import with_evidence_elsewhere
+
+        kept = with_evidence_elsewhere(kept, found_evidence.made, receivers, project)
     for anchor, top in found_evidence.statement_of.items():  # evidence anchors that are not calls
         scan.call_statement.setdefault(anchor, scan.call_statement.get(top, 0))
     return Extracted(kept, scan)
+
+
+class Made(NamedTuple):
+    """A pooled client construction: its call, the scope it is made in, and its value."""
+
+    call: cst.Call
+    scope: Scope
+    value: Obj
+
+
+def collect(scan: ModuleScan, resolver: Resolver, receivers: Receivers, finder: EvidenceFinder,
+            registry: Registry) -> tuple[list[ClientSpec], dict[int, list[bool]], _Evidence]:
+    """One pass over a module's calls: the specs they make, per client construction whether each
+    followed call passes its own timeout, and the evidence of long responses (``usages.py`` runs
+    it on other modules of the tree, with the receivers told which names are a client made here)."""
+    import libcst as cst
+
+    from lunalint.values import Obj
+
+    specs: list[ClientSpec] = []
+    overrides: dict[int, list[bool]] = {}  # client call -> per followed call: passes its own timeout?
+    found_evidence = _Evidence()
+    for call, scope in scan.calls:
+        func = call.func
+        qualname = resolver.qualname(func, scope)
+        if qualname is None and isinstance(func, cst.Name):  # ``Api(...)`` for ``class Api(httpx.AsyncClient)``
+            qualname = resolver.client_class(func, scope)
+        if qualname is not None:
+            found_evidence.handed_over(call, scope, qualname, receivers, finder, scan, registry)
+        if qualname is not None and qualname in registry.constructors:
+            value = resolver.call(call, scope)
+            if isinstance(value, Obj) and value.qualname in registry.constructors:
+                made = [_named(spec, value) for spec in registry.constructors[value.qualname](value)]
+                specs.extend(made)
+                found_evidence.construction(call, value, scope, made, finder, registry)
+                if any(spec.pooled for spec in made):
+                    found_evidence.made[id(call)] = Made(call, scope, value)
+            continue
+        if isinstance(func, cst.Attribute) and func.attr.value in registry.method_names:
+            found = _receiver(func, scope, receivers, registry.methods)
+            if found is not None:
+                value = resolver.call(call, scope, qualname=f"{found.clients[0].qualname}.{found.method}")
+                assert isinstance(value, Obj)
+                # A call that may be on one of several clients counts as using each one's default.
+                only = len(found.clients) == 1
+                for client in found.clients:
+                    passes = only and registry.overrides_timeout(client.qualname, value, found.method)
+                    overrides.setdefault(id(client.node), []).append(passes)
+                    if passes:
+                        found_evidence.own_timeout.add(id(call))
+                found_evidence.request(call, func, value, found.method, found.clients, found.client, scope, finder,
+                                       registry)
+                if found.client is not None:
+                    specs.extend(registry.method_specs(found.client, value, found.method))
+            else:
+                found_evidence.on_parameter(call, func, scope, resolver, finder, registry)
+        if qualname is None or qualname not in registry.constructors:
+            found_evidence.passed_to_local(call, scope, receivers)
+    found_evidence.fixtures(scan, resolver, receivers)
+    found_evidence.through_parameters()
+    return specs, overrides, found_evidence
 
 
 def _named(spec: ClientSpec, value: Obj) -> ClientSpec:
@@ -219,6 +249,8 @@ class _Evidence:
         self.of_parameter: dict[tuple[int, str], list[Evidence]] = {}  # (function, parameter) -> its requests'
         self.passed: list[tuple[int, tuple[int, str]]] = []  # (client construction, (function, parameter))
         self.fixture_clients: list[tuple[int, str]] = []  # (client construction, pytest fixture name)
+        self.made: dict[int, Made] = {}  # pooled client construction -> where and how it is made
+        self.own_timeout: set[int] = set()  # requests on one known client that pass their own timeout
 
     def handed_over(self, call: cst.Call, scope: Scope, qualname: str, receivers: Receivers,
                     finder: EvidenceFinder, scan: ModuleScan, registry: Registry) -> None:

@@ -20,10 +20,10 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar, cast
 
 if TYPE_CHECKING:
     import libcst as cst
@@ -31,11 +31,15 @@ if TYPE_CHECKING:
     from lunalint.resolve import Resolver
     from lunalint.values import Value
 
-__all__ = ["Dependency", "Project", "active", "checking"]
+__all__ = ["Dependency", "Project", "active", "checking", "new_run"]
 
 MAX_MODULE_BYTES = 256 * 1024  # larger modules are not read for values
 MAX_ANCESTORS = 8  # directories above a file searched for the top package of an absolute import
 MAX_DEPTH = 4  # modules followed through one another in a row
+_PROJECT_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+_SKIPPED_DIRECTORIES = frozenset({"__pycache__", "node_modules", "site-packages", "venv", "build", "dist"})
+_T = TypeVar("_T")
+_run_state: dict[tuple[str, str], object] = {}  # per process, for one run: e.g. the tree's import index
 
 
 class Dependency(NamedTuple):
@@ -55,6 +59,7 @@ class Project:
         self._modules: dict[str, Resolver | None] = {}  # "path\0name" -> the statements binding name
         self._sources: dict[str, tuple[list[str], ast.Module] | None] = {}
         self._active: set[str] = set()
+        self._root: str | None = None
 
     # Naming ---------------------------------------------------------------------------------------
     def module_name(self) -> str:
@@ -82,11 +87,13 @@ class Project:
                 if parent == directory:
                     break
                 directory = parent
+        found = False
         for base in bases:
             for split in range(len(parts), 0, -1):
                 stem = os.path.join(base, *parts[:split])
                 for candidate in (stem + ".py", os.path.join(stem, "__init__.py")):
                     if os.path.isfile(candidate):
+                        found = True
                         yield candidate, parts[split:]
                         break
                 else:
@@ -94,6 +101,65 @@ class Project:
                 break
             if level == 0 and not parts:
                 return
+        if not found and not level:  # a package of the project not above the file (a monorepo's libs/x/x)
+            for base in self._source_roots(parts[0]):
+                for split in range(len(parts), 0, -1):
+                    stem = os.path.join(base, *parts[:split])
+                    files = [c for c in (stem + ".py", os.path.join(stem, "__init__.py")) if os.path.isfile(c)]
+                    if files:
+                        yield files[0], parts[split:]
+                        break
+
+    def module_of(self, dotted: str, importer: str) -> list[tuple[str, list[str]]]:
+        """(module file, the attributes after it) for each way the module at ``importer`` may mean
+        ``dotted`` (``from .http import client`` there: ``.http.client``)."""
+        return list(self._candidates(dotted, os.path.dirname(importer)))
+
+    def source(self, path: str) -> tuple[list[str], ast.Module] | None:
+        """The lines and ``ast`` tree of the module at ``path``, recorded as a dependency."""
+        return self._source(path)
+
+    def root(self) -> str:
+        """The project the checked file belongs to: the nearest directory above it holding
+        ``.git``, else the topmost one holding a ``pyproject.toml``, ``setup.py`` or ``setup.cfg``,
+        else the directory above its top package; never above a hidden or skipped directory
+        (``.venv``, ``site-packages``), which a walk of the project does not enter."""
+        if self._root is not None:
+            return self._root
+        directory = os.path.dirname(self.path)
+        topmost = None
+        for _ in range(MAX_ANCESTORS):
+            if os.path.exists(os.path.join(directory, ".git")):
+                topmost = directory
+                break
+            if any(os.path.isfile(os.path.join(directory, name)) for name in _PROJECT_FILES):
+                topmost = directory
+            if skipped_directory(os.path.basename(directory)):
+                break
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
+        if topmost is None:
+            topmost = os.path.dirname(self.path)
+            while os.path.isfile(os.path.join(topmost, "__init__.py")) and os.path.dirname(topmost) != topmost:
+                topmost = os.path.dirname(topmost)
+        self._root = topmost
+        return topmost
+
+    def _source_roots(self, top: str) -> list[str]:
+        """Directories of the project (its root, and each directory up to two levels below it
+        with a ``pyproject.toml``, ``setup.py`` or ``setup.cfg``, and their ``src``) holding the
+        package or module ``top``: where an example or test of a monorepo finds ``import top``."""
+        roots = self.run_state(("source roots", self.root()), _project_directories)
+        return [root for root in roots if os.path.isfile(os.path.join(root, top, "__init__.py"))
+                or os.path.isfile(os.path.join(root, top + ".py"))]
+
+    def run_state(self, key: tuple[str, str], make: Callable[[tuple[str, str]], _T]) -> _T:
+        """What ``make(key)`` gives, made once per run (``new_run``) in each process."""
+        if key not in _run_state:
+            _run_state[key] = make(key)
+        return cast("_T", _run_state[key])
 
     # Lookup ---------------------------------------------------------------------------------------
     def lookup(self, qualname: str, importer: str, depth: int) -> Value | None:
@@ -231,6 +297,36 @@ def checking(path: str) -> Iterator[dict[str, Dependency]]:
         yield project.read
     finally:
         _current = previous
+
+
+def skipped_directory(name: str) -> bool:
+    """A directory a walk of the project does not enter: hidden, caches, environments, builds."""
+    return name.startswith(".") or name in _SKIPPED_DIRECTORIES
+
+
+def _project_directories(key: tuple[str, str]) -> list[str]:
+    root = key[1]
+    found = [root, os.path.join(root, "src")]
+    level = [root]
+    for _ in range(2):
+        below = []
+        for directory in level:
+            try:
+                entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+            except OSError:
+                continue
+            for entry in entries:
+                if entry.is_dir(follow_symlinks=False) and not skipped_directory(entry.name):
+                    below.append(entry.path)
+                    if any(os.path.isfile(os.path.join(entry.path, name)) for name in _PROJECT_FILES):
+                        found += [entry.path, os.path.join(entry.path, "src")]
+        level = below
+    return found
+
+
+def new_run() -> None:
+    """Forget what earlier runs in this process learnt about the tree (its files may have changed)."""
+    _run_state.clear()
 
 
 def active() -> Project | None:

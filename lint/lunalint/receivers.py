@@ -16,12 +16,16 @@ with several returns, has several. Two questions are asked of them:
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from lunalint.scope import DECLARED_ELSEWHERE, ImportOf, Opaque, Scope, ValueOf
 from lunalint.resolve import Resolver
 from lunalint.values import NoneValue, Symbol, Unknown, Value
+
+if TYPE_CHECKING:
+    from lunalint.usages import Seeds
 
 __all__ = ["Receivers", "one_of"]
 
@@ -38,10 +42,16 @@ class _NotFollowed(Exception):
 class Receivers:
     """The possible values of receivers in one module."""
 
-    def __init__(self, resolver: Resolver) -> None:
+    def __init__(self, resolver: Resolver, seeds: Seeds | None = None) -> None:
         self._resolver = resolver
+        # Names that stand for a client made in another module (``usages.py``): what they give.
+        self._seeds = seeds
         # A name in a scope, ``self.<attr>`` in a class, a factory's result: the same at every use.
         self._known: dict[tuple[int, str], tuple[Value, ...] | None] = {}
+
+    @property
+    def resolver(self) -> Resolver:
+        return self._resolver
 
     def possible(self, node: cst.BaseExpression, scope: Scope) -> tuple[Value, ...] | None:
         """Every value ``node`` may have; ``None`` when a binding out of sight (``global``,
@@ -71,6 +81,11 @@ class Receivers:
                  depth: int) -> None:
         if depth > _MAX_DEPTH or len(found) > _MAX_VALUES:
             raise _NotFollowed
+        if self._seeds is not None:
+            seed = self._seeds.match(node, scope, self._resolver)
+            if seed is not None:
+                found.append(seed)
+                return
         bindings = self._bindings(node, scope)
         if bindings is not None:
             for binding in bindings:

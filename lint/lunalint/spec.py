@@ -151,10 +151,16 @@ class Evidence:
     # The SDK the client is handed to sets its own timeout on every request, so the client's
     # library-default timeout is never used for these requests (its explicit one is adopted).
     replaces_default_timeout: bool = False
+    # Evidence found in another module of the tree: where (``pkg/models.py:40``); the anchor is then
+    # the client it is about, in this file.
+    where: str = ""
 
     def describe(self) -> str:
         """``streams: `client.stream(...)` at <mark>``: placement writes where (``line 40``, or
-        ``cell 3, line 2`` in a notebook)."""
+        ``cell 3, line 2`` in a notebook); ``streams: `client.stream(...)` in pkg/models.py:40``
+        for evidence in another module."""
+        if self.where:
+            return f"{self.kind.value}: {self.text} in {self.where}"
         return f"{self.kind.value}: {self.text} at {LINE_MARK}"
 
 

@@ -162,6 +162,9 @@ class Runner:
     are sent in chunks that grow with the run (one job at first, up to 64)."""
 
     def __init__(self, settings: Settings, jobs: int | None, check: Check) -> None:
+        from lunalint.project import new_run
+
+        new_run()  # the tree may have changed since an earlier run in this process
         self._settings = settings
         self._check = check
         self._workers = jobs or os.cpu_count() or 1

@@ -45,7 +45,7 @@ def evidence_field(evidence: Evidence | None) -> tuple[str, tuple[object, ...]]:
     """``("; streams: `c.stream(...)` at line <mark>", (anchor,))`` for a message, or nothing."""
     if evidence is None:
         return "", ()
-    return f"; {evidence.describe()}", (evidence.anchor,)
+    return f"; {evidence.describe()}", () if evidence.where else (evidence.anchor,)
 
 
 def judges_timeouts(spec: ClientSpec, policy: Policy) -> bool:

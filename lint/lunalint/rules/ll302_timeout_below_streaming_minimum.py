@@ -36,6 +36,10 @@ class TimeoutBelowStreamingMinimum(Rule):
     - `model-body`: a `json=`/`data=` body with the keys of a model call (`messages`, `prompt`,
       `max_tokens`, `stream` ...).
 
+    Evidence counts wherever the project uses the client: a module-level client imported by other
+    modules, a factory's result, a client handed to a setter that a getter returns elsewhere; the
+    message then names the module and line ("streams: `client.stream(...)` in pkg/models.py:40").
+
     A short timeout on a request with none of these (a health probe, an OAuth exchange, a metadata
     or version fetch, a webhook, a non-generation path on a model host such as `/v1/models`) is not
     reported, nor is a client whose transport is in-process (`httpx.ASGITransport`,
