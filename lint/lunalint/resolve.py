@@ -14,7 +14,7 @@ from typing import Protocol
 
 import libcst as cst
 
-from lunalint.scope import Branch, ImportOf, ModuleScan, Opaque, Param, Scope, ValueOf
+from lunalint.scope import DECLARED_ELSEWHERE, Branch, ImportOf, ModuleScan, Opaque, Param, Scope, ValueOf
 from lunalint.values import (
     BUILT_REQUEST, BY_DEFAULT, Bool, Defined, Dict, Missing, NoneValue, Num, Obj, Seq, Str, Symbol, Unknown, Value,
     describe,
@@ -101,6 +101,8 @@ class Resolver:
         self._frames: dict[int, dict[str, Value]] = {}
         self._call_scopes: dict[int, Scope] | None = None
         self._known: dict[int, Value] = {}  # id(bindings of a name) -> its value, outside any call
+        # (id(function scope), name) -> a ``global`` name's bindings there and in the module
+        self._merged: dict[tuple[int, str], list[ImportOf | ValueOf | Opaque]] = {}
         self._selecting = False
         # id(class scope) -> the resolver of the module that defines it (a base class imported
         # from another module of the project is read with that module's names)
@@ -243,7 +245,23 @@ class Resolver:
             if node.value in ("inf", "nan"):
                 return Unknown(node, reason=f"undefined name {node.value!r}")
             return Unknown(node, reason=f"name {node.value!r} is not defined in this file")
+        if any(isinstance(b, Opaque) and b.reason == DECLARED_ELSEWHERE for b in bindings):
+            bindings = self._declared_elsewhere(node.value, scope, bindings)
         return self._from_bindings(node, node.value, bindings, scope, depth)
+
+    def _declared_elsewhere(self, name: str, scope: Scope, bindings: list[ImportOf | ValueOf | Opaque]
+                            ) -> list[ImportOf | ValueOf | Opaque]:
+        """``global name`` (or ``nonlocal``) in a function: the name's bindings in the scope that
+        owns it, with this function's own assignments to it."""
+        key = (id(scope), name)
+        merged = self._merged.get(key)
+        if merged is None:
+            owner = scope.parent
+            while owner is not None and (owner.kind == "class" or name not in owner.names):
+                owner = owner.parent
+            own = [b for b in bindings if not (isinstance(b, Opaque) and b.reason == DECLARED_ELSEWHERE)]
+            merged = self._merged[key] = [*(owner.names[name] if owner is not None else []), *own]
+        return merged
 
     def _from_bindings(self, node: cst.BaseExpression, label: str, bindings: list[ImportOf | ValueOf | Opaque],
                        scope: Scope, depth: int) -> Value:
@@ -355,6 +373,14 @@ class Resolver:
                 return Unknown(node, reason=f"{label!r} is bound more than once")
         if len(bindings) > _MAX_PATHS:
             return Unknown(node, reason=f"{label!r} is bound more than once")
+        if any(isinstance(b, ValueOf) and _lazy(b.path, label) for b in bindings):
+            # ``if _client is None: _client = Client()``: made once, on first use; the None it
+            # starts as is never what the name gives after that test
+            rest = [b for b in bindings if not (isinstance(b, ValueOf) and isinstance(b.node, cst.Name)
+                                                and b.node.value == "None")]
+            if len(rest) == 1:
+                return self._bindings_value(node, label, rest, depth)
+            bindings = rest
         taken: list[ImportOf | ValueOf | Opaque] = []
         decided = True
         reasons: list[str] = []
@@ -429,8 +455,63 @@ class Resolver:
                 reasons.append(f"with {env} unset" if isinstance(env, str) else "with the environment unset")
                 return isinstance(operator, cst.NotIn)
             return None
+        if isinstance(test, cst.Call) and scope is not None and depth < _MAX_DEPTH // 2 \
+                and self._env_name(test) is None:
+            return self._call_truth(test, bindings, depth, reasons, scope)
         value = self._test_value(test, bindings, depth, reasons, scope)
         return None if value is None else _truthy(value)
+
+    def _call_truth(self, test: cst.Call, bindings: list[ImportOf | ValueOf | Opaque], depth: int,
+                    reasons: list[str], scope: Scope) -> bool | None:
+        """``isinstance(x, C)``, or a predicate function (of this module or the project) whose body is
+        one ``return`` of a test (``is_given(timeout)``: ``not isinstance(obj, NotGiven)``)."""
+        if any(arg.keyword is not None or arg.star for arg in test.args):
+            return None
+        values: list[Value] = []
+        for arg in test.args[:1] if isinstance(test.func, cst.Name) and test.func.value == "isinstance" \
+                else test.args:
+            value = self._test_value(arg.value, bindings, depth, reasons, scope)
+            if value is None:
+                return None
+            values.append(value)
+        if isinstance(test.func, cst.Name) and test.func.value == "isinstance" and scope.lookup("isinstance") is None:
+            return self._isinstance(values[0], test.args[1].value, scope) if len(test.args) == 2 else None
+        owner: Resolver = self
+        body = self._function_scope(test.func, scope)
+        if body is None:
+            qualname = self.qualname(test.func, scope)
+            found = self._from_project(qualname, test, depth) if qualname is not None else None
+            if not isinstance(found, Defined) or found.kind != "function" or found.members is None:
+                return None
+            owner, body = found.members.resolver, found.members.scope
+        if not isinstance(body.node, cst.FunctionDef) or body.generator or len(body.returns) != 1 \
+                or body.returns[0] is None or id(body) in owner._frames or body.node.asynchronous is not None:
+            return None
+        params = sorted((b for names in body.names.values() for b in names
+                         if isinstance(b, Param) and b.function is body and b.position is not None and not b.star),
+                        key=lambda b: b.position or 0)
+        if len(params) < len(values):
+            return None
+        frame: dict[str, Value] = {param.name: Missing(test) for param in params}
+        frame.update((param.name, value) for param, value in zip(params, values))
+        owner._frames[id(body)] = frame
+        try:
+            return owner._truth(body.returns[0], [], depth + 1, reasons, body)
+        finally:
+            del owner._frames[id(body)]
+
+    def _isinstance(self, value: Value, classes: cst.BaseExpression, scope: Scope) -> bool | None:
+        """``isinstance(value, C)`` for a class ``C`` lunalint reads: True when ``value`` is an
+        instance of that very class, False when it is None or a literal (None: not known)."""
+        cls = self.class_of(classes, scope)
+        if cls is None:
+            return None
+        if isinstance(value, (NoneValue, Num, Str, Bool)):
+            return False
+        if isinstance(value, Obj) and value.cls is not None and value.cls.kind == "class" \
+                and _class_name(value.cls) == _class_name(cls):
+            return True
+        return None
 
     def _test_value(self, node: cst.BaseExpression, bindings: list[ImportOf | ValueOf | Opaque], depth: int,
                     reasons: list[str], scope: Scope | None = None) -> Value | None:
@@ -633,7 +714,24 @@ class Resolver:
                     shown = _short(class_level[0].node, value)
                     value = _originated(value, f"{BY_DEFAULT}field `{name}` defaults to {shown}")
                 return value
-        return Unknown(node, reason=f"self.{name} is not assigned in this class")
+        return Unknown(node, reason=f"self.{name}{_NOT_ASSIGNED}")
+
+    def _bases_read(self, cls: Scope) -> bool:
+        """Whether every base class of ``cls`` (transitively) is one lunalint reads, or one known to
+        set no attributes of its own (``object``, ``ABC``, ``Generic[T]``, ``BaseModel``)."""
+        for current in self._class_chain(cls):
+            if not isinstance(current.node, cst.ClassDef) or current.parent is None:
+                continue
+            owner = self._owners.get(id(current), self)
+            for base in current.node.bases:
+                if base.keyword is not None:
+                    continue
+                target = base.value.value if isinstance(base.value, cst.Subscript) else base.value
+                plain = isinstance(target, cst.Name) and target.value == "object" \
+                    or owner.qualname(target, current.parent) in _PLAIN_BASES
+                if not plain and owner.class_of(target, current.parent) is None:
+                    return False
+        return True
 
     def _class_chain(self, cls: Scope) -> list[Scope]:
         """The class and its bases defined in this file, nearest first."""
@@ -933,6 +1031,12 @@ class Resolver:
                     from lunalint.project import reanchor
 
                     return reanchor(result, node)
+        if qualname in _CASTS and len(node.args) == 2 and not any(arg.keyword or arg.star for arg in node.args):
+            return self.resolve(node.args[1].value, scope, depth)  # ``cast(Timeout, timeout)`` is ``timeout``
+        if qualname == "getattr" and len(node.args) == 3 and not any(arg.keyword or arg.star for arg in node.args):
+            found = self._getattr_default(node, scope, depth)
+            if found is not None:
+                return found
         args, kwargs, arg_nodes, complete = self._arguments(node, scope, depth)
         if qualname in _FIELDS:
             return _field_default(node, qualname, args, kwargs)
@@ -951,6 +1055,31 @@ class Resolver:
             return replace(args[0], node=node, is_tuple=qualname == "tuple")
         return Obj(node, qualname=qualname, args=tuple(args), kwargs=kwargs, complete=complete,
                    arg_nodes=arg_nodes)
+
+    def _getattr_default(self, node: cst.Call, scope: Scope, depth: int) -> Value | None:
+        """``getattr(self, "timeout", 30)`` (or on an instance of a class lunalint reads): the
+        attribute where the class (or a base) sets it, else the default (None: not such a call)."""
+        target, attr, fallback = (arg.value for arg in node.args)
+        name = attr.evaluated_value if isinstance(attr, cst.SimpleString) else None
+        if not isinstance(name, str):
+            return None
+        owner = scope.enclosing_class() if isinstance(target, cst.Name) and target.value == scope.self_name else None
+        if owner is not None:
+            if not self._bases_read(owner):
+                return None  # a base lunalint cannot read may set it
+            value = self._named_attribute(name, node, owner, depth)
+        else:
+            instance = self.resolve(target, scope, depth)
+            if not (isinstance(instance, Defined) or (isinstance(instance, Obj) and instance.cls is not None)):
+                return None
+            value = self._member(instance, name, node, depth)
+        if not (isinstance(value, Unknown) and value.reason.endswith(_NOT_ASSIGNED)):
+            return value
+        default = self.resolve(fallback, scope, depth)
+        if isinstance(default, Unknown):
+            return default
+        origin = f"{BY_DEFAULT}`{name}` is not set, so getattr gives {_short(fallback, default)}"
+        return _originated(replace(default, ref=node), default.origin or origin)
 
     def _dict_read(self, node: cst.Call, scope: Scope, depth: int) -> Value:
         """``d.get("k", default)`` / ``d.pop("k", default)`` on a dict value, or on ``**kwargs``
@@ -992,6 +1121,9 @@ class Resolver:
         kwargs: dict[str, Value] = {}
         arg_nodes: dict[str, cst.CSTNode] = {}
         complete = True
+        # A keyword written in the call is what the callee gets: a ``**`` dict holding it too would
+        # raise TypeError (``timeout=kwargs.pop("timeout", 60), **kwargs`` removes it first).
+        written = {arg.keyword.value for arg in node.args if arg.keyword is not None}
         for arg in node.args:
             if arg.keyword is not None:
                 kwargs[arg.keyword.value] = self.resolve(arg.value, scope, depth)
@@ -999,9 +1131,10 @@ class Resolver:
             elif arg.star == "**":
                 inner = self.resolve(arg.value, scope, depth)
                 if isinstance(inner, Dict):
-                    kwargs.update(inner.items)
-                    for key in inner.items:
-                        arg_nodes.setdefault(key, arg)
+                    for key, item in inner.items.items():
+                        if key not in written:
+                            kwargs[key] = item
+                            arg_nodes.setdefault(key, arg)
                     complete = complete and inner.complete
                 else:
                     complete = False
@@ -1014,6 +1147,12 @@ class Resolver:
             else:
                 args.append(self.resolve(arg.value, scope, depth))
         return args, kwargs, arg_nodes, complete
+
+
+def _class_name(cls: Defined) -> str:
+    """The name a class is defined with (not the alias it was reached through)."""
+    node = cls.members.scope.node if cls.members is not None else None
+    return node.name.value if isinstance(node, cst.ClassDef) else cls.name
 
 
 def _arithmetic(op: cst.BaseBinaryOp, a: float, b: float) -> float | None:
@@ -1068,6 +1207,10 @@ def _env_default(node: cst.Call, args: list[Value], kwargs: dict[str, Value]) ->
     return Unknown(node, reason="environment variable with an unknown default")
 
 
+_NOT_ASSIGNED = " is not assigned in this class"
+_CASTS = frozenset({"typing.cast", "typing_extensions.cast"})
+_PLAIN_BASES = frozenset({"object", "abc.ABC", "typing.Generic", "typing.Protocol", "typing_extensions.Protocol",
+                          "pydantic.BaseModel", "enum.Enum"})
 _BUILTINS = frozenset({"float", "int", "getattr", "dict", "list", "tuple"})
 _IMPORTERS = frozenset({"importlib.import_module", "__import__"})
 _MAX_PATHS = 8  # bindings of one name weighed against each other
@@ -1180,6 +1323,28 @@ def _agreed(node: cst.CSTNode, label: str, values: list[Value]) -> Value:
         return replace(largest, node=node, ref=None, lowest=min(n.value for n in numbers),
                        origin=f"{shown} on different paths")
     return Unknown(node, reason=f"{label!r} has different values on different paths")
+
+
+def _lazy(path: tuple[Branch, ...], label: str) -> bool:
+    """Whether ``path`` is the body of ``if <label> is None:`` (or ``if not <label>:``)."""
+    for statement, arm in path:
+        if not isinstance(statement, cst.If) or arm != "body":
+            continue
+        test = statement.test
+        tested: cst.BaseExpression | None = None
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            tested = test.expression
+        elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1 \
+                and isinstance(test.comparisons[0].operator, cst.Is) \
+                and isinstance(test.comparisons[0].comparator, cst.Name) and test.comparisons[0].comparator.value == "None":
+            tested = test.left
+        if tested is not None and _EMPTY.code_for_node(tested).split(".", 1)[-1] == label.split(".", 1)[-1] \
+                and _EMPTY.code_for_node(tested).count(".") == label.count("."):
+            return True
+    return False
+
+
+_EMPTY = cst.Module([])
 
 
 def _both_arms(arms: set[tuple[int, str]]) -> bool:

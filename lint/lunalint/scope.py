@@ -349,7 +349,8 @@ class _Scanner:
             owner = self.scope.enclosing_class()
             if (owner is not None and isinstance(target.value, cst.Name)
                     and target.value.value == self.scope.self_name):
-                binding: Binding = ValueOf(value, self.scope) if value is not None else Opaque(reason)
+                binding: Binding = (ValueOf(value, self.scope, tuple(self.branches)) if value is not None
+                                    else Opaque(reason))
                 owner.self_attrs.setdefault(target.attr.value, []).append(binding)
         elif isinstance(target, cst.Subscript) and value is not None and len(target.slice) == 1:
             subscript = target.slice[0].slice

@@ -119,6 +119,51 @@ INVALID = {
         import requests
         r = requests.get("https://example.com")
         """, "LL401", "connect timeout is disabled (no timeout= argument: requests waits forever)"),
+    "kwargs.pop default beside **kwargs": ("""
+        import requests
+        class Remote:
+            def __init__(self, timeout: int = 30) -> None:
+                self.timeout = timeout
+                self.session = requests.Session()
+            def _request(self, method: str, url: str, **kwargs: object) -> requests.Response:
+                for _ in range(3):
+                    return self.session.request(method, url, timeout=kwargs.pop("timeout", self.timeout), **kwargs)
+                raise RuntimeError
+        """, "LL302", "read timeout 30 s (by default: parameter `timeout` defaults to 30)"),
+    "getattr default on self": ("""
+        import requests
+        from abc import ABC
+        class Tool(ABC):
+            name = "search"
+        class Search(Tool):
+            def search(self, q: str) -> requests.Response:
+                return requests.post("https://x", json={"q": q}, timeout=getattr(self, "timeout", 30))
+        """, "LL302", "read timeout 30 s (by default: `timeout` is not set, so getattr gives 30)"),
+    "getattr finds the class attribute": ("""
+        import requests
+        class Search:
+            timeout = 45
+            def search(self) -> requests.Response:
+                return requests.get("https://x", timeout=getattr(self, "timeout", 900))
+        """, "LL402", "connect timeout 45 s"),
+    "sentinel default tested by a predicate of another function": ("""
+        from typing import cast
+        import httpx
+        class NotGiven:
+            pass
+        not_given = NotGiven()
+        def is_given(obj: object) -> bool:
+            return not isinstance(obj, NotGiven)
+        DEFAULT_TIMEOUT = httpx.Timeout(timeout=60, connect=5.0)
+        class Base:
+            def __init__(self, timeout: "float | NotGiven" = not_given, http_client: httpx.Client | None = None):
+                if not is_given(timeout):
+                    if http_client and http_client.timeout != httpx.Timeout(5.0):
+                        timeout = http_client.timeout
+                    else:
+                        timeout = DEFAULT_TIMEOUT
+                self._client = http_client or httpx.Client(timeout=cast(httpx.Timeout, timeout))
+        """, "LL302", "read timeout 60 s (when `timeout` is not passed"),
     # 8. SDK models: http_client from a helper
     "http_client from a helper": ("""
         import httpx2
@@ -200,6 +245,25 @@ VALID = {
             def _send(self, method: str, url: str) -> httpx.Response:
                 request = self._client.build_request(method, url, timeout=httpx.Timeout(900, connect=5))
                 return self._client.send(request)
+        """, ("LL3", "LL4")),
+    "getattr on a class with a base lunalint cannot read": ("""
+        import requests
+        from somewhere import Base
+        class Search(Base):
+            def search(self) -> requests.Response:
+                return requests.get("https://x", timeout=getattr(self, "timeout", 30))
+        """, ("LL3", "LL4")),
+    "sentinel default, the argument given long enough": ("""
+        import httpx
+        class NotGiven:
+            pass
+        not_given = NotGiven()
+        def is_given(obj: object) -> bool:
+            return not isinstance(obj, NotGiven)
+        def make(timeout: "float | NotGiven" = 900.0) -> httpx.Client:
+            if not is_given(timeout):
+                timeout = 60
+            return httpx.Client(timeout=httpx.Timeout(timeout, connect=5))
         """, ("LL3", "LL4")),
     "unknown parameter stays unknown": ("""
         import openai
