@@ -692,7 +692,42 @@ class Resolver:
         instance = self.resolve(base, scope, depth)
         if isinstance(instance, Defined) or (isinstance(instance, Obj) and instance.cls is not None):
             return replace(self._member(instance, node.attr.value, node, depth), ref=node)
+        declared = self._declared_class(base, scope) if isinstance(instance, Unknown) else None
+        if declared is not None and declared.members is not None:
+            # ``client.timeout`` for ``client: TogetherClient``: the field's default, what every
+            # caller gets who leaves it alone
+            value = declared.members.resolver._named_attribute(node.attr.value, node, declared.members.scope, depth)
+            if not isinstance(value, (Unknown, Defined)):
+                return replace(value, ref=node)
         return Unknown(node, reason="attribute of a value that is not statically known")
+
+    def _declared_class(self, node: cst.BaseExpression, scope: Scope, hops: int = 0) -> Defined | None:
+        """The class a parameter is annotated with (``cfg: Settings``, ``cfg: Settings | None``), also
+        through ``self.cfg = cfg``, when lunalint reads that class; else None."""
+        if hops > 2:
+            return None
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) \
+                and node.value.value == scope.self_name:
+            owner = scope.enclosing_class()
+            attrs = owner.self_attrs.get(node.attr.value) if owner is not None else None
+            if attrs and len(attrs) == 1 and isinstance(attrs[0], ValueOf) and isinstance(attrs[0].node, cst.Name):
+                return self._declared_class(attrs[0].node, attrs[0].scope, hops + 1)
+            return None
+        if not isinstance(node, cst.Name):
+            return None
+        bindings = scope.lookup(node.value)
+        if not bindings or len(bindings) != 1 or not isinstance(bindings[0], Param):
+            return None
+        param = bindings[0]
+        annotation = param.annotation
+        if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+            sides = [annotation.left, annotation.right]
+            sides = [side for side in sides if not (isinstance(side, cst.Name) and side.value == "None")]
+            annotation = sides[0] if len(sides) == 1 else None
+        if annotation is None or param.star or param.default_scope is None:
+            return None
+        found = self.class_of(annotation, param.default_scope)
+        return found if found is not None and found.kind == "class" else None
 
     def _self_attribute(self, node: cst.Attribute, owner: Scope, depth: int) -> Value:
         return self._named_attribute(node.attr.value, node, owner, depth)

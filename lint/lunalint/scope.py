@@ -64,6 +64,7 @@ class Param(Opaque):
     function: Scope | None = field(default=None, repr=False, compare=False)
     star: str = ""  # "*" or "**" for ``*args`` / ``**kwargs``
     position: int | None = None  # index among the positional parameters (``self`` included)
+    annotation: cst.BaseExpression | None = field(default=None, repr=False, compare=False)
 
 
 # A dict built in steps: ``d["k"] = v`` ("set"), ``d.update(...)`` ("update", key None),
@@ -459,10 +460,12 @@ class _Scanner:
         positional = [*params.posonly_params, *params.params]
         for index, param in enumerate(positional):
             scope.bind(param.name.value, Param("function parameter", name=param.name.value, default=param.default,
-                                               default_scope=scope.parent, function=scope, position=index))
+                                               default_scope=scope.parent, function=scope, position=index,
+                                               annotation=param.annotation and param.annotation.annotation))
         for param in params.kwonly_params:
             scope.bind(param.name.value, Param("function parameter", name=param.name.value, default=param.default,
-                                               default_scope=scope.parent, function=scope))
+                                               default_scope=scope.parent, function=scope,
+                                               annotation=param.annotation and param.annotation.annotation))
         for star, kind in ((params.star_arg, "*"), (params.star_kwarg, "**")):
             if isinstance(star, cst.Param):
                 scope.bind(star.name.value, Param("function parameter", name=star.name.value, function=scope,

@@ -164,6 +164,56 @@ INVALID = {
                         timeout = DEFAULT_TIMEOUT
                 self._client = http_client or httpx.Client(timeout=cast(httpx.Timeout, timeout))
         """, "LL302", "read timeout 60 s (when `timeout` is not passed"),
+    "field default of an object passed in": ("""
+        import httpx
+        from pydantic import BaseModel
+        class SSEServerParams(BaseModel):
+            url: str
+            timeout: float = 5
+        class MCPClient:
+            def __init__(self, sse_params: SSEServerParams) -> None:
+                self._sse_params = sse_params
+            def requires_auth(self) -> bool:
+                return httpx.get(self._sse_params.url, timeout=self._sse_params.timeout).status_code == 401
+        """, "LL302", "read timeout 5 s (by default: field `timeout` defaults to 5)"),
+    "settings object passed in, with an `or` fallback": ("""
+        import requests
+        class ClientConfig:
+            timeout: float | None = 600
+        class Requestor:
+            def __init__(self, client: ClientConfig | None) -> None:
+                self.timeout = client.timeout or 30
+                self.session = requests.Session()
+            def get(self, url: str) -> requests.Response:
+                return self.session.get(url, timeout=self.timeout)
+        """, "LL402", "connect timeout 600 s (a single timeout value sets connect and read, by default: "
+                     "field `timeout` defaults to 600)"),
+    "shared pool made once, handed to the SDK": ("""
+        import httpx2
+        from openai import AsyncOpenAI, DefaultAsyncHttpx2Client
+        _http_client: httpx2.AsyncClient | None = None
+        def shared_http_client() -> httpx2.AsyncClient:
+            global _http_client
+            if _http_client is None:
+                _http_client = DefaultAsyncHttpx2Client()
+            return _http_client
+        class Provider:
+            def client(self) -> AsyncOpenAI:
+                return AsyncOpenAI(api_key="k", http_client=shared_http_client())
+        """, "LL201", "openai.AsyncOpenAI has no TCP keepalive (openai.DefaultAsyncHttpx2Client without transport="),
+    "pool made on first use in an attribute": ("""
+        import httpx
+        from openai import AsyncOpenAI
+        class Provider:
+            def __init__(self) -> None:
+                self._http: httpx.AsyncClient | None = None
+            def http(self) -> httpx.AsyncClient:
+                if self._http is None:
+                    self._http = httpx.AsyncClient(timeout=30)
+                return self._http
+            def client(self) -> AsyncOpenAI:
+                return AsyncOpenAI(http_client=self.http())
+        """, "LL302", "openai.AsyncOpenAI read timeout 30 s (adopted from http_client"),
     # 8. SDK models: http_client from a helper
     "http_client from a helper": ("""
         import httpx2
@@ -264,6 +314,12 @@ VALID = {
             if not is_given(timeout):
                 timeout = 60
             return httpx.Client(timeout=httpx.Timeout(timeout, connect=5))
+        """, ("LL3", "LL4")),
+    "annotated with a class lunalint cannot read": ("""
+        import httpx
+        from somewhere import Settings
+        def ping(cfg: Settings) -> httpx.Response:
+            return httpx.get("https://x", timeout=cfg.timeout)
         """, ("LL3", "LL4")),
     "unknown parameter stays unknown": ("""
         import openai
