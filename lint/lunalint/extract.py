@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from lunalint.libraries.registry import Registry
     from lunalint.parse import Parsed
     from lunalint.receivers import Receivers
-    from lunalint.resolve import Resolver
+    from lunalint.resolve import Resolver, reset_helper_calls
     from lunalint.scope import ModuleScan, Scope
     from lunalint.spec import ClientSpec, Evidence
     from lunalint.values import Obj
@@ -52,7 +52,7 @@ def extract(parsed: Parsed) -> Extracted:
     from lunalint.libraries import load
     from lunalint.receivers import Receivers
     from lunalint.scope import scan_module
-    from lunalint.resolve import Resolver
+    from lunalint.resolve import Resolver, reset_helper_calls
     from lunalint.values import Obj
 
     from lunalint.evidence import EvidenceFinder
@@ -61,6 +61,7 @@ def extract(parsed: Parsed) -> Extracted:
     scan = scan_module(parsed.module)
     from lunalint.project import active
 
+    reset_helper_calls()
     resolver = Resolver(scan, active())
     resolver.constructors = frozenset(registry.constructors)
     receivers = Receivers(resolver)

@@ -101,6 +101,9 @@ class Resolver:
         self._frames: dict[int, dict[str, Value]] = {}
         self._call_scopes: dict[int, Scope] | None = None
         self._known: dict[int, Value] = {}  # id(bindings of a name) -> its value, outside any call
+        self._calls: dict[tuple[object, ...], Value] = {}  # run_function's results
+        self._context: object = ()  # the calls being followed and their arguments (``_frames_key``)
+        self._known_in: dict[tuple[int, object], Value] = {}  # a name's value in that context
         # (id(function scope), name) -> a ``global`` name's bindings there and in the module
         self._merged: dict[tuple[int, str], list[ImportOf | ValueOf | Opaque]] = {}
         self._selecting = False
@@ -132,7 +135,8 @@ class Resolver:
                 if isinstance(target, (cst.Name, cst.Attribute)) and target is not node:
                     return self.qualname(target, bindings[0].scope)
                 if isinstance(target, cst.Call):  # ``importlib.import_module("openai")``
-                    return self._imported_module(target, bindings[0].scope)
+                    return self._imported_module(target, bindings[0].scope) \
+                        or self._returned_module(target, bindings[0].scope)
             return None
         if isinstance(node, cst.Attribute):
             base = self.qualname(node.value, scope)
@@ -186,6 +190,19 @@ class Resolver:
         if isinstance(found, Defined) and found.kind == "class" and found.members is not None:
             return found
         return None
+
+    def _returned_module(self, call: cst.Call, scope: Scope) -> str | None:
+        """``aiohttp = _import_aiohttp()``: a local function without arguments that returns a module
+        it imports (a lazy import helper)."""
+        if call.args or self._selecting:
+            return None
+        body = self._function_scope(call.func, scope)
+        if body is None or len(body.returns) != 1 or not isinstance(body.returns[0], cst.Name):
+            return None
+        bindings = body.names.get(body.returns[0].value)
+        if not bindings or not all(isinstance(b, ImportOf) for b in bindings):
+            return None
+        return self.qualname(body.returns[0], body)
 
     def _imported_module(self, call: cst.Call, scope: Scope) -> str | None:
         if (len(call.args) == 1 and isinstance(call.args[0].value, cst.SimpleString)
@@ -267,14 +284,28 @@ class Resolver:
                        scope: Scope, depth: int) -> Value:
         """The value of a name through its bindings; the same at every use while no call's
         arguments are bound (then remembered, so that following stays linear in the file)."""
-        if self._frames:
-            return self._bindings_value(node, label, bindings, depth)
+        if self._frames:  # the same in every use while the same calls are followed with the same values
+            context = (id(bindings), self._context)
+            known = self._known_in.get(context)
+            if known is None:
+                self._known_in[context] = Unknown(node, reason=f"{label!r} depends on itself")
+                known = self._known_in[context] = self._bindings_value(node, label, bindings, depth)
+            return replace(known, ref=node) if not isinstance(known, Defined) else known
         key = id(bindings)
         known = self._known.get(key)
         if known is None:
             self._known[key] = Unknown(node, reason=f"{label!r} depends on itself")  # a cycle stops here
             known = self._known[key] = self._bindings_value(node, label, bindings, depth)
         return replace(known, ref=node) if not isinstance(known, Defined) else known
+
+    def _push(self, body: int, frame: dict[str, Value]) -> None:
+        """Follow a call of the function ``body`` with its parameters bound as ``frame`` says."""
+        self._frames[body] = frame
+        self._context = _frames_key(self._frames)
+
+    def _pop(self, body: int) -> None:
+        del self._frames[body]
+        self._context = _frames_key(self._frames)
 
     def _bindings_value(self, node: cst.BaseExpression, label: str, bindings: list[ImportOf | ValueOf | Opaque],
                         depth: int) -> Value:
@@ -375,9 +406,18 @@ class Resolver:
             return Unknown(node, reason=f"{label!r} is bound more than once")
         if any(isinstance(b, ValueOf) and _lazy(b.path, label) for b in bindings):
             # ``if _client is None: _client = Client()``: made once, on first use; the None it
-            # starts as is never what the name gives after that test
+            # starts as is never what the name gives after that test. For a parameter (``def
+            # get(http_client=None)``, or one callers pass None to), what it gets when it is None.
             rest = [b for b in bindings if not (isinstance(b, ValueOf) and isinstance(b.node, cst.Name)
                                                 and b.node.value == "None")]
+            given = [b for b in rest if isinstance(b, Param) and not b.star and (
+                b.default is None or (isinstance(b.default, cst.Name) and b.default.value == "None"))]
+            frame = self._frames.get(id(given[0].function)) if given and given[0].function is not None else None
+            passed = frame is not None and not isinstance(frame.get(given[0].name, Missing(node)), (Missing, Unknown))
+            if len(given) == 1 and len(rest) == 2 and not passed:
+                built = self._bindings_value(node, label, [b for b in rest if b is not given[0]], depth)
+                if isinstance(built, Obj):
+                    return _originated(built, built.origin or f"when `{label}` is None")
             if len(rest) == 1:
                 return self._bindings_value(node, label, rest, depth)
             bindings = rest
@@ -494,11 +534,11 @@ class Resolver:
             return None
         frame: dict[str, Value] = {param.name: Missing(test) for param in params}
         frame.update((param.name, value) for param, value in zip(params, values))
-        owner._frames[id(body)] = frame
+        owner._push(id(body), frame)
         try:
             return owner._truth(body.returns[0], [], depth + 1, reasons, body)
         finally:
-            del owner._frames[id(body)]
+            owner._pop(id(body))
 
     def _isinstance(self, value: Value, classes: cst.BaseExpression, scope: Scope) -> bool | None:
         """``isinstance(value, C)`` for a class ``C`` lunalint reads: True when ``value`` is an
@@ -838,7 +878,7 @@ class Resolver:
             if body is None or id(body) in owner._frames:
                 return Obj(node, qualname=base, complete=False, cls=callee)
             frame = self._bind(body, node, scope, depth, bound=True)
-            owner._frames[id(body)] = frame
+            owner._push(id(body), frame)
             try:
                 for call, where in owner.scan.calls_within(body):
                     func = call.func
@@ -855,7 +895,7 @@ class Resolver:
                         return Obj(node, qualname=base, args=tuple(args), kwargs=kwargs, complete=complete,
                                    arg_nodes=arg_nodes, cls=callee)
             finally:
-                del owner._frames[id(body)]
+                owner._pop(id(body))
             return Obj(node, qualname=base, complete=False, cls=callee)
         args, kwargs, arg_nodes, complete = self._arguments(node, scope, depth)
         return Obj(node, qualname=base, args=tuple(args), kwargs=kwargs, complete=complete, arg_nodes=arg_nodes,
@@ -889,25 +929,41 @@ class Resolver:
                 return None
         return body
 
-    def returns_of(self, body: Scope, depth: int) -> Value | None:
-        """What the function ``body`` returns when called without arguments (None: not a function)."""
-        if not isinstance(body.node, cst.FunctionDef) or body.generator or body.node.asynchronous is not None:
-            return None
-        call = cst.Call(func=body.node.name)
-        return self.call_function(body, call, body.parent or body, depth, bound=False)
-
     def call_function(self, body: Scope, node: cst.Call, scope: Scope, depth: int, *, bound: bool) -> Value:
         """What a call of the local function ``body`` returns, its parameters bound to the call's
         arguments (``bound``: called as a method, so the first parameter is ``self``)."""
         if id(body) in self._frames or len(self._frames) >= _MAX_FRAMES:
             return Unknown(node, reason="recursive call")
-        frame = self._bind(body, node, scope, depth, bound=bound)
-        self._frames[id(body)] = frame
+        return self.run_function(body, self._bind(body, node, scope, depth, bound=bound), node, depth)
+
+    def run_function(self, body: Scope, frame: dict[str, Value], node: cst.Call, depth: int) -> Value:
+        """What the function ``body`` of this module returns, its parameters bound as ``frame`` says
+        (a call from another module: the caller anchors the result). Each function is followed once
+        per set of argument values, and a run follows a bounded number of such calls, so that
+        helpers calling helpers stay linear in the code read."""
+        # The result depends on the arguments and on the calls being followed around it (a nested
+        # function reads its outer function's parameters), nothing else.
+        key = (id(body), _frame_key(frame), self._context)
+        known = self._calls.get(key)
+        if known is not None:
+            return known
+        if id(body) in self._frames or len(self._frames) >= _MAX_FRAMES:
+            return Unknown(node, reason="recursive call")
+        runs = _FUNCTION_RUNS.get(id(self.project), 0)
+        if runs >= _MAX_FUNCTION_RUNS:
+            return Unknown(node, reason="too many function calls followed in this file")
+        _FUNCTION_RUNS[id(self.project)] = runs + 1
+        self._calls[key] = Unknown(node, reason="recursive call")
+        result = self._calls[key] = self._run(body, frame, node, depth)
+        return result
+
+    def _run(self, body: Scope, frame: dict[str, Value], node: cst.Call, depth: int) -> Value:
+        self._push(id(body), frame)
         try:
             values = [self.resolve(value, body, depth) if value is not None else NoneValue(node)
                       for value in (body.returns or [None])]
         finally:
-            del self._frames[id(body)]
+            self._pop(id(body))
         if len(values) > 1:
             values = [v for v in values if not isinstance(v, NoneValue)] or values[:1]
             if len({id(v.node) for v in values if isinstance(v, Obj)}) > 1:
@@ -1058,14 +1114,18 @@ class Resolver:
                 return Obj(node, qualname=BUILT_REQUEST, args=tuple(args), kwargs=kwargs, complete=complete,
                            arg_nodes=arg_nodes)
             return Unknown(node, reason="result of a call lunalint does not follow")
-        if self.project is not None and not node.args and qualname not in self.constructors:
+        if self.project is not None and qualname not in self.constructors:
             helper = self._from_project(qualname, node, depth)
-            if isinstance(helper, Defined) and helper.members is not None:
-                result = helper.members.resolver.returns_of(helper.members.scope, depth)
-                if result is not None:
-                    from lunalint.project import reanchor
+            body = helper.members.scope if isinstance(helper, Defined) and helper.members is not None else None
+            if isinstance(helper, Defined) and helper.members is not None and body is not None \
+                    and isinstance(body.node, cst.FunctionDef) and not body.generator \
+                    and body.node.asynchronous is None:
+                # A helper function of another module, its parameters bound to this call's arguments.
+                frame = self._bind(body, node, scope, depth, bound=False)
+                result = helper.members.resolver.run_function(body, frame, node, depth)
+                from lunalint.project import reanchor
 
-                    return reanchor(result, node)
+                return reanchor(result, node)
         if qualname in _CASTS and len(node.args) == 2 and not any(arg.keyword or arg.star for arg in node.args):
             return self.resolve(node.args[1].value, scope, depth)  # ``cast(Timeout, timeout)`` is ``timeout``
         if qualname == "getattr" and len(node.args) == 3 and not any(arg.keyword or arg.star for arg in node.args):
@@ -1182,6 +1242,47 @@ class Resolver:
             else:
                 args.append(self.resolve(arg.value, scope, depth))
         return args, kwargs, arg_nodes, complete
+
+
+# Function calls followed (each once per set of argument values) while one file is checked, keyed
+# by its project: a bound on the work one file can cause, whatever the code.
+_FUNCTION_RUNS: dict[int, int] = {}
+_MAX_FUNCTION_RUNS = 1000
+
+
+def reset_helper_calls() -> None:
+    """A new file is checked: its budget of function calls followed starts again."""
+    _FUNCTION_RUNS.clear()
+
+
+def _frame_key(frame: dict[str, Value]) -> tuple[tuple[str, object], ...]:
+    return tuple(sorted((name, _key(value)) for name, value in frame.items()))
+
+
+def _frames_key(frames: dict[int, dict[str, Value]]) -> object:
+    return tuple(sorted((body, _frame_key(frame)) for body, frame in frames.items()))
+
+
+def _key(value: Value, depth: int = 0) -> object:
+    """What of an argument value a helper's result can depend on (to follow it once per value)."""
+    if isinstance(value, Num):
+        return ("num", value.value, value.env, value.lowest, value.origin)
+    if isinstance(value, (Str, Bool)):
+        return (type(value).__name__, value.value, value.origin)
+    if isinstance(value, (NoneValue, Missing)):
+        return (type(value).__name__, value.origin)
+    if isinstance(value, Symbol):
+        return ("symbol", value.qualname)
+    if isinstance(value, Unknown):
+        return ("unknown", value.reason)
+    if depth < 3 and isinstance(value, Obj):
+        return ("obj", value.qualname, id(value.node), value.complete, tuple(_key(a, depth + 1) for a in value.args),
+                tuple(sorted((k, _key(v, depth + 1)) for k, v in value.kwargs.items())), value.origin)
+    if depth < 3 and isinstance(value, Dict):
+        return ("dict", value.complete, tuple(sorted((k, _key(v, depth + 1)) for k, v in value.items.items())))
+    if depth < 3 and isinstance(value, Seq):
+        return ("seq", value.complete, tuple(_key(v, depth + 1) for v in value.items))
+    return ("other", id(value))
 
 
 def _class_name(cls: Defined) -> str:

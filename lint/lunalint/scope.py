@@ -461,11 +461,11 @@ class _Scanner:
         for index, param in enumerate(positional):
             scope.bind(param.name.value, Param("function parameter", name=param.name.value, default=param.default,
                                                default_scope=scope.parent, function=scope, position=index,
-                                               annotation=param.annotation and param.annotation.annotation))
+                                               annotation=_annotation(param)))
         for param in params.kwonly_params:
             scope.bind(param.name.value, Param("function parameter", name=param.name.value, default=param.default,
                                                default_scope=scope.parent, function=scope,
-                                               annotation=param.annotation and param.annotation.annotation))
+                                               annotation=_annotation(param)))
         for star, kind in ((params.star_arg, "*"), (params.star_kwarg, "**")):
             if isinstance(star, cst.Param):
                 scope.bind(star.name.value, Param("function parameter", name=star.name.value, function=scope,
@@ -519,6 +519,10 @@ class _Scanner:
         while clause is not None:
             self._bind_target(clause.target, None, "comprehension variable", scope)
             clause = clause.inner_for_in
+
+
+def _annotation(param: cst.Param) -> cst.BaseExpression | None:
+    return param.annotation.annotation if param.annotation is not None else None
 
 
 def scan_module(module: cst.Module) -> ModuleScan:

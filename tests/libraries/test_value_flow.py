@@ -69,6 +69,19 @@ INVALID = {
             httpx2 = None
         client = httpx2.Client()
         """, "LL303", "httpx2 default read timeout of 5 s"),
+    "module from a lazy import helper": ("""
+        from typing import Any
+        def _import_aiohttp() -> Any:
+            try:
+                import aiohttp
+                return aiohttp
+            except ImportError as e:
+                raise ImportError("pip install aiohttp") from e
+        class Pty:
+            async def open(self, url: str) -> None:
+                aiohttp = _import_aiohttp()
+                self.session = aiohttp.ClientSession()
+        """, "LL303", "aiohttp default total timeout of 300 s"),
     # 3. keyword dictionaries built elsewhere
     "dict filled in a helper": ("""
         import httpx
@@ -214,6 +227,20 @@ INVALID = {
             def client(self) -> AsyncOpenAI:
                 return AsyncOpenAI(http_client=self.http())
         """, "LL302", "openai.AsyncOpenAI read timeout 30 s (adopted from http_client"),
+    "http_client built when the caller passes None": ("""
+        import httpx2
+        from openai import AsyncOpenAI
+        def create_client(timeout: int = 600) -> httpx2.AsyncClient:
+            return httpx2.AsyncClient(timeout=httpx2.Timeout(timeout, connect=5))
+        class Provider:
+            def _get_http_client(self, http_client: httpx2.AsyncClient | None) -> httpx2.AsyncClient:
+                if http_client is None:
+                    http_client = create_client()
+                return http_client
+            def _create(self, api_key: str, http_client: httpx2.AsyncClient | None) -> AsyncOpenAI:
+                http_client = self._get_http_client(http_client)
+                return AsyncOpenAI(api_key=api_key, http_client=http_client)
+        """, "LL201", "openai.AsyncOpenAI has no TCP keepalive (httpx2.AsyncClient without transport="),
     # 8. SDK models: http_client from a helper
     "http_client from a helper": ("""
         import httpx2
@@ -370,8 +397,36 @@ def _project(tmp_path: Path, client: str) -> Path:
 @pytest.mark.parametrize(("client", "rule", "fragment"), [
     ("import httpx\nfrom .config import REQUEST_TIMEOUT\nc = httpx.Client(timeout=REQUEST_TIMEOUT)\n",
      "LL302", "read timeout 45 s"),
-], ids=["constant"])
+    ("import httpx\nfrom .helpers import make_timeout\nc = httpx.Client(timeout=make_timeout(30))\n",
+     "LL302", "read timeout 30 s"),
+    ("import httpx\nfrom .helpers import make_timeout\nc = httpx.Client(timeout=make_timeout(900, connect=60))\n",
+     "LL402", "connect timeout 60 s"),
+], ids=["constant", "helper with an argument", "helper with a keyword argument"])
 def test_values_from_other_modules(tmp_path: Path, client: str, rule: str, fragment: str) -> None:
     _project(tmp_path, client)
     messages = [v.message for v in _checked(tmp_path) if v.code == rule]
     assert any(fragment in message for message in messages), messages
+
+
+def test_helper_of_another_module_with_a_long_timeout_passes(tmp_path: Path) -> None:
+    client = "import httpx\nfrom .helpers import make_timeout\nc = httpx.Client(timeout=make_timeout(900))\n"
+    _project(tmp_path, client)
+    assert not [v for v in _checked(tmp_path) if v.code.startswith(("LL3", "LL4"))]
+
+
+def test_helpers_calling_helpers_are_followed_once_per_argument(tmp_path: Path) -> None:
+    """A helper calling helpers, called from many places with the same argument: followed once per
+    argument value (and within the nesting bound), so the value comes out for each client."""
+    package = tmp_path / "app"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    levels = 3
+    lines = ["import httpx\n\n", "def level0(read):\n    return httpx.Timeout(read, connect=5)\n\n"]
+    for level in range(1, levels):
+        lines.append(f"def level{level}(read):\n    a = level{level - 1}(read)\n    b = level{level - 1}(read)\n"
+                     f"    return level{level - 1}(read)\n\n")
+    (package / "helpers.py").write_text("".join(lines))
+    clients = "".join(f"c{index} = httpx.Client(timeout=level{levels - 1}(45))\n" for index in range(100))
+    (package / "client.py").write_text(f"import httpx\nfrom .helpers import level{levels - 1}\n{clients}")
+    messages = [v.message for v in _checked(tmp_path) if v.code == "LL302"]
+    assert len([m for m in messages if "read timeout 45 s" in m]) == 100, messages
