@@ -7,7 +7,9 @@ SDK constructors and module-level request functions of httpx, httpx2, aiohttp, r
 openai and anthropic, in production files that import one of them (not tests, examples, docs or
 scripts). Each labelled site lists the check families a correct report has, read from the code
 against the libraries' source; a site may also name the lines of the requests made on its client
-(``@582``), where a per-request setting is reported.
+(``@582``), where a per-request setting is reported. ``option`` lines in the labels file are passed to
+``lunalint check`` (the policy the labels assume); ``project NAME COMMIT GROUP`` puts the project in a
+group, and a table is printed for each group and for all projects.
 
 A finding belongs to the site whose line it is on or a line it names, else to the next site
 starting at most 5 lines below it (a client built in the line just above the call that uses it),
