@@ -776,9 +776,12 @@ class Resolver:
         """``self.<attr>``: assigned in the class's methods, else its class-level field or attribute
         (its default, for fields), else the same in a base class defined in this file."""
         assert isinstance(node, cst.BaseExpression)
-        for cls in self._class_chain(owner):
+        chain = self._class_chain(owner)
+        for index, cls in enumerate(chain):
             attrs = cls.self_attrs.get(name)
             if attrs is not None:
+                if index:
+                    return self._base_attribute(node, name, attrs, chain[:index + 1], depth)
                 return self._from_bindings(node, f"self.{name}", attrs, cls, depth)
             class_level = cls.names.get(name)
             if class_level is not None:
@@ -790,6 +793,39 @@ class Resolver:
                     value = _originated(value, f"{BY_DEFAULT}field `{name}` defaults to {shown}")
                 return value
         return Unknown(node, reason=f"self.{name}{_NOT_ASSIGNED}")
+
+    def _base_attribute(self, node: cst.BaseExpression, name: str, attrs: list[ImportOf | ValueOf | Opaque],
+                        chain: list[Scope], depth: int) -> Value:
+        """``self.<name>`` set by a base class (``chain[-1]``): when the base's ``__init__`` sets it
+        and a subclass's ``__init__`` calls ``super().__init__(timeout=timeout, ...)``, the base's
+        parameters are bound to that call's arguments (the subclass's own defaults, say)."""
+        base = chain[-1]
+        base_owner = self._owners.get(id(base), self)
+        init = base.names.get("__init__")
+        body = init[0].definition if init and len(init) == 1 and isinstance(init[0], Opaque) else None
+        if body is None or not any(isinstance(b, ValueOf) and b.scope is body for b in attrs):
+            return base_owner._from_bindings(node, f"self.{name}", attrs, base, depth)
+        for sub in reversed(chain[:-1]):  # the nearest subclass with its own ``__init__``
+            sub_init = sub.names.get("__init__")
+            if not sub_init:
+                continue
+            sub_body = sub_init[0].definition if len(sub_init) == 1 and isinstance(sub_init[0], Opaque) else None
+            sub_owner = self._owners.get(id(sub), self)
+            if sub_body is None or id(body) in base_owner._frames:
+                return Unknown(node, reason=f"self.{name} is set by a base class from what a subclass passes")
+            for call, where in sub_owner.scan.calls_within(sub_body):
+                func = call.func
+                if where is sub_body and isinstance(func, cst.Attribute) and func.attr.value == "__init__" \
+                        and isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) \
+                        and func.value.func.value == "super":
+                    frame = sub_owner._bind(body, call, where, depth, bound=True)
+                    base_owner._push(id(body), frame)
+                    try:
+                        return base_owner._from_bindings(node, f"self.{name}", attrs, base, depth)
+                    finally:
+                        base_owner._pop(id(body))
+            return Unknown(node, reason=f"self.{name} is set by a base class from what a subclass passes")
+        return base_owner._from_bindings(node, f"self.{name}", attrs, base, depth)
 
     def _bases_read(self, cls: Scope) -> bool:
         """Whether every base class of ``cls`` (transitively) is one lunalint reads, or one known to

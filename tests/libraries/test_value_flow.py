@@ -241,6 +241,19 @@ INVALID = {
                 http_client = self._get_http_client(http_client)
                 return AsyncOpenAI(api_key=api_key, http_client=http_client)
         """, "LL201", "openai.AsyncOpenAI has no TCP keepalive (httpx2.AsyncClient without transport="),
+    "base class stores what the subclass passes to super().__init__": ("""
+        from typing import Any, Optional, cast
+        import requests
+        class Toolkit:
+            def __init__(self, name: str = "", timeout: Optional[int] = None, **kwargs: Any) -> None:
+                if timeout is not None or not hasattr(self, "timeout"):
+                    self.timeout = cast(Any, timeout)
+        class Calendar(Toolkit):
+            def __init__(self, timeout: int = 30, **kwargs: Any) -> None:
+                super().__init__(name="calendar", timeout=timeout, **kwargs)
+            def slots(self) -> requests.Response:
+                return requests.get("https://x", timeout=self.timeout)
+        """, "LL302", "read timeout 30 s (by default: parameter `timeout` defaults to 30)"),
     # 8. SDK models: http_client from a helper
     "http_client from a helper": ("""
         import httpx2
@@ -347,6 +360,18 @@ VALID = {
         from somewhere import Settings
         def ping(cfg: Settings) -> httpx.Response:
             return httpx.get("https://x", timeout=cfg.timeout)
+        """, ("LL3", "LL4")),
+    "base class default replaced by the subclass's argument": ("""
+        from typing import Any, Optional, cast
+        import requests
+        class Toolkit:
+            def __init__(self, timeout: Optional[int] = None) -> None:
+                self.timeout = cast(Any, timeout)
+        class Search(Toolkit):
+            def __init__(self, timeout: int = 900) -> None:
+                super().__init__(timeout=timeout)
+            def search(self) -> requests.Response:
+                return requests.get("https://x", timeout=(5, self.timeout))
         """, ("LL3", "LL4")),
     "unknown parameter stays unknown": ("""
         import openai
