@@ -100,10 +100,11 @@ class Resolver:
         # id(function scope) -> its parameters' values in the call being followed
         self._frames: dict[int, dict[str, Value]] = {}
         self._call_scopes: dict[int, Scope] | None = None
-        self._known: dict[int, Value] = {}  # id(bindings of a name) -> its value, outside any call
+        self._known: dict[object, Value] = {}  # id(bindings of a name) -> its value, outside any call
         self._calls: dict[tuple[object, ...], Value] = {}  # run_function's results
         self._context: object = ()  # the calls being followed and their arguments (``_frames_key``)
-        self._known_in: dict[tuple[int, object], Value] = {}  # a name's value in that context
+        self._known_in: dict[object, Value] = {}  # (id(bindings), context) -> a name's value in that context
+        self._in_progress: set[object] = set()  # keys of those two being worked out
         # (id(function scope), name) -> a ``global`` name's bindings there and in the module
         self._merged: dict[tuple[int, str], list[ImportOf | ValueOf | Opaque]] = {}
         self._selecting = False
@@ -284,18 +285,22 @@ class Resolver:
                        scope: Scope, depth: int) -> Value:
         """The value of a name through its bindings; the same at every use while no call's
         arguments are bound (then remembered, so that following stays linear in the file)."""
-        if self._frames:  # the same in every use while the same calls are followed with the same values
-            context = (id(bindings), self._context)
-            known = self._known_in.get(context)
-            if known is None:
-                self._known_in[context] = Unknown(node, reason=f"{label!r} depends on itself")
-                known = self._known_in[context] = self._bindings_value(node, label, bindings, depth)
-            return replace(known, ref=node) if not isinstance(known, Defined) else known
-        key = id(bindings)
-        known = self._known.get(key)
+        key: object = (id(bindings), self._context) if self._frames else id(bindings)
+        cache = self._known_in if self._frames else self._known
+        known = cache.get(key)
         if known is None:
-            self._known[key] = Unknown(node, reason=f"{label!r} depends on itself")  # a cycle stops here
-            known = self._known[key] = self._bindings_value(node, label, bindings, depth)
+            cache[key] = Unknown(node, reason=f"{label!r} depends on itself")  # a cycle stops here
+            self._in_progress.add(key)
+            try:
+                known = cache[key] = self._bindings_value(node, label, bindings, depth)
+            finally:
+                self._in_progress.discard(key)
+        elif key in self._in_progress:
+            # Read while its own binding is evaluated (``client_kwargs = client_kwargs or {}``): a
+            # parameter's name there is the parameter.
+            params = [b for b in bindings if isinstance(b, Param)]
+            if len(params) == 1 and not params[0].star:
+                return self._parameter(node, params[0], depth)
         return replace(known, ref=node) if not isinstance(known, Defined) else known
 
     def _push(self, body: int, frame: dict[str, Value]) -> None:

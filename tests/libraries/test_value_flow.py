@@ -254,6 +254,20 @@ INVALID = {
             def slots(self) -> requests.Response:
                 return requests.get("https://x", timeout=self.timeout)
         """, "LL302", "read timeout 30 s (by default: parameter `timeout` defaults to 30)"),
+    "keyword dict rebound from the parameter, passed to super().__init__": ("""
+        from typing import Any
+        import openai
+        class OpenAIModel:
+            def __init__(self, api_key: str | None = None, client_kwargs: dict[str, Any] | None = None) -> None:
+                self.client_kwargs = {**(client_kwargs or {}), "api_key": api_key}
+        class AzureModel(OpenAIModel):
+            def __init__(self, api_version: str | None = None, client_kwargs: dict[str, Any] | None = None) -> None:
+                client_kwargs = client_kwargs or {}
+                client_kwargs.update({"api_version": api_version})
+                super().__init__(client_kwargs=client_kwargs)
+            def create_client(self) -> openai.AzureOpenAI:
+                return openai.AzureOpenAI(**self.client_kwargs)
+        """, "LL201", "openai.AzureOpenAI has no TCP keepalive"),
     # 8. SDK models: http_client from a helper
     "http_client from a helper": ("""
         import httpx2
