@@ -567,11 +567,11 @@ class Resolver:
         if isinstance(node, cst.Name):  # the name being resolved: its parameter default, if any
             params = [b for b in bindings if isinstance(b, Param)]
             if params and params[0].name == node.value:
-                if params[0].default is None or params[0].default_scope is None:
-                    return None
                 frame = self._frames.get(id(params[0].function))
                 if frame is not None and not isinstance(frame.get(node.value, Missing(node)), Missing):
                     value: Value = frame[node.value]
+                elif params[0].default is None or params[0].default_scope is None:
+                    return None
                 else:
                     value = self.resolve(params[0].default, params[0].default_scope, depth)
                     reasons.append(f"when `{node.value}` is not passed")

@@ -268,6 +268,18 @@ INVALID = {
             def create_client(self) -> openai.AzureOpenAI:
                 return openai.AzureOpenAI(**self.client_kwargs)
         """, "LL201", "openai.AzureOpenAI has no TCP keepalive"),
+    "name rebound from a helper given its own default": ("""
+        import httpx2
+        from openai import AsyncOpenAI
+        class Provider:
+            def _get_http_client(self, http_client: httpx2.AsyncClient | None) -> httpx2.AsyncClient:
+                if http_client is None:
+                    http_client = httpx2.AsyncClient(timeout=httpx2.Timeout(600, connect=5))
+                return http_client
+            def __init__(self, http_client: httpx2.AsyncClient | None = None) -> None:
+                http_client = self._get_http_client(http_client)
+                self._client = AsyncOpenAI(http_client=http_client)
+        """, "LL201", "openai.AsyncOpenAI has no TCP keepalive (httpx2.AsyncClient without transport="),
     # 8. SDK models: http_client from a helper
     "http_client from a helper": ("""
         import httpx2
