@@ -20,8 +20,9 @@ def expected_families(text: str) -> set[str]:
     return set() if text == "-" else {FAMILIES[code] for code in text.split(",")}
 
 
-def score(labels: Mapping[Site, set[str]], got: Mapping[Site, set[str]]) -> dict[str, collections.Counter[str]]:
-    """Per family: true/false positives and negatives over the labelled sites (FP and FN printed)."""
+def score(labels: Mapping[Site, set[str]], got: Mapping[Site, set[str]],
+          quiet: bool = False) -> dict[str, collections.Counter[str]]:
+    """Per family: true/false positives and negatives over the labelled sites (FP and FN printed unless quiet)."""
     counts = {family: collections.Counter[str]() for family in FAMILIES.values()}
     for key, expected in sorted(labels.items()):
         reported = got.get(key, set())
@@ -29,7 +30,7 @@ def score(labels: Mapping[Site, set[str]], got: Mapping[Site, set[str]]) -> dict
             outcome = ("tp" if family in expected else "fp") if family in reported else (
                 "fn" if family in expected else "tn")
             counts[family][outcome] += 1
-            if outcome in ("fp", "fn"):
+            if outcome in ("fp", "fn") and not quiet:
                 print(f"{outcome.upper()} {family}: {key[0]}:{key[1]}")
     return counts
 

@@ -7,7 +7,9 @@ SDK constructors and module-level request functions of httpx, httpx2, aiohttp, r
 openai and anthropic, in production files that import one of them (not tests, examples, docs or
 scripts). Each labelled site lists the check families a correct report has, read from the code
 against the libraries' source; a site may also name the lines of the requests made on its client
-(``@582``), where a per-request setting is reported.
+(``@582``), where a per-request setting is reported. ``option`` lines in the labels file are passed to
+``lunalint check`` (the policy the labels assume); ``project NAME COMMIT GROUP`` puts the project in a
+group, and a table is printed for each group and for all projects.
 
 A finding belongs to the site whose line it is on or a line it names, else to the next site
 starting at most 5 lines below it (a client built in the line just above the call that uses it),
@@ -70,13 +72,18 @@ def main(argv: list[str]) -> int:
     labels_file = Path(argv[1]) if len(argv) > 1 else HERE / "python_corpus_labels.txt"
     labels: dict[tuple[str, int], set[str] | None] = {}
     extra: dict[str, dict[int, int]] = collections.defaultdict(dict)
-    projects: list[str] = []
+    projects: dict[str, str] = {}
+    options: list[str] = []
     for raw in labels_file.read_text(encoding="utf-8").splitlines():
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
         if line.startswith("project "):
-            projects.append(line.split()[1])
+            _, project, _commit, *group = line.split()
+            projects[project] = group[0] if group else "all"
+            continue
+        if line.startswith("option "):
+            options += line.split()[1:]
             continue
         site, expected, *requests = line.split()
         name, number = site.rsplit(":", 1)
@@ -87,8 +94,8 @@ def main(argv: list[str]) -> int:
     stray: list[str] = []
     for project in projects:
         found = sites(corpus / project)
-        out = subprocess.run([sys.executable, "-m", "lunalint", "check", project, "--no-cache", "--format", "json"],
-                             capture_output=True, text=True, cwd=corpus).stdout
+        out = subprocess.run([sys.executable, "-m", "lunalint", "check", project, "--no-cache", "--isolated",
+                              "--format", "json", *options], capture_output=True, text=True, cwd=corpus).stdout
         for name, lines in found.items():
             for line in lines:
                 got[(name, line)] = set()
@@ -109,7 +116,13 @@ def main(argv: list[str]) -> int:
         print(f"not at a site: {finding}")
     judged = {key: expected for key, expected in labels.items() if expected is not None}
     counts = score(judged, got)
-    print(f"\n{len(judged)} labelled sites in {len(projects)} projects "
+    groups = sorted(set(projects.values()))
+    for group in groups if len(groups) > 1 else []:
+        members = {project for project, name in projects.items() if name == group}
+        part = {key: expected for key, expected in judged.items() if key[0].split("/", 1)[0] in members}
+        print(f"\n{group}: {len(part)} labelled sites in {len(members)} projects ({', '.join(sorted(members))})\n")
+        print_table(score(part, got, quiet=True))
+    print(f"\nall: {len(judged)} labelled sites in {len(projects)} projects "
           f"({len(labels) - len(judged)} skipped: not a client of a supported library)\n")
     print_table(counts)
     return 1 if unlabelled else 0

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from lunalint.libraries.registry import Registry
     from lunalint.parse import Parsed
     from lunalint.receivers import Receivers
-    from lunalint.resolve import Resolver
+    from lunalint.resolve import Resolver, reset_helper_calls
     from lunalint.scope import ModuleScan, Scope
     from lunalint.spec import ClientSpec, Evidence
     from lunalint.values import Obj
@@ -52,7 +52,7 @@ def extract(parsed: Parsed) -> Extracted:
     from lunalint.libraries import load
     from lunalint.receivers import Receivers
     from lunalint.scope import scan_module
-    from lunalint.resolve import Resolver
+    from lunalint.resolve import Resolver, reset_helper_calls
     from lunalint.values import Obj
 
     from lunalint.evidence import EvidenceFinder
@@ -61,6 +61,7 @@ def extract(parsed: Parsed) -> Extracted:
     scan = scan_module(parsed.module)
     from lunalint.project import active
 
+    reset_helper_calls()
     project = active()
     resolver = Resolver(scan, project)
     resolver.constructors = frozenset(registry.constructors)
@@ -73,6 +74,7 @@ def extract(parsed: Parsed) -> Extracted:
             if isinstance(owner, Obj) and owner.qualname in registry.assignments:
                 specs.extend(registry.assignment_specs(owner, target.attr.value, resolver.resolve(assigned, scope),
                                                        target))
+    specs, timed_elsewhere = _built_elsewhere(specs, scan)
     absorbed = {id(anchor) for spec in specs for anchor in spec.absorbs}
     found_evidence.one_shot_clients(scan)
     in_process = {id(spec.anchor): spec.in_process for spec in specs if spec.in_process}
@@ -80,6 +82,8 @@ def extract(parsed: Parsed) -> Extracted:
     for spec in specs:
         if id(spec.anchor) in absorbed:
             continue
+        if id(spec.anchor) in timed_elsewhere:
+            spec = spec.without_timeouts()
         calls = overrides.get(id(spec.anchor))
         # A client whose every followed call passes its own timeout never uses its default one.
         spec = spec.without_default_timeouts() if calls and all(calls) else spec
@@ -152,6 +156,36 @@ def collect(scan: ModuleScan, resolver: Resolver, receivers: Receivers, finder: 
     found_evidence.fixtures(scan, resolver, receivers)
     found_evidence.through_parameters()
     return specs, overrides, found_evidence
+
+
+def _built_elsewhere(specs: list[ClientSpec], scan: ModuleScan) -> tuple[list[ClientSpec], set[int]]:
+    """A client handed to another (an SDK's ``http_client``) that is built in another function (a
+    helper, a shared client) stays judged where it is built, but for its timeouts, which the
+    receiving client sends itself; the receiving client's pool and keepalive, which are that
+    client's, are reported where it is made too. Returns the specs and the clients timed elsewhere."""
+    from dataclasses import replace
+
+    scopes = {id(call): scope for call, scope in scan.calls}
+
+    def function(anchor: object) -> Scope | None:
+        scope = scopes.get(id(anchor))
+        while scope is not None and scope.kind not in ("function", "module"):
+            scope = scope.parent
+        return scope
+
+    kept: list[ClientSpec] = []
+    elsewhere: set[int] = set()
+    for spec in specs:
+        moved = {id(anchor) for anchor in spec.absorbs if function(anchor) is not function(spec.anchor)}
+        if moved:
+            elsewhere.update(moved)
+            pool, keepalive = spec.pool_idle, spec.keepalive
+            spec = replace(spec, absorbs=tuple(a for a in spec.absorbs if id(a) not in moved),
+                           pool_idle=pool.at(spec.anchor) if pool is not None and id(pool.anchor) in moved else pool,
+                           keepalive=keepalive.at(spec.anchor)
+                           if keepalive is not None and id(keepalive.anchor) in moved else keepalive)
+        kept.append(spec)
+    return kept, elsewhere
 
 
 def _named(spec: ClientSpec, value: Obj) -> ClientSpec:

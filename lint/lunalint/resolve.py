@@ -14,7 +14,7 @@ from typing import Protocol
 
 import libcst as cst
 
-from lunalint.scope import Branch, ImportOf, ModuleScan, Opaque, Param, Scope, ValueOf
+from lunalint.scope import DECLARED_ELSEWHERE, Branch, ImportOf, ModuleScan, Opaque, Param, Scope, ValueOf
 from lunalint.values import (
     BUILT_REQUEST, BY_DEFAULT, Bool, Defined, Dict, Missing, NoneValue, Num, Obj, Seq, Str, Symbol, Unknown, Value,
     describe,
@@ -100,7 +100,13 @@ class Resolver:
         # id(function scope) -> its parameters' values in the call being followed
         self._frames: dict[int, dict[str, Value]] = {}
         self._call_scopes: dict[int, Scope] | None = None
-        self._known: dict[int, Value] = {}  # id(bindings of a name) -> its value, outside any call
+        self._known: dict[object, Value] = {}  # id(bindings of a name) -> its value, outside any call
+        self._calls: dict[tuple[object, ...], Value] = {}  # run_function's results
+        self._context: object = ()  # the calls being followed and their arguments (``_frames_key``)
+        self._known_in: dict[object, Value] = {}  # (id(bindings), context) -> a name's value in that context
+        self._in_progress: set[object] = set()  # keys of those two being worked out
+        # (id(function scope), name) -> a ``global`` name's bindings there and in the module
+        self._merged: dict[tuple[int, str], list[ImportOf | ValueOf | Opaque]] = {}
         self._selecting = False
         # id(class scope) -> the resolver of the module that defines it (a base class imported
         # from another module of the project is read with that module's names)
@@ -130,7 +136,8 @@ class Resolver:
                 if isinstance(target, (cst.Name, cst.Attribute)) and target is not node:
                     return self.qualname(target, bindings[0].scope)
                 if isinstance(target, cst.Call):  # ``importlib.import_module("openai")``
-                    return self._imported_module(target, bindings[0].scope)
+                    return self._imported_module(target, bindings[0].scope) \
+                        or self._returned_module(target, bindings[0].scope)
             return None
         if isinstance(node, cst.Attribute):
             base = self.qualname(node.value, scope)
@@ -184,6 +191,19 @@ class Resolver:
         if isinstance(found, Defined) and found.kind == "class" and found.members is not None:
             return found
         return None
+
+    def _returned_module(self, call: cst.Call, scope: Scope) -> str | None:
+        """``aiohttp = _import_aiohttp()``: a local function without arguments that returns a module
+        it imports (a lazy import helper)."""
+        if call.args or self._selecting:
+            return None
+        body = self._function_scope(call.func, scope)
+        if body is None or len(body.returns) != 1 or not isinstance(body.returns[0], cst.Name):
+            return None
+        bindings = body.names.get(body.returns[0].value)
+        if not bindings or not all(isinstance(b, ImportOf) for b in bindings):
+            return None
+        return self.qualname(body.returns[0], body)
 
     def _imported_module(self, call: cst.Call, scope: Scope) -> str | None:
         if (len(call.args) == 1 and isinstance(call.args[0].value, cst.SimpleString)
@@ -243,20 +263,54 @@ class Resolver:
             if node.value in ("inf", "nan"):
                 return Unknown(node, reason=f"undefined name {node.value!r}")
             return Unknown(node, reason=f"name {node.value!r} is not defined in this file")
+        if any(isinstance(b, Opaque) and b.reason == DECLARED_ELSEWHERE for b in bindings):
+            bindings = self._declared_elsewhere(node.value, scope, bindings)
         return self._from_bindings(node, node.value, bindings, scope, depth)
+
+    def _declared_elsewhere(self, name: str, scope: Scope, bindings: list[ImportOf | ValueOf | Opaque]
+                            ) -> list[ImportOf | ValueOf | Opaque]:
+        """``global name`` (or ``nonlocal``) in a function: the name's bindings in the scope that
+        owns it, with this function's own assignments to it."""
+        key = (id(scope), name)
+        merged = self._merged.get(key)
+        if merged is None:
+            owner = scope.parent
+            while owner is not None and (owner.kind == "class" or name not in owner.names):
+                owner = owner.parent
+            own = [b for b in bindings if not (isinstance(b, Opaque) and b.reason == DECLARED_ELSEWHERE)]
+            merged = self._merged[key] = [*(owner.names[name] if owner is not None else []), *own]
+        return merged
 
     def _from_bindings(self, node: cst.BaseExpression, label: str, bindings: list[ImportOf | ValueOf | Opaque],
                        scope: Scope, depth: int) -> Value:
         """The value of a name through its bindings; the same at every use while no call's
         arguments are bound (then remembered, so that following stays linear in the file)."""
-        if self._frames:
-            return self._bindings_value(node, label, bindings, depth)
-        key = id(bindings)
-        known = self._known.get(key)
+        key: object = (id(bindings), self._context) if self._frames else id(bindings)
+        cache = self._known_in if self._frames else self._known
+        known = cache.get(key)
         if known is None:
-            self._known[key] = Unknown(node, reason=f"{label!r} depends on itself")  # a cycle stops here
-            known = self._known[key] = self._bindings_value(node, label, bindings, depth)
+            cache[key] = Unknown(node, reason=f"{label!r} depends on itself")  # a cycle stops here
+            self._in_progress.add(key)
+            try:
+                known = cache[key] = self._bindings_value(node, label, bindings, depth)
+            finally:
+                self._in_progress.discard(key)
+        elif key in self._in_progress:
+            # Read while its own binding is evaluated (``client_kwargs = client_kwargs or {}``): a
+            # parameter's name there is the parameter.
+            params = [b for b in bindings if isinstance(b, Param)]
+            if len(params) == 1 and not params[0].star:
+                return self._parameter(node, params[0], depth)
         return replace(known, ref=node) if not isinstance(known, Defined) else known
+
+    def _push(self, body: int, frame: dict[str, Value]) -> None:
+        """Follow a call of the function ``body`` with its parameters bound as ``frame`` says."""
+        self._frames[body] = frame
+        self._context = _frames_key(self._frames)
+
+    def _pop(self, body: int) -> None:
+        del self._frames[body]
+        self._context = _frames_key(self._frames)
 
     def _bindings_value(self, node: cst.BaseExpression, label: str, bindings: list[ImportOf | ValueOf | Opaque],
                         depth: int) -> Value:
@@ -356,6 +410,23 @@ class Resolver:
                 return Unknown(node, reason=f"{label!r} is bound more than once")
         if len(bindings) > _MAX_PATHS:
             return Unknown(node, reason=f"{label!r} is bound more than once")
+        if any(isinstance(b, ValueOf) and _lazy(b.path, label) for b in bindings):
+            # ``if _client is None: _client = Client()``: made once, on first use; the None it
+            # starts as is never what the name gives after that test. For a parameter (``def
+            # get(http_client=None)``, or one callers pass None to), what it gets when it is None.
+            rest = [b for b in bindings if not (isinstance(b, ValueOf) and isinstance(b.node, cst.Name)
+                                                and b.node.value == "None")]
+            given = [b for b in rest if isinstance(b, Param) and not b.star and (
+                b.default is None or (isinstance(b.default, cst.Name) and b.default.value == "None"))]
+            frame = self._frames.get(id(given[0].function)) if given and given[0].function is not None else None
+            passed = frame is not None and not isinstance(frame.get(given[0].name, Missing(node)), (Missing, Unknown))
+            if len(given) == 1 and len(rest) == 2 and not passed:
+                built = self._bindings_value(node, label, [b for b in rest if b is not given[0]], depth)
+                if isinstance(built, Obj):
+                    return _originated(built, built.origin or f"when `{label}` is None")
+            if len(rest) == 1:
+                return self._bindings_value(node, label, rest, depth)
+            bindings = rest
         taken: list[ImportOf | ValueOf | Opaque] = []
         decided = True
         reasons: list[str] = []
@@ -430,8 +501,63 @@ class Resolver:
                 reasons.append(f"with {env} unset" if isinstance(env, str) else "with the environment unset")
                 return isinstance(operator, cst.NotIn)
             return None
+        if isinstance(test, cst.Call) and scope is not None and depth < _MAX_DEPTH // 2 \
+                and self._env_name(test) is None:
+            return self._call_truth(test, bindings, depth, reasons, scope)
         value = self._test_value(test, bindings, depth, reasons, scope)
         return None if value is None else _truthy(value)
+
+    def _call_truth(self, test: cst.Call, bindings: list[ImportOf | ValueOf | Opaque], depth: int,
+                    reasons: list[str], scope: Scope) -> bool | None:
+        """``isinstance(x, C)``, or a predicate function (of this module or the project) whose body is
+        one ``return`` of a test (``is_given(timeout)``: ``not isinstance(obj, NotGiven)``)."""
+        if any(arg.keyword is not None or arg.star for arg in test.args):
+            return None
+        values: list[Value] = []
+        for arg in test.args[:1] if isinstance(test.func, cst.Name) and test.func.value == "isinstance" \
+                else test.args:
+            value = self._test_value(arg.value, bindings, depth, reasons, scope)
+            if value is None:
+                return None
+            values.append(value)
+        if isinstance(test.func, cst.Name) and test.func.value == "isinstance" and scope.lookup("isinstance") is None:
+            return self._isinstance(values[0], test.args[1].value, scope) if len(test.args) == 2 else None
+        owner: Resolver = self
+        body = self._function_scope(test.func, scope)
+        if body is None:
+            qualname = self.qualname(test.func, scope)
+            found = self._from_project(qualname, test, depth) if qualname is not None else None
+            if not isinstance(found, Defined) or found.kind != "function" or found.members is None:
+                return None
+            owner, body = found.members.resolver, found.members.scope
+        if not isinstance(body.node, cst.FunctionDef) or body.generator or len(body.returns) != 1 \
+                or body.returns[0] is None or id(body) in owner._frames or body.node.asynchronous is not None:
+            return None
+        params = sorted((b for names in body.names.values() for b in names
+                         if isinstance(b, Param) and b.function is body and b.position is not None and not b.star),
+                        key=lambda b: b.position or 0)
+        if len(params) < len(values):
+            return None
+        frame: dict[str, Value] = {param.name: Missing(test) for param in params}
+        frame.update((param.name, value) for param, value in zip(params, values))
+        owner._push(id(body), frame)
+        try:
+            return owner._truth(body.returns[0], [], depth + 1, reasons, body)
+        finally:
+            owner._pop(id(body))
+
+    def _isinstance(self, value: Value, classes: cst.BaseExpression, scope: Scope) -> bool | None:
+        """``isinstance(value, C)`` for a class ``C`` lunalint reads: True when ``value`` is an
+        instance of that very class, False when it is None or a literal (None: not known)."""
+        cls = self.class_of(classes, scope)
+        if cls is None:
+            return None
+        if isinstance(value, (NoneValue, Num, Str, Bool)):
+            return False
+        if isinstance(value, Obj) and value.cls is not None and value.cls.kind == "class" \
+                and _class_name(value.cls) == _class_name(cls):
+            return True
+        return None
 
     def _test_value(self, node: cst.BaseExpression, bindings: list[ImportOf | ValueOf | Opaque], depth: int,
                     reasons: list[str], scope: Scope | None = None) -> Value | None:
@@ -442,11 +568,11 @@ class Resolver:
         if isinstance(node, cst.Name):  # the name being resolved: its parameter default, if any
             params = [b for b in bindings if isinstance(b, Param)]
             if params and params[0].name == node.value:
-                if params[0].default is None or params[0].default_scope is None:
-                    return None
                 frame = self._frames.get(id(params[0].function))
                 if frame is not None and not isinstance(frame.get(node.value, Missing(node)), Missing):
                     value: Value = frame[node.value]
+                elif params[0].default is None or params[0].default_scope is None:
+                    return None
                 else:
                     value = self.resolve(params[0].default, params[0].default_scope, depth)
                     reasons.append(f"when `{node.value}` is not passed")
@@ -618,7 +744,42 @@ class Resolver:
         instance = self.resolve(base, scope, depth)
         if isinstance(instance, Defined) or (isinstance(instance, Obj) and instance.cls is not None):
             return replace(self._member(instance, node.attr.value, node, depth), ref=node)
+        declared = self._declared_class(base, scope) if isinstance(instance, Unknown) else None
+        if declared is not None and declared.members is not None:
+            # ``client.timeout`` for ``client: TogetherClient``: the field's default, what every
+            # caller gets who leaves it alone
+            value = declared.members.resolver._named_attribute(node.attr.value, node, declared.members.scope, depth)
+            if not isinstance(value, (Unknown, Defined)):
+                return replace(value, ref=node)
         return Unknown(node, reason="attribute of a value that is not statically known")
+
+    def _declared_class(self, node: cst.BaseExpression, scope: Scope, hops: int = 0) -> Defined | None:
+        """The class a parameter is annotated with (``cfg: Settings``, ``cfg: Settings | None``), also
+        through ``self.cfg = cfg``, when lunalint reads that class; else None."""
+        if hops > 2:
+            return None
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) \
+                and node.value.value == scope.self_name:
+            owner = scope.enclosing_class()
+            attrs = owner.self_attrs.get(node.attr.value) if owner is not None else None
+            if attrs and len(attrs) == 1 and isinstance(attrs[0], ValueOf) and isinstance(attrs[0].node, cst.Name):
+                return self._declared_class(attrs[0].node, attrs[0].scope, hops + 1)
+            return None
+        if not isinstance(node, cst.Name):
+            return None
+        bindings = scope.lookup(node.value)
+        if not bindings or len(bindings) != 1 or not isinstance(bindings[0], Param):
+            return None
+        param = bindings[0]
+        annotation = param.annotation
+        if isinstance(annotation, cst.BinaryOperation) and isinstance(annotation.operator, cst.BitOr):
+            sides = [annotation.left, annotation.right]
+            sides = [side for side in sides if not (isinstance(side, cst.Name) and side.value == "None")]
+            annotation = sides[0] if len(sides) == 1 else None
+        if annotation is None or param.star or param.default_scope is None:
+            return None
+        found = self.class_of(annotation, param.default_scope)
+        return found if found is not None and found.kind == "class" else None
 
     def _self_attribute(self, node: cst.Attribute, owner: Scope, depth: int) -> Value:
         return self._named_attribute(node.attr.value, node, owner, depth)
@@ -627,9 +788,12 @@ class Resolver:
         """``self.<attr>``: assigned in the class's methods, else its class-level field or attribute
         (its default, for fields), else the same in a base class defined in this file."""
         assert isinstance(node, cst.BaseExpression)
-        for cls in self._class_chain(owner):
+        chain = self._class_chain(owner)
+        for index, cls in enumerate(chain):
             attrs = cls.self_attrs.get(name)
             if attrs is not None:
+                if index:
+                    return self._base_attribute(node, name, attrs, chain[:index + 1], depth)
                 return self._from_bindings(node, f"self.{name}", attrs, cls, depth)
             class_level = cls.names.get(name)
             if class_level is not None:
@@ -640,7 +804,57 @@ class Resolver:
                     shown = _short(class_level[0].node, value)
                     value = _originated(value, f"{BY_DEFAULT}field `{name}` defaults to {shown}")
                 return value
-        return Unknown(node, reason=f"self.{name} is not assigned in this class")
+        return Unknown(node, reason=f"self.{name}{_NOT_ASSIGNED}")
+
+    def _base_attribute(self, node: cst.BaseExpression, name: str, attrs: list[ImportOf | ValueOf | Opaque],
+                        chain: list[Scope], depth: int) -> Value:
+        """``self.<name>`` set by a base class (``chain[-1]``): when the base's ``__init__`` sets it
+        and a subclass's ``__init__`` calls ``super().__init__(timeout=timeout, ...)``, the base's
+        parameters are bound to that call's arguments (the subclass's own defaults, say)."""
+        base = chain[-1]
+        base_owner = self._owners.get(id(base), self)
+        init = base.names.get("__init__")
+        body = init[0].definition if init and len(init) == 1 and isinstance(init[0], Opaque) else None
+        if body is None or not any(isinstance(b, ValueOf) and b.scope is body for b in attrs):
+            return base_owner._from_bindings(node, f"self.{name}", attrs, base, depth)
+        for sub in reversed(chain[:-1]):  # the nearest subclass with its own ``__init__``
+            sub_init = sub.names.get("__init__")
+            if not sub_init:
+                continue
+            sub_body = sub_init[0].definition if len(sub_init) == 1 and isinstance(sub_init[0], Opaque) else None
+            sub_owner = self._owners.get(id(sub), self)
+            if sub_body is None or id(body) in base_owner._frames:
+                return Unknown(node, reason=f"self.{name} is set by a base class from what a subclass passes")
+            for call, where in sub_owner.scan.calls_within(sub_body):
+                func = call.func
+                if where is sub_body and isinstance(func, cst.Attribute) and func.attr.value == "__init__" \
+                        and isinstance(func.value, cst.Call) and isinstance(func.value.func, cst.Name) \
+                        and func.value.func.value == "super":
+                    frame = sub_owner._bind(body, call, where, depth, bound=True)
+                    base_owner._push(id(body), frame)
+                    try:
+                        return base_owner._from_bindings(node, f"self.{name}", attrs, base, depth)
+                    finally:
+                        base_owner._pop(id(body))
+            return Unknown(node, reason=f"self.{name} is set by a base class from what a subclass passes")
+        return base_owner._from_bindings(node, f"self.{name}", attrs, base, depth)
+
+    def _bases_read(self, cls: Scope) -> bool:
+        """Whether every base class of ``cls`` (transitively) is one lunalint reads, or one known to
+        set no attributes of its own (``object``, ``ABC``, ``Generic[T]``, ``BaseModel``)."""
+        for current in self._class_chain(cls):
+            if not isinstance(current.node, cst.ClassDef) or current.parent is None:
+                continue
+            owner = self._owners.get(id(current), self)
+            for base in current.node.bases:
+                if base.keyword is not None:
+                    continue
+                target = base.value.value if isinstance(base.value, cst.Subscript) else base.value
+                plain = isinstance(target, cst.Name) and target.value == "object" \
+                    or owner.qualname(target, current.parent) in _PLAIN_BASES
+                if not plain and owner.class_of(target, current.parent) is None:
+                    return False
+        return True
 
     def _class_chain(self, cls: Scope) -> list[Scope]:
         """The class and its bases defined in this file, nearest first."""
@@ -712,7 +926,7 @@ class Resolver:
             if body is None or id(body) in owner._frames:
                 return Obj(node, qualname=base, complete=False, cls=callee)
             frame = self._bind(body, node, scope, depth, bound=True)
-            owner._frames[id(body)] = frame
+            owner._push(id(body), frame)
             try:
                 for call, where in owner.scan.calls_within(body):
                     func = call.func
@@ -729,7 +943,7 @@ class Resolver:
                         return Obj(node, qualname=base, args=tuple(args), kwargs=kwargs, complete=complete,
                                    arg_nodes=arg_nodes, cls=callee)
             finally:
-                del owner._frames[id(body)]
+                owner._pop(id(body))
             return Obj(node, qualname=base, complete=False, cls=callee)
         args, kwargs, arg_nodes, complete = self._arguments(node, scope, depth)
         return Obj(node, qualname=base, args=tuple(args), kwargs=kwargs, complete=complete, arg_nodes=arg_nodes,
@@ -763,25 +977,41 @@ class Resolver:
                 return None
         return body
 
-    def returns_of(self, body: Scope, depth: int) -> Value | None:
-        """What the function ``body`` returns when called without arguments (None: not a function)."""
-        if not isinstance(body.node, cst.FunctionDef) or body.generator or body.node.asynchronous is not None:
-            return None
-        call = cst.Call(func=body.node.name)
-        return self.call_function(body, call, body.parent or body, depth, bound=False)
-
     def call_function(self, body: Scope, node: cst.Call, scope: Scope, depth: int, *, bound: bool) -> Value:
         """What a call of the local function ``body`` returns, its parameters bound to the call's
         arguments (``bound``: called as a method, so the first parameter is ``self``)."""
         if id(body) in self._frames or len(self._frames) >= _MAX_FRAMES:
             return Unknown(node, reason="recursive call")
-        frame = self._bind(body, node, scope, depth, bound=bound)
-        self._frames[id(body)] = frame
+        return self.run_function(body, self._bind(body, node, scope, depth, bound=bound), node, depth)
+
+    def run_function(self, body: Scope, frame: dict[str, Value], node: cst.Call, depth: int) -> Value:
+        """What the function ``body`` of this module returns, its parameters bound as ``frame`` says
+        (a call from another module: the caller anchors the result). Each function is followed once
+        per set of argument values, and a run follows a bounded number of such calls, so that
+        helpers calling helpers stay linear in the code read."""
+        # The result depends on the arguments and on the calls being followed around it (a nested
+        # function reads its outer function's parameters), nothing else.
+        key = (id(body), _frame_key(frame), self._context)
+        known = self._calls.get(key)
+        if known is not None:
+            return known
+        if id(body) in self._frames or len(self._frames) >= _MAX_FRAMES:
+            return Unknown(node, reason="recursive call")
+        runs = _FUNCTION_RUNS.get(id(self.project), 0)
+        if runs >= _MAX_FUNCTION_RUNS:
+            return Unknown(node, reason="too many function calls followed in this file")
+        _FUNCTION_RUNS[id(self.project)] = runs + 1
+        self._calls[key] = Unknown(node, reason="recursive call")
+        result = self._calls[key] = self._run(body, frame, node, depth)
+        return result
+
+    def _run(self, body: Scope, frame: dict[str, Value], node: cst.Call, depth: int) -> Value:
+        self._push(id(body), frame)
         try:
             values = [self.resolve(value, body, depth) if value is not None else NoneValue(node)
                       for value in (body.returns or [None])]
         finally:
-            del self._frames[id(body)]
+            self._pop(id(body))
         if len(values) > 1:
             values = [v for v in values if not isinstance(v, NoneValue)] or values[:1]
             if len({id(v.node) for v in values if isinstance(v, Obj)}) > 1:
@@ -932,14 +1162,24 @@ class Resolver:
                 return Obj(node, qualname=BUILT_REQUEST, args=tuple(args), kwargs=kwargs, complete=complete,
                            arg_nodes=arg_nodes)
             return Unknown(node, reason="result of a call lunalint does not follow")
-        if self.project is not None and not node.args and qualname not in self.constructors:
+        if self.project is not None and qualname not in self.constructors:
             helper = self._from_project(qualname, node, depth)
-            if isinstance(helper, Defined) and helper.members is not None:
-                result = helper.members.resolver.returns_of(helper.members.scope, depth)
-                if result is not None:
-                    from lunalint.project import reanchor
+            body = helper.members.scope if isinstance(helper, Defined) and helper.members is not None else None
+            if isinstance(helper, Defined) and helper.members is not None and body is not None \
+                    and isinstance(body.node, cst.FunctionDef) and not body.generator \
+                    and body.node.asynchronous is None:
+                # A helper function of another module, its parameters bound to this call's arguments.
+                frame = self._bind(body, node, scope, depth, bound=False)
+                result = helper.members.resolver.run_function(body, frame, node, depth)
+                from lunalint.project import reanchor
 
-                    return reanchor(result, node)
+                return reanchor(result, node)
+        if qualname in _CASTS and len(node.args) == 2 and not any(arg.keyword or arg.star for arg in node.args):
+            return self.resolve(node.args[1].value, scope, depth)  # ``cast(Timeout, timeout)`` is ``timeout``
+        if qualname == "getattr" and len(node.args) == 3 and not any(arg.keyword or arg.star for arg in node.args):
+            found = self._getattr_default(node, scope, depth)
+            if found is not None:
+                return found
         args, kwargs, arg_nodes, complete = self._arguments(node, scope, depth)
         if qualname in _FIELDS:
             return _field_default(node, qualname, args, kwargs)
@@ -958,6 +1198,31 @@ class Resolver:
             return replace(args[0], node=node, is_tuple=qualname == "tuple")
         return Obj(node, qualname=qualname, args=tuple(args), kwargs=kwargs, complete=complete,
                    arg_nodes=arg_nodes)
+
+    def _getattr_default(self, node: cst.Call, scope: Scope, depth: int) -> Value | None:
+        """``getattr(self, "timeout", 30)`` (or on an instance of a class lunalint reads): the
+        attribute where the class (or a base) sets it, else the default (None: not such a call)."""
+        target, attr, fallback = (arg.value for arg in node.args)
+        name = attr.evaluated_value if isinstance(attr, cst.SimpleString) else None
+        if not isinstance(name, str):
+            return None
+        owner = scope.enclosing_class() if isinstance(target, cst.Name) and target.value == scope.self_name else None
+        if owner is not None:
+            if not self._bases_read(owner):
+                return None  # a base lunalint cannot read may set it
+            value = self._named_attribute(name, node, owner, depth)
+        else:
+            instance = self.resolve(target, scope, depth)
+            if not (isinstance(instance, Defined) or (isinstance(instance, Obj) and instance.cls is not None)):
+                return None
+            value = self._member(instance, name, node, depth)
+        if not (isinstance(value, Unknown) and value.reason.endswith(_NOT_ASSIGNED)):
+            return value
+        default = self.resolve(fallback, scope, depth)
+        if isinstance(default, Unknown):
+            return default
+        origin = f"{BY_DEFAULT}`{name}` is not set, so getattr gives {_short(fallback, default)}"
+        return _originated(replace(default, ref=node), default.origin or origin)
 
     def _dict_read(self, node: cst.Call, scope: Scope, depth: int) -> Value:
         """``d.get("k", default)`` / ``d.pop("k", default)`` on a dict value, or on ``**kwargs``
@@ -999,6 +1264,9 @@ class Resolver:
         kwargs: dict[str, Value] = {}
         arg_nodes: dict[str, cst.CSTNode] = {}
         complete = True
+        # A keyword written in the call is what the callee gets: a ``**`` dict holding it too would
+        # raise TypeError (``timeout=kwargs.pop("timeout", 60), **kwargs`` removes it first).
+        written = {arg.keyword.value for arg in node.args if arg.keyword is not None}
         for arg in node.args:
             if arg.keyword is not None:
                 kwargs[arg.keyword.value] = self.resolve(arg.value, scope, depth)
@@ -1006,9 +1274,10 @@ class Resolver:
             elif arg.star == "**":
                 inner = self.resolve(arg.value, scope, depth)
                 if isinstance(inner, Dict):
-                    kwargs.update(inner.items)
-                    for key in inner.items:
-                        arg_nodes.setdefault(key, arg)
+                    for key, item in inner.items.items():
+                        if key not in written:
+                            kwargs[key] = item
+                            arg_nodes.setdefault(key, arg)
                     complete = complete and inner.complete
                 else:
                     complete = False
@@ -1021,6 +1290,53 @@ class Resolver:
             else:
                 args.append(self.resolve(arg.value, scope, depth))
         return args, kwargs, arg_nodes, complete
+
+
+# Function calls followed (each once per set of argument values) while one file is checked, keyed
+# by its project: a bound on the work one file can cause, whatever the code.
+_FUNCTION_RUNS: dict[int, int] = {}
+_MAX_FUNCTION_RUNS = 1000
+
+
+def reset_helper_calls() -> None:
+    """A new file is checked: its budget of function calls followed starts again."""
+    _FUNCTION_RUNS.clear()
+
+
+def _frame_key(frame: dict[str, Value]) -> tuple[tuple[str, object], ...]:
+    return tuple(sorted((name, _key(value)) for name, value in frame.items()))
+
+
+def _frames_key(frames: dict[int, dict[str, Value]]) -> object:
+    return tuple(sorted((body, _frame_key(frame)) for body, frame in frames.items()))
+
+
+def _key(value: Value, depth: int = 0) -> object:
+    """What of an argument value a helper's result can depend on (to follow it once per value)."""
+    if isinstance(value, Num):
+        return ("num", value.value, value.env, value.lowest, value.origin)
+    if isinstance(value, (Str, Bool)):
+        return (type(value).__name__, value.value, value.origin)
+    if isinstance(value, (NoneValue, Missing)):
+        return (type(value).__name__, value.origin)
+    if isinstance(value, Symbol):
+        return ("symbol", value.qualname)
+    if isinstance(value, Unknown):
+        return ("unknown", value.reason)
+    if depth < 3 and isinstance(value, Obj):
+        return ("obj", value.qualname, id(value.node), value.complete, tuple(_key(a, depth + 1) for a in value.args),
+                tuple(sorted((k, _key(v, depth + 1)) for k, v in value.kwargs.items())), value.origin)
+    if depth < 3 and isinstance(value, Dict):
+        return ("dict", value.complete, tuple(sorted((k, _key(v, depth + 1)) for k, v in value.items.items())))
+    if depth < 3 and isinstance(value, Seq):
+        return ("seq", value.complete, tuple(_key(v, depth + 1) for v in value.items))
+    return ("other", id(value))
+
+
+def _class_name(cls: Defined) -> str:
+    """The name a class is defined with (not the alias it was reached through)."""
+    node = cls.members.scope.node if cls.members is not None else None
+    return node.name.value if isinstance(node, cst.ClassDef) else cls.name
 
 
 def _arithmetic(op: cst.BaseBinaryOp, a: float, b: float) -> float | None:
@@ -1075,6 +1391,10 @@ def _env_default(node: cst.Call, args: list[Value], kwargs: dict[str, Value]) ->
     return Unknown(node, reason="environment variable with an unknown default")
 
 
+_NOT_ASSIGNED = " is not assigned in this class"
+_CASTS = frozenset({"typing.cast", "typing_extensions.cast"})
+_PLAIN_BASES = frozenset({"object", "abc.ABC", "typing.Generic", "typing.Protocol", "typing_extensions.Protocol",
+                          "pydantic.BaseModel", "enum.Enum"})
 _BUILTINS = frozenset({"float", "int", "getattr", "dict", "list", "tuple", "__import__"})
 _IMPORTERS = frozenset({"importlib.import_module", "__import__"})
 _MAX_PATHS = 8  # bindings of one name weighed against each other
@@ -1187,6 +1507,28 @@ def _agreed(node: cst.CSTNode, label: str, values: list[Value]) -> Value:
         return replace(largest, node=node, ref=None, lowest=min(n.value for n in numbers),
                        origin=f"{shown} on different paths")
     return Unknown(node, reason=f"{label!r} has different values on different paths")
+
+
+def _lazy(path: tuple[Branch, ...], label: str) -> bool:
+    """Whether ``path`` is the body of ``if <label> is None:`` (or ``if not <label>:``)."""
+    for statement, arm in path:
+        if not isinstance(statement, cst.If) or arm != "body":
+            continue
+        test = statement.test
+        tested: cst.BaseExpression | None = None
+        if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+            tested = test.expression
+        elif isinstance(test, cst.Comparison) and len(test.comparisons) == 1 \
+                and isinstance(test.comparisons[0].operator, cst.Is) \
+                and isinstance(test.comparisons[0].comparator, cst.Name) and test.comparisons[0].comparator.value == "None":
+            tested = test.left
+        if tested is not None and _EMPTY.code_for_node(tested).split(".", 1)[-1] == label.split(".", 1)[-1] \
+                and _EMPTY.code_for_node(tested).count(".") == label.count("."):
+            return True
+    return False
+
+
+_EMPTY = cst.Module([])
 
 
 def _both_arms(arms: set[tuple[int, str]]) -> bool:

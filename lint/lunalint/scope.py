@@ -64,6 +64,7 @@ class Param(Opaque):
     function: Scope | None = field(default=None, repr=False, compare=False)
     star: str = ""  # "*" or "**" for ``*args`` / ``**kwargs``
     position: int | None = None  # index among the positional parameters (``self`` included)
+    annotation: cst.BaseExpression | None = field(default=None, repr=False, compare=False)
 
 
 # A dict built in steps: ``d["k"] = v`` ("set"), ``d.update(...)`` ("update", key None),
@@ -349,7 +350,8 @@ class _Scanner:
             owner = self.scope.enclosing_class()
             if (owner is not None and isinstance(target.value, cst.Name)
                     and target.value.value == self.scope.self_name):
-                binding: Binding = ValueOf(value, self.scope) if value is not None else Opaque(reason)
+                binding: Binding = (ValueOf(value, self.scope, tuple(self.branches)) if value is not None
+                                    else Opaque(reason))
                 owner.self_attrs.setdefault(target.attr.value, []).append(binding)
         elif isinstance(target, cst.Subscript) and value is not None and len(target.slice) == 1:
             subscript = target.slice[0].slice
@@ -458,10 +460,12 @@ class _Scanner:
         positional = [*params.posonly_params, *params.params]
         for index, param in enumerate(positional):
             scope.bind(param.name.value, Param("function parameter", name=param.name.value, default=param.default,
-                                               default_scope=scope.parent, function=scope, position=index))
+                                               default_scope=scope.parent, function=scope, position=index,
+                                               annotation=_annotation(param)))
         for param in params.kwonly_params:
             scope.bind(param.name.value, Param("function parameter", name=param.name.value, default=param.default,
-                                               default_scope=scope.parent, function=scope))
+                                               default_scope=scope.parent, function=scope,
+                                               annotation=_annotation(param)))
         for star, kind in ((params.star_arg, "*"), (params.star_kwarg, "**")):
             if isinstance(star, cst.Param):
                 scope.bind(star.name.value, Param("function parameter", name=star.name.value, function=scope,
@@ -515,6 +519,10 @@ class _Scanner:
         while clause is not None:
             self._bind_target(clause.target, None, "comprehension variable", scope)
             clause = clause.inner_for_in
+
+
+def _annotation(param: cst.Param) -> cst.BaseExpression | None:
+    return param.annotation.annotation if param.annotation is not None else None
 
 
 def scan_module(module: cst.Module) -> ModuleScan:

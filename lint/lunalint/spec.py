@@ -196,6 +196,10 @@ class ClientSpec:
     # The in-process transport the client uses (``httpx.MockTransport``): it never touches the network.
     in_process: str = ""
 
+    def without_timeouts(self) -> ClientSpec:
+        """This spec with no timeouts: another spec reports what its requests use."""
+        return replace(self, read_timeout=None, total_timeout=None, connect_timeout=None, other_timeouts=())
+
     def without_default_timeouts(self) -> ClientSpec:
         """This spec with only the timeouts written in code: for a client whose every request
         passes its own timeout, so that the library's default timeouts are never used."""

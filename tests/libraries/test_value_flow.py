@@ -69,6 +69,19 @@ INVALID = {
             httpx2 = None
         client = httpx2.Client()
         """, "LL303", "httpx2 default read timeout of 5 s"),
+    "module from a lazy import helper": ("""
+        from typing import Any
+        def _import_aiohttp() -> Any:
+            try:
+                import aiohttp
+                return aiohttp
+            except ImportError as e:
+                raise ImportError("pip install aiohttp") from e
+        class Pty:
+            async def open(self, url: str) -> None:
+                aiohttp = _import_aiohttp()
+                self.session = aiohttp.ClientSession()
+        """, "LL303", "aiohttp default total timeout of 300 s"),
     # 3. keyword dictionaries built elsewhere
     "dict filled in a helper": ("""
         import httpx
@@ -119,6 +132,154 @@ INVALID = {
         import requests
         r = requests.get("https://example.com")
         """, "LL401", "connect timeout is disabled (no timeout= argument: requests waits forever)"),
+    "kwargs.pop default beside **kwargs": ("""
+        import requests
+        class Remote:
+            def __init__(self, timeout: int = 30) -> None:
+                self.timeout = timeout
+                self.session = requests.Session()
+            def _request(self, method: str, url: str, **kwargs: object) -> requests.Response:
+                for _ in range(3):
+                    return self.session.request(method, url, timeout=kwargs.pop("timeout", self.timeout), **kwargs)
+                raise RuntimeError
+        """, "LL302", "read timeout 30 s (by default: parameter `timeout` defaults to 30)"),
+    "getattr default on self": ("""
+        import requests
+        from abc import ABC
+        class Tool(ABC):
+            name = "search"
+        class Search(Tool):
+            def search(self, q: str) -> requests.Response:
+                return requests.post("https://x", json={"q": q}, timeout=getattr(self, "timeout", 30))
+        """, "LL302", "read timeout 30 s (by default: `timeout` is not set, so getattr gives 30)"),
+    "getattr finds the class attribute": ("""
+        import requests
+        class Search:
+            timeout = 45
+            def search(self) -> requests.Response:
+                return requests.get("https://x", timeout=getattr(self, "timeout", 900))
+        """, "LL402", "connect timeout 45 s"),
+    "sentinel default tested by a predicate of another function": ("""
+        from typing import cast
+        import httpx
+        class NotGiven:
+            pass
+        not_given = NotGiven()
+        def is_given(obj: object) -> bool:
+            return not isinstance(obj, NotGiven)
+        DEFAULT_TIMEOUT = httpx.Timeout(timeout=60, connect=5.0)
+        class Base:
+            def __init__(self, timeout: "float | NotGiven" = not_given, http_client: httpx.Client | None = None):
+                if not is_given(timeout):
+                    if http_client and http_client.timeout != httpx.Timeout(5.0):
+                        timeout = http_client.timeout
+                    else:
+                        timeout = DEFAULT_TIMEOUT
+                self._client = http_client or httpx.Client(timeout=cast(httpx.Timeout, timeout))
+        """, "LL302", "read timeout 60 s (when `timeout` is not passed"),
+    "field default of an object passed in": ("""
+        import httpx
+        from pydantic import BaseModel
+        class SSEServerParams(BaseModel):
+            url: str
+            timeout: float = 5
+        class MCPClient:
+            def __init__(self, sse_params: SSEServerParams) -> None:
+                self._sse_params = sse_params
+            def requires_auth(self) -> bool:
+                return httpx.get(self._sse_params.url, timeout=self._sse_params.timeout).status_code == 401
+        """, "LL302", "read timeout 5 s (by default: field `timeout` defaults to 5)"),
+    "settings object passed in, with an `or` fallback": ("""
+        import requests
+        class ClientConfig:
+            timeout: float | None = 600
+        class Requestor:
+            def __init__(self, client: ClientConfig | None) -> None:
+                self.timeout = client.timeout or 30
+                self.session = requests.Session()
+            def get(self, url: str) -> requests.Response:
+                return self.session.get(url, timeout=self.timeout)
+        """, "LL402", "connect timeout 600 s (a single timeout value sets connect and read, by default: "
+                     "field `timeout` defaults to 600)"),
+    "shared pool made once, handed to the SDK": ("""
+        import httpx2
+        from openai import AsyncOpenAI, DefaultAsyncHttpx2Client
+        _http_client: httpx2.AsyncClient | None = None
+        def shared_http_client() -> httpx2.AsyncClient:
+            global _http_client
+            if _http_client is None:
+                _http_client = DefaultAsyncHttpx2Client()
+            return _http_client
+        class Provider:
+            def client(self) -> AsyncOpenAI:
+                return AsyncOpenAI(api_key="k", http_client=shared_http_client())
+        """, "LL201", "openai.AsyncOpenAI has no TCP keepalive (openai.DefaultAsyncHttpx2Client without transport="),
+    "pool made on first use in an attribute": ("""
+        import httpx
+        from openai import AsyncOpenAI
+        class Provider:
+            def __init__(self) -> None:
+                self._http: httpx.AsyncClient | None = None
+            def http(self) -> httpx.AsyncClient:
+                if self._http is None:
+                    self._http = httpx.AsyncClient(timeout=30)
+                return self._http
+            def client(self) -> AsyncOpenAI:
+                return AsyncOpenAI(http_client=self.http())
+        """, "LL302", "openai.AsyncOpenAI read timeout 30 s (adopted from http_client"),
+    "http_client built when the caller passes None": ("""
+        import httpx2
+        from openai import AsyncOpenAI
+        def create_client(timeout: int = 600) -> httpx2.AsyncClient:
+            return httpx2.AsyncClient(timeout=httpx2.Timeout(timeout, connect=5))
+        class Provider:
+            def _get_http_client(self, http_client: httpx2.AsyncClient | None) -> httpx2.AsyncClient:
+                if http_client is None:
+                    http_client = create_client()
+                return http_client
+            def _create(self, api_key: str, http_client: httpx2.AsyncClient | None) -> AsyncOpenAI:
+                http_client = self._get_http_client(http_client)
+                return AsyncOpenAI(api_key=api_key, http_client=http_client)
+        """, "LL201", "openai.AsyncOpenAI has no TCP keepalive (httpx2.AsyncClient without transport="),
+    "base class stores what the subclass passes to super().__init__": ("""
+        from typing import Any, Optional, cast
+        import requests
+        class Toolkit:
+            def __init__(self, name: str = "", timeout: Optional[int] = None, **kwargs: Any) -> None:
+                if timeout is not None or not hasattr(self, "timeout"):
+                    self.timeout = cast(Any, timeout)
+        class Calendar(Toolkit):
+            def __init__(self, timeout: int = 30, **kwargs: Any) -> None:
+                super().__init__(name="calendar", timeout=timeout, **kwargs)
+            def slots(self) -> requests.Response:
+                return requests.get("https://x", timeout=self.timeout)
+        """, "LL302", "read timeout 30 s (by default: parameter `timeout` defaults to 30)"),
+    "keyword dict rebound from the parameter, passed to super().__init__": ("""
+        from typing import Any
+        import openai
+        class OpenAIModel:
+            def __init__(self, api_key: str | None = None, client_kwargs: dict[str, Any] | None = None) -> None:
+                self.client_kwargs = {**(client_kwargs or {}), "api_key": api_key}
+        class AzureModel(OpenAIModel):
+            def __init__(self, api_version: str | None = None, client_kwargs: dict[str, Any] | None = None) -> None:
+                client_kwargs = client_kwargs or {}
+                client_kwargs.update({"api_version": api_version})
+                super().__init__(client_kwargs=client_kwargs)
+            def create_client(self) -> openai.AzureOpenAI:
+                return openai.AzureOpenAI(**self.client_kwargs)
+        """, "LL201", "openai.AzureOpenAI has no TCP keepalive"),
+    "name rebound from a helper given its own default": ("""
+        import httpx2
+        from openai import AsyncOpenAI
+        class Provider:
+            def _get_http_client(self, http_client: httpx2.AsyncClient | None) -> httpx2.AsyncClient:
+                if http_client is None:
+                    http_client = httpx2.AsyncClient(timeout=httpx2.Timeout(600, connect=5))
+                return http_client
+            def __init__(self, http_client: httpx2.AsyncClient | None = None) -> None:
+                http_client = self._get_http_client(http_client)
+                self._client = AsyncOpenAI(http_client=http_client)
+        """, "LL201", "openai.AsyncOpenAI has no TCP keepalive (httpx2.AsyncClient without transport="),
     # 8. SDK models: http_client from a helper
     "http_client from a helper": ("""
         import httpx2
@@ -201,6 +362,43 @@ VALID = {
                 request = self._client.build_request(method, url, timeout=httpx.Timeout(900, connect=5))
                 return self._client.send(request)
         """, ("LL3", "LL4")),
+    "getattr on a class with a base lunalint cannot read": ("""
+        import requests
+        from somewhere import Base
+        class Search(Base):
+            def search(self) -> requests.Response:
+                return requests.get("https://x", timeout=getattr(self, "timeout", 30))
+        """, ("LL3", "LL4")),
+    "sentinel default, the argument given long enough": ("""
+        import httpx
+        class NotGiven:
+            pass
+        not_given = NotGiven()
+        def is_given(obj: object) -> bool:
+            return not isinstance(obj, NotGiven)
+        def make(timeout: "float | NotGiven" = 900.0) -> httpx.Client:
+            if not is_given(timeout):
+                timeout = 60
+            return httpx.Client(timeout=httpx.Timeout(timeout, connect=5))
+        """, ("LL3", "LL4")),
+    "annotated with a class lunalint cannot read": ("""
+        import httpx
+        from somewhere import Settings
+        def ping(cfg: Settings) -> httpx.Response:
+            return httpx.get("https://x", timeout=cfg.timeout)
+        """, ("LL3", "LL4")),
+    "base class default replaced by the subclass's argument": ("""
+        from typing import Any, Optional, cast
+        import requests
+        class Toolkit:
+            def __init__(self, timeout: Optional[int] = None) -> None:
+                self.timeout = cast(Any, timeout)
+        class Search(Toolkit):
+            def __init__(self, timeout: int = 900) -> None:
+                super().__init__(timeout=timeout)
+            def search(self) -> requests.Response:
+                return requests.get("https://x", timeout=(5, self.timeout))
+        """, ("LL3", "LL4")),
     "unknown parameter stays unknown": ("""
         import openai
         def make(timeout: float) -> openai.OpenAI:
@@ -250,8 +448,36 @@ def _project(tmp_path: Path, client: str) -> Path:
 @pytest.mark.parametrize(("client", "rule", "fragment"), [
     ("import httpx\nfrom .config import REQUEST_TIMEOUT\nc = httpx.Client(timeout=REQUEST_TIMEOUT)\n",
      "LL302", "read timeout 45 s"),
-], ids=["constant"])
+    ("import httpx\nfrom .helpers import make_timeout\nc = httpx.Client(timeout=make_timeout(30))\n",
+     "LL302", "read timeout 30 s"),
+    ("import httpx\nfrom .helpers import make_timeout\nc = httpx.Client(timeout=make_timeout(900, connect=60))\n",
+     "LL402", "connect timeout 60 s"),
+], ids=["constant", "helper with an argument", "helper with a keyword argument"])
 def test_values_from_other_modules(tmp_path: Path, client: str, rule: str, fragment: str) -> None:
     _project(tmp_path, client)
     messages = [v.message for v in _checked(tmp_path) if v.code == rule]
     assert any(fragment in message for message in messages), messages
+
+
+def test_helper_of_another_module_with_a_long_timeout_passes(tmp_path: Path) -> None:
+    client = "import httpx\nfrom .helpers import make_timeout\nc = httpx.Client(timeout=make_timeout(900))\n"
+    _project(tmp_path, client)
+    assert not [v for v in _checked(tmp_path) if v.code.startswith(("LL3", "LL4"))]
+
+
+def test_helpers_calling_helpers_are_followed_once_per_argument(tmp_path: Path) -> None:
+    """A helper calling helpers, called from many places with the same argument: followed once per
+    argument value (and within the nesting bound), so the value comes out for each client."""
+    package = tmp_path / "app"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    levels = 3
+    lines = ["import httpx\n\n", "def level0(read):\n    return httpx.Timeout(read, connect=5)\n\n"]
+    for level in range(1, levels):
+        lines.append(f"def level{level}(read):\n    a = level{level - 1}(read)\n    b = level{level - 1}(read)\n"
+                     f"    return level{level - 1}(read)\n\n")
+    (package / "helpers.py").write_text("".join(lines))
+    clients = "".join(f"c{index} = httpx.Client(timeout=level{levels - 1}(45))\n" for index in range(100))
+    (package / "client.py").write_text(f"import httpx\nfrom .helpers import level{levels - 1}\n{clients}")
+    messages = [v.message for v in _checked(tmp_path) if v.code == "LL302"]
+    assert len([m for m in messages if "read timeout 45 s" in m]) == 100, messages
