@@ -3,11 +3,18 @@
 Every function (and ``static``/``const`` initialiser) is evaluated once, statement by statement,
 with its local bindings: ``let mut b = Client::builder(); b = b.timeout(..);`` carries the builder
 along, ``if``/``match`` branches are evaluated on copies and joined (a setting two branches set
-differently is unknown), helper functions in the file are evaluated with their arguments, and a
+differently is unknown), helper functions and methods are evaluated with their arguments, and a
 ``build()`` (or ``Client::new()``) records the client where it is built. Durations, numbers,
-``const``/``static`` items, arithmetic, ``.unwrap_or(..)`` fallbacks and fields of local config
-structs (their ``impl Default`` or ``#[serde(default = "..")]`` function) are evaluated; anything
-else is ``Unknown``.
+``const``/``static`` items (also in ``lazy_static!`` and ``thread_local!``), arithmetic,
+``.unwrap_or(..)`` fallbacks and fields of config structs (their ``impl Default`` or
+``#[serde(default = "..")]`` function) are evaluated; anything else is ``Unknown``.
+
+Items of other files of the crate (``use crate::..``, ``super::``, ``self::``, child modules)
+are followed too (``crate.py`` finds their files): helper functions and methods that take a
+builder and return it configured, or build it; constants; config structs and their defaults.
+What another file contributes is anchored at the expression of the checked file that reached it,
+and a client built in another file is recorded here only when its builder started here or the
+call passed known values (else that file's own check reports it).
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from lunalint.rust.crate import Crate, ModulePath
 from lunalint.rust.names import Names, collect_names
 from lunalint.rust.parse import Parsed, text
 from lunalint.rust.reqwest import SETTING_METHODS, client_spec, request_spec
@@ -26,7 +34,7 @@ from lunalint.rust.values import (
 )
 
 if TYPE_CHECKING:
-    from tree_sitter import Node
+    from tree_sitter import Node, Tree
 
     from lunalint.rust.lock import Locked
     from lunalint.spec import ClientSpec, Span
@@ -50,15 +58,18 @@ DURATION_UNITS = {
 DURATION_CONSTANTS = {"ZERO": 0.0, "MAX": math.inf, "SECOND": 1.0, "MILLISECOND": 1e-3, "MICROSECOND": 1e-6,
                       "NANOSECOND": 1e-9}
 WRAPPERS = {"Some", "Ok", "Box::new", "Arc::new", "Rc::new", "std::sync::Arc::new", "std::rc::Rc::new",
-            "Mutex::new", "RwLock::new"}
+            "Mutex::new", "RwLock::new", "RefCell::new", "std::cell::RefCell::new", "Cell::new"}
 PASS_METHODS = {"unwrap", "expect", "map_err", "context", "with_context", "wrap_err", "wrap_err_with", "clone",
                 "into", "to_owned", "ok", "unwrap_or_else_log", "expect_throw"}
 REQUEST_METHODS = {"get", "post", "put", "patch", "delete", "head", "request"}
 INTEGER_TYPES = {"u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize"}
 RELEVANT = rb"Client|[Bb]uilder|reqwest|timeout|\bbuild\b"
+STATIC_MACROS = ("lazy_static", "thread_local")  # macros whose body is ``static`` items
 MAX_DEPTH = 4
 MAX_STEPS = 200_000
+MAX_REEXPORTS = 4  # ``pub use`` re-exports followed in a row
 FALLBACK_NOTE = "the .unwrap_or() fallback"
+HOME = ""  # the key of the checked file's module
 
 
 @dataclass
@@ -68,9 +79,32 @@ class Extracted:
 
 
 @dataclass
+class _Module:
+    """One file's items: the checked file (``key`` ``HOME``) or another file of its crate."""
+
+    key: str
+    parsed: Parsed
+    path: ModulePath | None
+    names: Names
+    functions: dict[str, list[_Function]] = field(default_factory=dict)
+    constants: dict[str, Node] = field(default_factory=dict)
+    structs: dict[str, Node] = field(default_factory=dict)
+    defaults: dict[str, Node] = field(default_factory=dict)  # type -> its ``fn default()``
+    const_values: dict[str, Value] = field(default_factory=dict)
+    default_values: dict[str, Value] = field(default_factory=dict)
+    owners: set[str] = field(default_factory=set)  # types with an ``impl`` here
+    macro_statics: list[Node] = field(default_factory=list)  # ``static``s written in ``lazy_static!`` ..
+    trees: list[Tree] = field(default_factory=list)  # keeps the macro bodies' trees alive
+
+    def defines(self, name: str) -> bool:
+        return name in self.functions or name in self.constants or name in self.structs or name in self.owners
+
+
+@dataclass
 class _Function:
     node: Node
     owner: str | None  # the impl's type, for ``self`` and ``Self``
+    module: _Module
 
 
 @dataclass
@@ -79,6 +113,7 @@ class _Frame:
 
     scopes: list[dict[str, Value]]
     owner: str | None
+    module: _Module
     returns: list[Value] = field(default_factory=list)
 
     def lookup(self, name: str) -> Value | None:
@@ -96,54 +131,84 @@ class _Frame:
     def copy(self) -> list[dict[str, Value]]:
         return [dict(scope) for scope in self.scopes]
 
+    def inner(self) -> _Frame:
+        """A frame on copies of these bindings (a closure, a ``let .. else`` branch)."""
+        return _Frame(self.copy(), self.owner, self.module)
+
 
 class _Budget(Exception):
     """The evaluation took too many steps: the rest of the file is not followed."""
 
 
 class _Extractor:
-    def __init__(self, parsed: Parsed, locked: Locked) -> None:
-        self.parsed = parsed
+    def __init__(self, parsed: Parsed, locked: Locked, path: str) -> None:
         self.locked = locked
-        self.root = parsed.tree.root_node
-        self.names: Names = collect_names(self.root)
-        self.functions: dict[str, list[_Function]] = {}
-        self.constants: dict[str, Node] = {}
-        self.structs: dict[str, Node] = {}
-        self.defaults: dict[str, Node] = {}  # type -> its ``fn default()``
-        self.const_values: dict[str, Value] = {}
-        self.default_values: dict[str, Value] = {}
+        self.crate = Crate(path)
+        self.path = self.crate.path
+        self.home = _Module(HOME, parsed, None, collect_names(parsed.tree.root_node))
+        self._module_path_known = False
+        self.modules: dict[str, _Module] = {}
         self.specs: dict[Span, ClientSpec] = {}
         self.depends_on_lock = False
         self.depth = 0
-        self.active: set[int] = set()
+        self.active: set[tuple[str, int]] = set()
         self.steps = 0
-        aliases = [re.escape(name) for name, full in self.names.aliases.items() if full.startswith("reqwest")]
+        self.anchor: Node | None = None  # the innermost expression of the checked file being evaluated
+        self.entry_known = False  # the call into another file passed a known value
+        aliases = [re.escape(name) for name, full in self.home.names.aliases.items() if full.startswith("reqwest")]
         self.relevant = re.compile(b"|".join([RELEVANT, *(rf"\b{alias}\b".encode() for alias in aliases)]))
-        self._index(self.root, None)
+        self._index(self.home, parsed.tree.root_node, None)
 
-    # ---- the file's items
+    # ---- the items of a file
 
-    def _index(self, node: Node, owner: str | None) -> None:
+    def _index(self, module: _Module, node: Node, owner: str | None) -> None:
         for child in node.named_children:
             kind = child.type
             if kind == "function_item":
                 name = text(child.child_by_field_name("name"))
-                self.functions.setdefault(name, []).append(_Function(child, owner))
+                module.functions.setdefault(name, []).append(_Function(child, owner, module))
                 if owner is not None and name == "default" and self._impl_trait(node) == "Default":
-                    self.defaults[owner] = child
+                    module.defaults[owner] = child
             elif kind in ("const_item", "static_item"):
-                self.constants.setdefault(text(child.child_by_field_name("name")), child)
+                module.constants.setdefault(text(child.child_by_field_name("name")), child)
             elif kind == "struct_item":
-                self.structs.setdefault(text(child.child_by_field_name("name")), child)
+                module.structs.setdefault(text(child.child_by_field_name("name")), child)
             elif kind == "impl_item":
                 body = child.child_by_field_name("body")
+                impl_type = _base_type(child.child_by_field_name("type"))
+                if impl_type is not None:
+                    module.owners.add(impl_type)
                 if body is not None:
-                    self._index(body, _base_type(child.child_by_field_name("type")))
+                    self._index(module, body, impl_type)
             elif kind in ("mod_item", "trait_item"):
                 body = child.child_by_field_name("body")
                 if body is not None:
-                    self._index(body, None)
+                    self._index(module, body, None)
+            elif kind in ("macro_invocation", "expression_statement") and owner is None:
+                for static in self._macro_statics(module, child):
+                    module.constants.setdefault(text(static.child_by_field_name("name")), static)
+                    module.macro_statics.append(static)
+
+    def _macro_statics(self, module: _Module, node: Node) -> list[Node]:
+        """The ``static`` items in a ``lazy_static! { static ref X: T = ..; }`` or ``thread_local!``
+        body, parsed from the file's text with everything else blanked (so positions stay)."""
+        if node.type == "expression_statement":
+            node = node.named_children[0] if node.named_children else node
+        if node.type != "macro_invocation":
+            return []
+        name = text(node.child_by_field_name("macro")).rpartition("::")[2]
+        body = next((child for child in node.named_children if child.type == "token_tree"), None)
+        if name not in STATIC_MACROS or body is None or body.end_byte - body.start_byte < 3:
+            return []
+        data = module.parsed.data
+        start, end = body.start_byte + 1, body.end_byte - 1
+        inner = re.sub(rb"\bstatic(\s+)ref\b", lambda match: b"static" + match[1] + b"   ", data[start:end])
+        masked = re.sub(rb"[^\n]", b" ", data[:start]) + inner + re.sub(rb"[^\n]", b" ", data[end:])
+        from lunalint.rust.parse import parse
+
+        tree = parse(masked).tree
+        module.trees.append(tree)
+        return [child for child in tree.root_node.named_children if child.type == "static_item"]
 
     @staticmethod
     def _impl_trait(body: Node) -> str:
@@ -154,7 +219,11 @@ class _Extractor:
 
     def run(self) -> Extracted:
         try:
-            self._items(self.root, None)
+            self._items(self.home.parsed.tree.root_node, None)
+            for static in self.home.macro_statics:
+                value = static.child_by_field_name("value")
+                if value is not None and self.relevant.search(value.text or b""):
+                    self._constant(self.home, text(static.child_by_field_name("name")))
         except _Budget:
             pass
         return Extracted(list(self.specs.values()), self.depends_on_lock)
@@ -164,11 +233,11 @@ class _Extractor:
             kind = child.type
             if kind == "function_item":
                 if self.relevant.search(child.text or b""):
-                    self._call_function(_Function(child, owner), None, [], standalone=True)
+                    self._call_function(_Function(child, owner, self.home), None, [], standalone=True)
             elif kind in ("const_item", "static_item"):
                 value = child.child_by_field_name("value")
                 if value is not None and self.relevant.search(value.text or b""):
-                    self._constant(text(child.child_by_field_name("name")))
+                    self._constant(self.home, text(child.child_by_field_name("name")))
             elif kind == "impl_item":
                 body = child.child_by_field_name("body")
                 if body is not None:
@@ -178,21 +247,137 @@ class _Extractor:
                 if body is not None:
                     self._items(body, None)
 
+    # ---- other files of the crate
+
+    def _module_path(self, module: _Module) -> ModulePath | None:
+        if module is self.home and not self._module_path_known:
+            self._module_path_known = True
+            module.path = self.crate.module_of(self.path) if self.path else None
+        return module.path
+
+    def _module(self, file: str, path: ModulePath) -> _Module | None:
+        if file == self.path:
+            return self.home
+        if file in self.modules:
+            return self.modules[file]
+        parsed = self.crate.load(file)
+        if parsed is None:
+            return None
+        module = _Module(file, parsed, path, collect_names(parsed.tree.root_node))
+        self._index(module, parsed.tree.root_node, None)
+        self.modules[file] = module
+        return module
+
+    def _module_by_key(self, key: str) -> _Module | None:
+        return self.home if key == HOME else self.modules.get(key)
+
+    def _absolute(self, module: _Module, segments: list[str]) -> list[str] | None:
+        """A path as written in ``module`` (after its ``use`` aliases) from the crate root; None
+        for a path into another crate."""
+        head = segments[0]
+        if head == "crate":
+            return segments
+        here = self._module_path(module)
+        if here is None:
+            return None
+        if head in ("self", "super"):
+            base = list(here)
+            rest = segments
+            while rest and rest[0] in ("self", "super"):
+                if rest[0] == "super":
+                    if len(base) <= 1:
+                        return None
+                    base.pop()
+                rest = rest[1:]
+            return base + rest
+        if head == self.crate.package() and len(segments) > 1 and self.crate.library_root() is not None:
+            return ["crate", *segments[1:]]
+        if head[:1].islower() and self.crate.file_of((*here, head)) is not None:
+            return [*here, *segments]
+        return None
+
+    def _locate(self, module: _Module, path: str, hops: int = 0) -> tuple[_Module, list[str]] | None:
+        """The module that defines what ``path`` (resolved through ``module``'s ``use``s) names,
+        and the rest of the path in it (``["WebConfig", "default"]``); None outside the crate."""
+        if hops > MAX_REEXPORTS or not path:
+            return None
+        resolved = module.names.resolve(path)
+        if resolved.startswith("reqwest") or resolved.startswith("std::"):
+            return None
+        absolute = self._absolute(module, resolved.split("::"))
+        if absolute is None:
+            return None
+        for split in range(len(absolute), 0, -1):
+            file = self.crate.file_of(tuple(absolute[:split]))
+            if file is None:
+                continue
+            target = self._module(file, tuple(absolute[:split]))
+            rest = absolute[split:]
+            if target is None or not rest:
+                return None
+            if target.defines(rest[0]):
+                return target, rest
+            alias = target.names.aliases.get(rest[0])
+            if alias is not None:  # ``pub use other::Item;``
+                return self._locate(target, "::".join([alias, *rest[1:]]), hops + 1)
+            for glob in target.names.globs:  # ``pub use other::*;``
+                found = self._locate(target, "::".join([glob, *rest]), hops + 1)
+                if found is not None:
+                    return found
+            return None
+        return None
+
+    def _foreign_function(self, module: _Module, path: str) -> _Function | Value | None:
+        """The function a path names in another file of the crate (or the value of ``T::default()``
+        there); None when it names none."""
+        found = self._locate(module, path)
+        if found is None:
+            return None
+        target, rest = found
+        if len(rest) == 2 and rest[1] == "default" and rest[0] in target.structs:
+            return self._struct_default(target, rest[0])
+        if len(rest) == 1:
+            return _find_function(target, rest[0], None)
+        if len(rest) == 2:
+            return _find_function(target, rest[1], rest[0])
+        return None
+
+    def _foreign_constant(self, module: _Module, path: str) -> Value | None:
+        found = self._locate(module, path)
+        if found is None:
+            return None
+        target, rest = found
+        if rest[-1] in target.constants and (len(rest) == 1 or rest[0] in target.owners or rest[0] in target.structs):
+            return self._constant(target, rest[-1])
+        return None
+
+    def _type_home(self, module: _Module, type_text: str) -> tuple[_Module, str] | None:
+        """The module defining the struct a type names (``Config``, ``crate::cfg::Config``)."""
+        name = type_text.split("<", 1)[0].strip()
+        if name in module.structs:
+            return module, name
+        found = self._locate(module, name)
+        if found is not None and len(found[1]) == 1 and found[1][0] in found[0].structs:
+            return found[0], found[1][0]
+        return None
+
     # ---- functions
 
     def _call_function(self, function: _Function, receiver: Value | None, args: list[Value],
                        *, standalone: bool = False) -> Value:
         node = function.node
+        module = function.module
         body = node.child_by_field_name("body")
-        if body is None or node.id in self.active or self.depth >= MAX_DEPTH:
+        key = (module.key, node.id)
+        if body is None or key in self.active or self.depth >= MAX_DEPTH:
             return Unknown("a call that is not followed")
-        frame = _Frame([{}], function.owner)
+        frame = _Frame([{}], function.owner, module)
         params = node.child_by_field_name("parameters")
         positional = iter(args)
         for param in params.named_children if params is not None else ():
             if param.type == "self_parameter":
                 frame.scopes[0]["self"] = receiver if receiver is not None else (
-                    Typed(function.owner) if function.owner in self.structs else Unknown("self"))
+                    Typed(function.owner, module.key) if function.owner in module.structs else Unknown("self"))
                 continue
             if param.type != "parameter":
                 continue
@@ -200,67 +385,84 @@ class _Extractor:
             given = next(positional, None)
             name = text(pattern).removeprefix("mut ").strip()
             if given is None or (standalone and isinstance(given, Unknown)):
-                given = self._typed(param.child_by_field_name("type"), param)
+                given = self._typed(module, param.child_by_field_name("type"), param)
             if pattern is not None and name.isidentifier():
                 frame.scopes[0][name] = given
-        self.active.add(node.id)
+        self.active.add(key)
         self.depth += 1
         try:
             value = self._block(body, frame)
         finally:
             self.depth -= 1
-            self.active.discard(node.id)
+            self.active.discard(key)
         return join([value, *frame.returns]) if frame.returns else value
 
-    def _typed(self, type_node: Node | None, param: Node) -> Value:
+    def _enter(self, function: _Function, receiver: Value | None, args: list[Value], frame: _Frame) -> Value:
+        """Call ``function`` from ``frame``: when that steps from the checked file into another,
+        remember whether the call passed known values."""
+        if frame.module is not self.home or function.module is self.home:
+            return self._call_function(function, receiver, args)
+        previous = self.entry_known
+        self.entry_known = any(_known(value) for value in (*args, *([receiver] if receiver is not None else [])))
+        try:
+            return self._call_function(function, receiver, args)
+        finally:
+            self.entry_known = previous
+
+    def _typed(self, module: _Module, type_node: Node | None, param: Node) -> Value:
         """What a parameter of this type is when the caller is not known."""
         if type_node is None:
             return Unknown("a parameter")
-        raw = re.sub(r"^(&\s*(mut\s+)?|mut\s+)", "", text(type_node)).strip()
+        raw = re.sub(r"^(&\s*('\w+\s+)?(mut\s+)?|mut\s+)", "", text(type_node)).strip()
         for wrapper in ("Arc<", "Rc<", "Box<"):
             if raw.startswith(wrapper) and raw.endswith(">"):
                 raw = raw[len(wrapper):-1].strip()
-        resolved = self.names.resolve(raw)
+        resolved = module.names.resolve(raw)
         if resolved in BUILDER_TYPES:
-            return Builder(BUILDER_TYPES[resolved], self.parsed.span(param), base_known=False)
-        if raw in self.structs:
-            return Typed(raw)
+            return Builder(BUILDER_TYPES[resolved], self._span(module, param), base_known=False,
+                           local=module is self.home)
+        if raw in module.structs:
+            return Typed(raw, module.key)
+        if "::" in raw or raw in module.names.aliases:
+            home = self._type_home(module, raw)
+            if home is not None:
+                return Typed(home[1], home[0].key)
         return Unknown("a parameter")
 
-    def _find_function(self, name: str, owner: str | None) -> _Function | None:
-        candidates = self.functions.get(name, [])
-        if owner is not None:
-            owned = [candidate for candidate in candidates if candidate.owner == owner]
-            return owned[0] if len(owned) == 1 else None
-        free = [candidate for candidate in candidates if candidate.owner is None]
-        return free[0] if len(free) == 1 else None
+    def _span(self, module: _Module, node: Node, end: Node | None = None) -> Span:
+        """Where ``node`` is, for a finding: in another file, the expression of the checked file
+        that led there."""
+        if module is self.home or self.anchor is None:
+            return self.home.parsed.span(node, end) if module is self.home else self.home.parsed.span(
+                self.home.parsed.tree.root_node)
+        return self.home.parsed.span(self.anchor)
 
     # ---- items with values
 
-    def _constant(self, name: str) -> Value:
-        if name in self.const_values:
-            return self.const_values[name]
-        item = self.constants.get(name)
+    def _constant(self, module: _Module, name: str) -> Value:
+        if name in module.const_values:
+            return module.const_values[name]
+        item = module.constants.get(name)
         value_node = item.child_by_field_name("value") if item is not None else None
         if value_node is None:
             return Unknown(f"{name} is not a constant of this file")
-        self.const_values[name] = Unknown(f"{name} refers to itself")
-        value = self._expr(value_node, _Frame([{}], None))
-        self.const_values[name] = value
+        module.const_values[name] = Unknown(f"{name} refers to itself")
+        value = self._expr(value_node, _Frame([{}], None, module))
+        module.const_values[name] = value
         return value
 
-    def _struct_default(self, type_name: str) -> Value:
-        """The value of ``T::default()`` for a local type (its ``impl Default``)."""
-        if type_name in self.default_values:
-            return self.default_values[type_name]
-        self.default_values[type_name] = Unknown(f"{type_name}::default() is not known")
-        function = self.defaults.get(type_name)
-        value: Value = Unknown(f"{type_name} has no impl Default in this file")
+    def _struct_default(self, module: _Module, type_name: str) -> Value:
+        """The value of ``T::default()`` for a type of the crate (its ``impl Default``)."""
+        if type_name in module.default_values:
+            return module.default_values[type_name]
+        module.default_values[type_name] = Unknown(f"{type_name}::default() is not known")
+        function = module.defaults.get(type_name)
+        value: Value = Unknown(f"{type_name} has no impl Default in its file")
         if function is not None:
-            value = self._call_function(_Function(function, type_name), None, [])
+            value = self._call_function(_Function(function, type_name, module), None, [])
             if isinstance(value, StructValue):
                 value = _noted(value, f"{type_name}::default()")
-        self.default_values[type_name] = value
+        module.default_values[type_name] = value
         return value
 
     def _field_of(self, value: Value, name: str) -> Value:
@@ -268,23 +470,26 @@ class _Extractor:
             found = value.get(name)
             if found is not None:
                 return _with_note(found, value.note) if value.note else found
-            return self._field_of(Typed(value.type_name), name)
+            return self._field_of(Typed(value.type_name, value.home), name)
         if isinstance(value, Typed):
-            default = self._struct_default(value.type_name)
+            module = self._module_by_key(value.home)
+            if module is None:
+                return Unknown(f"{value.type_name}.{name} is not known")
+            default = self._struct_default(module, value.type_name)
             if isinstance(default, StructValue) and default.get(name) is not None:
                 return self._field_of(default, name)
-            serde = self._serde_default(value.type_name, name)
+            serde = self._serde_default(module, value.type_name, name)
             if serde is not None:
                 return serde
-            declared = self._field_type(value.type_name, name)
+            declared = self._field_type(module, value.type_name, name)
             if declared is not None:
-                return Typed(declared)
+                return declared
             return Unknown(f"{value.type_name}.{name} has no default in this file")
         return Unknown(f"field {name} of a value that is not known")
 
-    def _struct_fields(self, type_name: str) -> Iterator[tuple[Node, list[Node]]]:
-        """Each field declaration of a local struct, with the attributes written before it."""
-        item = self.structs.get(type_name)
+    def _struct_fields(self, module: _Module, type_name: str) -> Iterator[tuple[Node, list[Node]]]:
+        """Each field declaration of a struct, with the attributes written before it."""
+        item = module.structs.get(type_name)
         body = item.child_by_field_name("body") if item is not None else None
         attributes: list[Node] = []
         for child in body.named_children if body is not None else ():
@@ -294,24 +499,28 @@ class _Extractor:
                 yield child, attributes
                 attributes = []
 
-    def _serde_default(self, type_name: str, name: str) -> Value | None:
-        for declaration, attributes in self._struct_fields(type_name):
+    def _serde_default(self, module: _Module, type_name: str, name: str) -> Value | None:
+        for declaration, attributes in self._struct_fields(module, type_name):
             if text(declaration.child_by_field_name("name")) != name:
                 continue
             for attribute in attributes:
                 match = re.search(r'default\s*=\s*"([A-Za-z_][\w:]*)"', text(attribute))
                 if match is None:
                     continue
-                function = self._find_function(match[1].rpartition("::")[2], None)
+                function = _find_function(module, match[1].rpartition("::")[2], None)
                 if function is not None:
                     return _with_note(self._call_function(function, None, []), f"serde default {match[1]}()")
         return None
 
-    def _field_type(self, type_name: str, name: str) -> str | None:
-        for declaration, _ in self._struct_fields(type_name):
+    def _field_type(self, module: _Module, type_name: str, name: str) -> Typed | None:
+        for declaration, _ in self._struct_fields(module, type_name):
             if text(declaration.child_by_field_name("name")) == name:
                 declared = _base_type(declaration.child_by_field_name("type"))
-                return declared if declared in self.structs else None
+                if declared in module.structs:
+                    return Typed(declared, module.key)
+                type_node = declaration.child_by_field_name("type")
+                home = self._type_home(module, text(type_node)) if type_node is not None else None
+                return Typed(home[1], home[0].key) if home is not None else None
         return None
 
     # ---- statements
@@ -333,7 +542,7 @@ class _Extractor:
             value = self._expr(value_node, frame) if value_node is not None else Unknown("declared without a value")
             alternative = node.child_by_field_name("alternative")
             if alternative is not None:
-                self._expr(alternative, _Frame(frame.copy(), frame.owner))
+                self._expr(alternative, frame.inner())
             pattern = node.child_by_field_name("pattern")
             name = text(pattern).removeprefix("mut ").strip()
             if pattern is not None and name.isidentifier():
@@ -392,27 +601,32 @@ class _Extractor:
         found = frame.lookup(name)
         if found is not None:
             return found
-        if name in self.constants:
-            return self._constant(name)
+        if name in frame.module.constants:
+            return self._constant(frame.module, name)
+        if name in frame.module.names.aliases:  # ``use crate::config::TIMEOUT;``
+            found = self._foreign_constant(frame.module, name)
+            if found is not None:
+                return found
         return Unknown(f"{name} is not known")
 
     def _scoped(self, node: Node, frame: _Frame) -> Value:
-        path = self.names.resolve(_path_text(node))
+        module = frame.module
+        written = _path_text(node)
+        path = module.names.resolve(written)
         owner, _, last = path.rpartition("::")
         if owner in DURATION_TYPES and last in DURATION_CONSTANTS:
             return Dur(DURATION_CONSTANTS[last], raw=f"Duration::{last}")
         if owner == "Self" and frame.owner is not None:
             owner = frame.owner
-        if owner in self.structs or owner in self.functions or (owner and owner in self._owners()):
-            if last in self.constants:
-                return self._constant(last)
+        if owner in module.structs or owner in module.functions or owner in module.owners:
+            if last in module.constants:
+                return self._constant(module, last)
         if path in ("None", "Option::None", "std::option::Option::None"):
             return NoneValue()
+        found = self._foreign_constant(module, written)
+        if found is not None:
+            return found
         return Unknown(f"{path} is not known")
-
-    def _owners(self) -> set[str]:
-        return {function.owner for functions in self.functions.values() for function in functions
-                if function.owner is not None}
 
     def _paren(self, node: Node, frame: _Frame) -> Value:
         inner = node.named_children
@@ -463,9 +677,14 @@ class _Extractor:
         return self._field_of(base, name)
 
     def _struct(self, node: Node, frame: _Frame) -> Value:
+        module = frame.module
         type_name = _base_type(node.child_by_field_name("name")) or ""
         if type_name == "Self" and frame.owner is not None:
             type_name = frame.owner
+        elif type_name not in module.structs:  # a struct of another file
+            home = self._type_home(module, _path_text(node.child_by_field_name("name") or node))
+            if home is not None:
+                module, type_name = home
         fields: dict[str, Value] = {}
         base: Value | None = None
         body = node.child_by_field_name("body")
@@ -482,16 +701,16 @@ class _Extractor:
                 base = self._expr(inner, frame) if inner is not None else None
         if isinstance(base, StructValue):
             fields = {**dict(base.fields), **fields}
-        elif type_name in self.structs and base is not None and _is_default_call(text(body)):
-            default = self._struct_default(type_name)
+        elif type_name in module.structs and base is not None and _is_default_call(text(body)):
+            default = self._struct_default(module, type_name)
             if isinstance(default, StructValue):
                 fields = {**dict(default.fields), **fields}
-        return StructValue(type_name, tuple(fields.items()))
+        return StructValue(type_name, tuple(fields.items()), home=module.key)
 
     def _closure(self, node: Node, frame: _Frame) -> Value:
         body = node.child_by_field_name("body")
         if body is not None:
-            inner = _Frame(frame.copy(), frame.owner)
+            inner = frame.inner()
             inner.scopes.append({name: Unknown("a closure parameter")
                                  for name in _identifiers(node.child_by_field_name("parameters"))})
             self._expr(body, inner)
@@ -503,7 +722,7 @@ class _Extractor:
         body = closure.child_by_field_name("body")
         if body is None or len(params) > 1:
             return Unknown("a closure")
-        inner = _Frame(frame.copy(), frame.owner)
+        inner = frame.inner()
         inner.scopes.append(dict.fromkeys(params, argument))
         return self._expr(body, inner)
 
@@ -519,8 +738,16 @@ class _Extractor:
     def _assign(self, node: Node, frame: _Frame) -> Value:
         left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
         value = self._expr(right, frame) if right is not None else Unknown("")
-        if left is not None and left.type == "identifier":
+        if left is not None and left.type in ("identifier", "self"):
             frame.assign(text(left), value)
+        elif left is not None and left.type == "field_expression":  # ``cfg.timeout = Some(..)``
+            target = left.child_by_field_name("value")
+            name = text(target)
+            current = frame.lookup(name) if target is not None and target.type in ("identifier", "self") else None
+            if isinstance(current, StructValue):
+                field_name = text(left.child_by_field_name("field"))
+                fields = {**dict(current.fields), field_name: value}
+                frame.assign(name, replace(current, fields=tuple(fields.items())))
         return Unknown("an assignment")
 
     def _branches(self, frame: _Frame, bodies: list[Node | None]) -> Value:
@@ -539,25 +766,49 @@ class _Extractor:
 
     def _if(self, node: Node, frame: _Frame) -> Value:
         condition = node.child_by_field_name("condition")
-        if condition is not None:
-            self._condition(condition, frame)
+        decided = self._condition(condition, frame) if condition is not None else None
         alternative = node.child_by_field_name("alternative")
         otherwise = None
         if alternative is not None:
             otherwise = next(iter(alternative.named_children), None)
-        return self._branches(frame, [node.child_by_field_name("consequence"), otherwise])
+        consequence = node.child_by_field_name("consequence")
+        if decided is not None:  # ``if let Some(t) = x`` with x known to be None, or known
+            return self._branches(frame, [consequence if decided else otherwise])
+        return self._branches(frame, [consequence, otherwise])
 
-    def _condition(self, condition: Node, frame: _Frame) -> None:
-        """Evaluate a condition (for the clients it builds); bind what ``if let`` patterns bind."""
+    def _condition(self, condition: Node, frame: _Frame) -> bool | None:
+        """Evaluate a condition (for the clients it builds); bind what ``if let`` patterns bind.
+        True or False when it is an ``if let Some(name) = value`` whose value is known (None, or
+        a known value, bound to ``name``); else None."""
         for part in [condition, *condition.named_children] if condition.type == "let_chain" else [condition]:
             if part.type == "let_condition":
-                value = part.child_by_field_name("value")
-                if value is not None:
-                    self._expr(value, frame)
-                frame.scopes[-1].update({name: Unknown("bound by a pattern")
-                                         for name in _identifiers(part.child_by_field_name("pattern"))})
+                value_node = part.child_by_field_name("value")
+                value, definite = self._let_value(value_node, frame)
+                pattern = part.child_by_field_name("pattern")
+                bound = _some_binding(pattern)
+                if condition.type != "let_chain" and bound is not None and definite:
+                    if isinstance(value, NoneValue):
+                        return False
+                    if isinstance(value, (Num, Dur, StructValue)):
+                        frame.scopes[-1][bound] = value
+                        return True
+                frame.scopes[-1].update({name: Unknown("bound by a pattern") for name in _identifiers(pattern)})
             elif part.type != "let_chain":
                 self._expr(part, frame)
+        return None
+
+    def _let_value(self, node: Node | None, frame: _Frame) -> tuple[Value, bool]:
+        """The value an ``if let`` tests, and whether it is definite: a field of a value of
+        unknown contents (``self.timeout`` of a ``Typed`` self: its default is only assumed) is
+        not, since the field may have been set since."""
+        if node is None:
+            return Unknown(""), False
+        if node.type == "field_expression":
+            base_node = node.child_by_field_name("value")
+            base = self._expr(base_node, frame) if base_node is not None else Unknown("")
+            value = self._field_of(base, text(node.child_by_field_name("field")))
+            return value, isinstance(base, StructValue)
+        return self._expr(node, frame), True
 
     def _match(self, node: Node, frame: _Frame) -> Value:
         value = node.child_by_field_name("value")
@@ -608,12 +859,14 @@ class _Extractor:
         args = [self._expr(arg, frame) for arg in arg_nodes]
         if function.type == "identifier" and frame.lookup(text(function)) is not None:
             return Unknown("a call of a local value")
-        path = self.names.resolve(_path_text(function))
+        module = frame.module
+        written = _path_text(function)
+        path = module.names.resolve(written)
         entry = ENTRIES.get(path)
         if entry is not None:
             blocking, built = entry
-            builder = Builder(blocking, self.parsed.span(node))
-            return self._build(builder, node) if built else builder
+            builder = Builder(blocking, self._span(module, node), local=module is self.home)
+            return self._build(builder, node, frame) if built else builder
         owner, _, last = path.rpartition("::")
         if owner in DURATION_TYPES and last in DURATION_UNITS:
             return _duration(last, args)
@@ -626,13 +879,18 @@ class _Extractor:
             return args[0]
         if owner == "Self" and frame.owner is not None:
             owner = frame.owner
-        if last == "default" and not arg_nodes and owner in self.structs:
-            return self._struct_default(owner)
-        target = self._find_function(last, owner or None) if owner in ("", *self._owners()) else None
+        if last == "default" and not arg_nodes and owner in module.structs:
+            return self._struct_default(module, owner)
+        target = _find_function(module, last, owner or None) if owner == "" or owner in module.owners else None
+        if target is None and (("::" in written and owner != "Self") or written in module.names.aliases):
+            foreign = self._foreign_function(module, written)
+            if foreign is not None and not isinstance(foreign, _Function):
+                return foreign
+            target = foreign
         if target is not None:
             for index in closures:
                 args[index] = Unknown("a closure")
-            return self._call_function(target, None, args)
+            return self._enter(target, None, args, frame)
         return Unknown(f"{path}() is not followed")
 
     def _method(self, node: Node, function: Node, arg_nodes: list[Node], frame: _Frame) -> Value:
@@ -645,11 +903,12 @@ class _Extractor:
         args = [self._expr(arg, frame) for arg in arg_nodes]
         if isinstance(receiver, Builder):
             if method in SETTING_METHODS and len(args) == 1:
-                span = self.parsed.span(function.child_by_field_name("field") or function, node)
+                span = self._span(frame.module, function.child_by_field_name("field") or function, node)
                 return receiver.with_call(method, Call(args[0], span))
             if method == "build":
-                return self._build(receiver, node)
-            return receiver
+                return self._build(receiver, node, frame)
+            followed = self._user_method(receiver, receiver_node, method, args, frame)
+            return followed if isinstance(followed, Builder) else receiver
         if isinstance(receiver, Built):
             if method in PASS_METHODS:
                 return receiver
@@ -658,14 +917,54 @@ class _Extractor:
             return Unknown(f".{method}() on a client")
         if isinstance(receiver, Request):
             if method == "timeout" and len(args) == 1:
-                span = self.parsed.span(function.child_by_field_name("field") or function, node)
-                self.specs.setdefault(span, request_spec(args[0], span, receiver.blocking))
+                if frame.module is self.home:  # (another file's own check reports its requests)
+                    span = self._span(frame.module, function.child_by_field_name("field") or function, node)
+                    self.specs.setdefault(span, request_spec(args[0], span, receiver.blocking))
                 return receiver
             return receiver if method not in ("send", "build", "execute") else Unknown("a response")
         if method in REQUEST_METHODS and args and not isinstance(receiver, (Num, Dur, NoneValue, StructValue)):
             if receiver_node is not None and receiver_node.type != "scoped_identifier":
                 return Request(None)
+        followed = self._user_method(receiver, receiver_node, method, args, frame)
+        if followed is not None:
+            return followed
         return self._value_method(receiver, method, args, arg_nodes, frame)
+
+    def _user_method(self, receiver: Value, receiver_node: Node | None, method: str, args: list[Value],
+                     frame: _Frame) -> Value | None:
+        """A method of the crate called on a config value (``cfg.apply(builder)``, ``self.timeout()``),
+        followed with its receiver and arguments; None when it is not one."""
+        target: _Function | None = None
+        if isinstance(receiver, (StructValue, Typed)):
+            module = self._module_by_key(receiver.home)
+            target = _find_function(module, method, receiver.type_name) if module is not None else None
+        elif receiver_node is not None and receiver_node.type == "self" and frame.owner is not None:
+            target = _find_function(frame.module, method, frame.owner)
+        elif isinstance(receiver, Builder):  # an extension trait's method on ``ClientBuilder``
+            target = _find_function(frame.module, method, "ClientBuilder")
+        elif any(isinstance(arg, Builder) for arg in args):
+            target = self._method_by_name(frame.module, method)
+        if target is None:
+            return None
+        return self._enter(target, receiver, args, frame)
+
+    def _method_by_name(self, module: _Module, method: str) -> _Function | None:
+        """The one method called ``method`` (taking ``self``) on the types this file defines or
+        imports from its crate, for a receiver whose type is not known."""
+        found: dict[tuple[str, int], _Function] = {}
+        homes = [module]
+        for alias, full in module.names.aliases.items():
+            if alias[:1].isupper() and not full.startswith(("reqwest", "std", "core", "tokio")):
+                located = self._locate(module, alias)
+                if located is not None:
+                    homes.append(located[0])
+        for home in homes:
+            for function in home.functions.get(method, ()):
+                params = function.node.child_by_field_name("parameters")
+                if function.owner is not None and params is not None and any(
+                        param.type == "self_parameter" for param in params.named_children):
+                    found[(home.key, function.node.id)] = function
+        return next(iter(found.values())) if len(found) == 1 else None
 
     def _value_method(self, receiver: Value, method: str, args: list[Value], arg_nodes: list[Node],
                       frame: _Frame) -> Value:
@@ -679,7 +978,7 @@ class _Extractor:
                 return args[0]
             return _with_note(args[0], FALLBACK_NOTE) if isinstance(args[0], (Num, Dur)) else args[0]
         if method == "map" and len(args) == 1 and arg_nodes:
-            path = self.names.resolve(_path_text(arg_nodes[0]))
+            path = frame.module.names.resolve(_path_text(arg_nodes[0]))
             owner, _, last = path.rpartition("::")
             if owner in DURATION_TYPES and last in DURATION_UNITS:
                 if isinstance(receiver, NoneValue):
@@ -710,8 +1009,10 @@ class _Extractor:
         self._closure(closure, frame)
         return Unknown(f".{method}() is not followed")
 
-    def _build(self, builder: Builder, node: Node) -> Value:
-        key = self.parsed.span(node)
+    def _build(self, builder: Builder, node: Node, frame: _Frame) -> Value:
+        key = self._span(frame.module, node)
+        if frame.module is not self.home and not (builder.local or self.entry_known):
+            return Built(builder.blocking, key)  # that file's own check reports it
         if key not in self.specs:
             spec = client_spec(builder, self.locked)
             keepalive = spec.keepalive
@@ -739,6 +1040,20 @@ class _Extractor:
 # ---- helpers
 
 
+def _find_function(module: _Module, name: str, owner: str | None) -> _Function | None:
+    candidates = module.functions.get(name, [])
+    if owner is not None:
+        owned = [candidate for candidate in candidates if candidate.owner == owner]
+        return owned[0] if len(owned) == 1 else None
+    free = [candidate for candidate in candidates if candidate.owner is None]
+    return free[0] if len(free) == 1 else None
+
+
+def _known(value: Value) -> bool:
+    """A value another file's own check cannot see (it knows its parameters only by type)."""
+    return isinstance(value, (Num, Dur, NoneValue, StructValue))
+
+
 def _is_default_call(body_text: str) -> bool:
     return bool(re.search(r"\.\.\s*(Self|[A-Z]\w*)?(::)?default\(\)|\.\.\s*Default::default\(\)", body_text))
 
@@ -755,6 +1070,19 @@ def _base_type(node: Node | None) -> str | None:
 def _path_text(node: Node) -> str:
     """A path without generic arguments: ``Lazy::<Client>::new`` -> ``Lazy::new``."""
     return re.sub(r"::<[^>]*>|<[^>]*>", "", text(node)).replace(" ", "")
+
+
+def _some_binding(pattern: Node | None) -> str | None:
+    """``t`` for the pattern ``Some(t)`` (or ``Some(ref t)``), else None."""
+    if pattern is None or pattern.type != "tuple_struct_pattern":
+        return None
+    children = pattern.named_children
+    if len(children) != 2 or text(children[0]) != "Some":
+        return None
+    inner = children[1]
+    if inner.type == "ref_pattern" and inner.named_children:
+        inner = inner.named_children[0]
+    return text(inner) if inner.type == "identifier" else None
 
 
 def _identifiers(node: Node | None) -> list[str]:
@@ -828,5 +1156,6 @@ def _apply(operator: str, left: float, right: float, integer: bool) -> float | N
     return None
 
 
-def extract(parsed: Parsed, locked: Locked) -> Extracted:
-    return _Extractor(parsed, locked).run()
+def extract(parsed: Parsed, locked: Locked, path: str = "") -> Extracted:
+    """The clients ``parsed`` builds; ``path`` (the file on disk, if it is one) finds its crate."""
+    return _Extractor(parsed, locked, path).run()

@@ -66,10 +66,11 @@ class Builder:
     root: Span = field(compare=False)
     calls: tuple[tuple[str, Call | Unknown], ...] = ()
     base_known: bool = True
+    local: bool = field(default=True, compare=False)  # started in the checked file (not in another module)
 
     def with_call(self, method: str, call: Call) -> Builder:
         calls = tuple(item for item in self.calls if item[0] != method) + ((method, call),)
-        return Builder(self.blocking, self.root, calls, self.base_known)
+        return Builder(self.blocking, self.root, calls, self.base_known, self.local)
 
     def get(self, method: str) -> Call | Unknown | None:
         for name, call in self.calls:
@@ -100,6 +101,7 @@ class StructValue:
     type_name: str
     fields: tuple[tuple[str, Value], ...]
     note: str = ""
+    home: str = ""  # the file that defines the type ("": the checked file)
 
     def get(self, name: str) -> Value | None:
         for key, value in self.fields:
@@ -113,6 +115,7 @@ class Typed:
     """A value of a local struct type whose contents are not known (a parameter ``&Config``)."""
 
     type_name: str
+    home: str = ""  # the file that defines the type ("": the checked file)
 
 
 Value = Num | Dur | NoneValue | Unknown | Builder | Built | Request | StructValue | Typed
@@ -145,7 +148,8 @@ def _join_builders(builders: list[Builder]) -> Value:
             calls.append((method, same))
         else:
             calls.append((method, CONDITIONAL))
-    return Builder(first.blocking, first.root, tuple(calls), all(builder.base_known for builder in builders))
+    return Builder(first.blocking, first.root, tuple(calls), all(builder.base_known for builder in builders),
+                   any(builder.local for builder in builders))
 
 
 def _same_place(a: Call | Unknown | None, b: Call | Unknown | None) -> bool:

@@ -1,0 +1,231 @@
+"""The crate around a checked Rust file: module paths to files of the same crate, read on demand.
+
+``use crate::config::Timeouts;``, ``super::web_config::WebConfig::default()`` and
+``http::make_client(..)`` (a child module) name items in other files of the crate. The crate is
+found from the nearest ``Cargo.toml`` above the file (without one, the nearest ``src`` directory
+holding a ``lib.rs`` or ``main.rs``): its ``src/lib.rs`` or ``src/main.rs`` is the root (a root of its own: ``src/bin/x.rs``, ``build.rs``, and files outside ``src/``), and a module
+path maps to a file by Cargo's layout (``mod x;`` in ``a.rs`` or ``a/mod.rs`` is ``a/x.rs`` or
+``a/x/mod.rs``; a ``#[path = ".."]`` on the ``mod`` declaration is followed). The package's own
+name (``my_crate::..`` in ``main.rs``) is the library root.
+
+Every file read this way (and the ``Cargo.toml``) is recorded for the result cache with its stat
+key and digest (``project.Dependency``), as for Python modules: a change in ``config.rs`` makes
+``client.rs`` be checked again. Parsed modules are kept per process while their stat is unchanged,
+so the files of one crate checked one after another parse a shared module once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lunalint.rust.parse import Parsed
+
+__all__ = ["Crate", "ModulePath", "record"]
+
+MAX_MODULE_BYTES = 512 * 1024  # larger files are not read for items
+MAX_LEVELS = 16  # directories above a file searched for its Cargo.toml
+MAX_PARSED = 64  # parsed modules kept per process
+SETTLED_NS = 2_000_000_000  # a kept parse is reused only for a file not modified just before
+ModulePath = tuple[str, ...]  # ("crate", "client", "web_config")
+
+_NAME = re.compile(rb'^\s*\[package\][^\[]*?^\s*name\s*=\s*"([^"]+)"', re.MULTILINE | re.DOTALL)
+_PATH_ATTRIBUTE = re.compile(r'#\[\s*path\s*=\s*"([^"]+)"\s*\]\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+(\w+)\s*;')
+_parsed: OrderedDict[tuple[str, int, int], tuple[str, Parsed]] = OrderedDict()
+
+
+@dataclass(frozen=True)
+class _Layout:
+    root: str  # the crate root file
+    base: str  # the directory its ``mod x;`` declarations are found in
+    package: str  # the package name as a path segment ("" unknown)
+    library: str  # the package's library root (for ``package::..`` paths), "" if none
+
+
+class Crate:
+    """The files of the crate that ``path`` (a file on disk, or not) belongs to."""
+
+    def __init__(self, path: str) -> None:
+        self.path = os.path.abspath(path) if path else ""
+        self._layout: _Layout | None | bool = False  # False: not looked up yet
+        self._files: dict[ModulePath, str | None] = {}
+        self._loaded: dict[str, Parsed | None] = {}
+
+    # ---- the layout
+
+    def layout(self) -> _Layout | None:
+        if self._layout is False:
+            self._layout = self._find_layout()
+        return self._layout if isinstance(self._layout, _Layout) else None
+
+    def _find_layout(self) -> _Layout | None:
+        if not self.path or not os.path.isfile(self.path):
+            return None
+        directory = os.path.dirname(self.path)
+        source_root: str | None = None  # without a manifest: the nearest ``src`` with a crate root
+        for _ in range(MAX_LEVELS):
+            manifest = os.path.join(directory, "Cargo.toml")
+            if os.path.isfile(manifest):
+                return self._layout_at(directory, manifest)
+            if source_root is None and os.path.basename(directory) == "src" and (
+                    os.path.isfile(os.path.join(directory, "lib.rs"))
+                    or os.path.isfile(os.path.join(directory, "main.rs"))):
+                source_root = os.path.dirname(directory)
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
+        return self._layout_at(source_root, None) if source_root is not None else None
+
+    def _layout_at(self, package_dir: str, manifest: str | None) -> _Layout:
+        data = (self._read(manifest) or b"") if manifest is not None else b""
+        match = _NAME.search(data)
+        package = match[1].decode("utf-8", "replace").replace("-", "_") if match else ""
+        src = os.path.join(package_dir, "src")
+        library = os.path.join(src, "lib.rs")
+        library = library if os.path.isfile(library) else ""
+        relative = os.path.relpath(self.path, src).split(os.sep)
+        if relative[0] == os.pardir:  # build.rs, tests/, examples/, benches/: each file a root of its own
+            return _Layout(self.path, os.path.dirname(self.path), package, library)
+        if relative[0] == "bin" and len(relative) >= 2:
+            if len(relative) == 2:
+                return _Layout(self.path, os.path.dirname(self.path), package, library)
+            base = os.path.join(src, "bin", relative[1])
+            return _Layout(os.path.join(base, "main.rs"), base, package, library)
+        main = os.path.join(src, "main.rs")
+        if self.path == main or not library:
+            return _Layout(main, src, package, library)
+        return _Layout(library, src, package, library)
+
+    def module_of(self, file: str) -> ModulePath | None:
+        """The module path of the checked file (by the layout)."""
+        layout = self.layout()
+        if layout is None:
+            return None
+        if file in (layout.root, layout.library):
+            return ("crate",)
+        relative = os.path.relpath(file, layout.base).split(os.sep)
+        if relative[0] == os.pardir or not relative[-1].endswith(".rs"):
+            return None
+        stem = relative[-1][:-3]
+        parts = relative[:-1] if stem == "mod" else [*relative[:-1], stem]
+        return ("crate", *parts)
+
+    # ---- module paths to files
+
+    def file_of(self, module: ModulePath) -> str | None:
+        """The file that holds module ``module`` (None: no such file)."""
+        if module in self._files:
+            return self._files[module]
+        layout = self.layout()
+        found: str | None = None
+        if layout is not None and module and module[0] == "crate":
+            if len(module) == 1:
+                found = layout.root
+            else:
+                parent = self.file_of(module[:-1])
+                if parent is not None:
+                    found = self._child(parent, module[-1], layout)
+        self._files[module] = found
+        return found
+
+    def library_root(self) -> str | None:
+        layout = self.layout()
+        return layout.library if layout is not None and layout.library else None
+
+    def package(self) -> str:
+        layout = self.layout()
+        return layout.package if layout is not None else ""
+
+    def _child(self, parent: str, name: str, layout: _Layout) -> str | None:
+        name = name.removeprefix("r#")
+        directory = os.path.dirname(parent)
+        stem = os.path.basename(parent)[:-3]
+        if parent not in (layout.root, layout.library) and stem != "mod":
+            directory = os.path.join(directory, stem)
+        attributed = self._path_attribute(parent, name)
+        if attributed is not None:
+            candidate = os.path.normpath(os.path.join(os.path.dirname(parent), attributed))
+            return candidate if os.path.isfile(candidate) else None
+        for candidate in (os.path.join(directory, name + ".rs"), os.path.join(directory, name, "mod.rs")):
+            if os.path.isfile(candidate):
+                return candidate
+        return None
+
+    def _path_attribute(self, parent: str, name: str) -> str | None:
+        parsed = self.load(parent)
+        if parsed is None or b"path" not in parsed.data:
+            return None
+        for match in _PATH_ATTRIBUTE.finditer(parsed.data.decode("utf-8", "replace")):
+            if match[2] == name:
+                return match[1]
+        return None
+
+    # ---- reading
+
+    def load(self, file: str) -> Parsed | None:
+        """The parsed file (None: unreadable, too large or not UTF-8); recorded as a dependency."""
+        if file in self._loaded:
+            return self._loaded[file]
+        self._loaded[file] = None
+        try:
+            stat = os.stat(file)
+        except OSError:
+            return None
+        key = (file, stat.st_mtime_ns, stat.st_size)
+        kept = _parsed.get(key) if stat.st_mtime_ns + SETTLED_NS < time.time_ns() else None
+        if kept is not None:
+            digest, parsed = kept
+            _parsed.move_to_end(key)
+            from lunalint.cache import stat_key
+
+            self._record(file, stat_key(stat, time.time_ns()), digest)
+            self._loaded[file] = parsed
+            return parsed
+        data = self._read(file)
+        if data is None or len(data) > MAX_MODULE_BYTES:
+            return None
+        from lunalint.cache import content_digest
+        from lunalint.frontend import SourceError
+        from lunalint.rust.parse import parse
+
+        try:
+            parsed = parse(data)
+        except SourceError:
+            return None
+        _parsed[key] = (content_digest(data), parsed)
+        if len(_parsed) > MAX_PARSED:
+            _parsed.popitem(last=False)
+        self._loaded[file] = parsed
+        return parsed
+
+    def _read(self, file: str) -> bytes | None:
+        read_ns = time.time_ns()
+        try:
+            with open(file, "rb") as handle:
+                stat = os.fstat(handle.fileno())
+                data = handle.read(MAX_MODULE_BYTES + 1)
+        except OSError:
+            return None
+        from lunalint.cache import content_digest, stat_key
+
+        self._record(file, stat_key(stat, read_ns), content_digest(data))
+        return data
+
+    @staticmethod
+    def _record(file: str, key: str, digest: str) -> None:
+        record(file, key, digest)
+
+
+def record(file: str, key: str, digest: str) -> None:
+    """Key the result of the file being checked on ``file`` too (``key``: ``cache.stat_key``)."""
+    from lunalint.project import Dependency, active
+
+    project = active()
+    if project is not None and file != project.path:
+        project.read[file] = Dependency(file, key, digest)
