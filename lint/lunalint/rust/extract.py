@@ -63,13 +63,17 @@ PASS_METHODS = {"unwrap", "expect", "map_err", "context", "with_context", "wrap_
                 "into", "to_owned", "ok", "unwrap_or_else_log", "expect_throw"}
 REQUEST_METHODS = {"get", "post", "put", "patch", "delete", "head", "request"}
 INTEGER_TYPES = {"u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize"}
-RELEVANT = rb"Client|[Bb]uilder|reqwest|timeout|\bbuild\b"
+RELEVANT = rb"Client|[Bb]uilder|reqwest|timeout|\bbuild\b|\b(crate|super|self)::"
 STATIC_MACROS = ("lazy_static", "thread_local")  # macros whose body is ``static`` items
 MAX_DEPTH = 4
 MAX_STEPS = 200_000
 MAX_REEXPORTS = 4  # ``pub use`` re-exports followed in a row
 FALLBACK_NOTE = "the .unwrap_or() fallback"
 HOME = ""  # the key of the checked file's module
+# expressions of the checked file that may lead into another file (what that file contributes is
+# anchored at the innermost one)
+ANCHORING = frozenset({"call_expression", "identifier", "scoped_identifier", "field_expression",
+                       "struct_expression"})
 
 
 @dataclass
@@ -93,6 +97,7 @@ class _Module:
     const_values: dict[str, Value] = field(default_factory=dict)
     default_values: dict[str, Value] = field(default_factory=dict)
     owners: set[str] = field(default_factory=set)  # types with an ``impl`` here
+    inline: set[str] = field(default_factory=set)  # ``mod x { .. }`` written here (their items are read as this file's)
     macro_statics: list[Node] = field(default_factory=list)  # ``static``s written in ``lazy_static!`` ..
     trees: list[Tree] = field(default_factory=list)  # keeps the macro bodies' trees alive
 
@@ -155,7 +160,8 @@ class _Extractor:
         self.steps = 0
         self.anchor: Node | None = None  # the innermost expression of the checked file being evaluated
         self.entry_known = False  # the call into another file passed a known value
-        aliases = [re.escape(name) for name, full in self.home.names.aliases.items() if full.startswith("reqwest")]
+        aliases = [re.escape(name) for name, full in self.home.names.aliases.items()
+                   if full.startswith(("reqwest", "crate::", "super::", "self::"))]
         self.relevant = re.compile(b"|".join([RELEVANT, *(rf"\b{alias}\b".encode() for alias in aliases)]))
         self._index(self.home, parsed.tree.root_node, None)
 
@@ -183,6 +189,8 @@ class _Extractor:
             elif kind in ("mod_item", "trait_item"):
                 body = child.child_by_field_name("body")
                 if body is not None:
+                    if kind == "mod_item":
+                        module.inline.add(text(child.child_by_field_name("name")))
                     self._index(module, body, None)
             elif kind in ("macro_invocation", "expression_statement") and owner is None:
                 for static in self._macro_statics(module, child):
@@ -313,6 +321,8 @@ class _Extractor:
                 continue
             target = self._module(file, tuple(absolute[:split]))
             rest = absolute[split:]
+            while target is not None and len(rest) > 1 and rest[0] in target.inline:
+                rest = rest[1:]
             if target is None or not rest:
                 return None
             if target.defines(rest[0]):
@@ -574,8 +584,17 @@ class _Extractor:
         if self.steps > MAX_STEPS:
             raise _Budget
         handler = self._HANDLERS.get(node.type)
+        if frame.module is self.home and node.type in ANCHORING:
+            previous, self.anchor = self.anchor, node
+            try:
+                return handler(self, node, frame) if handler is not None else self._children(node, frame)
+            finally:
+                self.anchor = previous
         if handler is not None:
             return handler(self, node, frame)
+        return self._children(node, frame)
+
+    def _children(self, node: Node, frame: _Frame) -> Value:
         for child in node.named_children:
             self._expr(child, frame)
         return Unknown(f"{node.type.replace('_', ' ')} is not evaluated")
