@@ -199,13 +199,39 @@ def test_a_builder_handed_to_a_constructor_in_another_file_that_builds_it(tmp_pa
 
 
 def test_a_client_built_entirely_in_another_file_is_reported_there_once(tmp_path: Path) -> None:
+    """Values passed that do not change the client (a request struct, a name) leave it to the
+    other file's own check, as does a ``Default`` that builds one (evaluated once per file)."""
     root = crate(tmp_path, {
         "src/lib.rs": "pub mod http;\npub mod app;\n",
-        "src/http.rs": "pub fn client() -> reqwest::Client {\n    reqwest::Client::new()\n}\n",
-        "src/app.rs": "use crate::http::client;\npub fn run() {\n    let c = client();\n    let d = crate::http::client();\n}\n",
+        "src/http.rs": """
+            pub struct Login { pub user: String, pub retries: u32 }
+            pub fn client() -> reqwest::Client {
+                reqwest::Client::new()
+            }
+            pub fn login(request: Login, attempts: u32) -> reqwest::Client {
+                reqwest::Client::builder().build().unwrap()
+            }
+            pub struct Api { http: reqwest::Client }
+            impl Default for Api {
+                fn default() -> Self { Self { http: reqwest::Client::new() } }
+            }
+            impl Api {
+                pub fn new() -> Self { Self::default() }
+            }
+        """,
+        "src/app.rs": """
+            use crate::http::{client, Login};
+            pub fn run() {
+                let c = client();
+                let d = crate::http::client();
+                let e = crate::http::login(Login { user: "a".to_string(), retries: 3 }, 2);
+                let f = crate::http::Api::default();
+                let g = crate::http::Api::new();
+            }
+        """,
     })
     assert check(root / "src/app.rs") == []
-    assert {v.code for v in check(root / "src/http.rs")} == {"LL201", "LL301", "LL401"}
+    assert sorted(v.code for v in check(root / "src/http.rs")) == ["LL201"] * 3 + ["LL301"] * 3 + ["LL401"] * 3
 
 
 def test_a_known_argument_makes_the_client_this_files(tmp_path: Path) -> None:
@@ -300,6 +326,24 @@ def test_an_external_crate_path_is_unknown(tmp_path: Path) -> None:
         """,
     })
     assert {v.code for v in check(root / "src/client.rs", select=("LL3", "LL4"))} == set()
+
+
+def test_a_macro_whose_body_is_a_block(tmp_path: Path) -> None:
+    code = """
+        use std::time::Duration;
+        pub fn events() -> impl futures::Stream<Item = String> {
+            async_stream::stream! {
+                let client = reqwest::Client::builder()
+                    .read_timeout(Duration::from_secs(15))
+                    .build()
+                    .unwrap();
+                yield client.get("https://example.com").send().await.unwrap().text().await.unwrap();
+            }
+        }
+        pub fn values() -> serde_json::Value { serde_json::json!({ "builder": 1 }) }
+    """
+    found = lint(textwrap.dedent(code), path="events.rs", select=("LL302",), streaming_scope="all")
+    assert [(v.line, head(v)) for v in found] == [(6, "reqwest::Client read timeout 15 s")]
 
 
 def test_static_macros(tmp_path: Path) -> None:

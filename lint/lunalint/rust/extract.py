@@ -13,8 +13,8 @@ Items of other files of the crate (``use crate::..``, ``super::``, ``self::``, c
 are followed too (``crate.py`` finds their files): helper functions and methods that take a
 builder and return it configured, or build it; constants; config structs and their defaults.
 What another file contributes is anchored at the expression of the checked file that reached it,
-and a client built in another file is recorded here only when its builder started here or the
-call passed known values (else that file's own check reports it).
+and a client built in another file is recorded here only when its builder started here or what
+the call passed changed it (else that file's own check reports it).
 """
 
 from __future__ import annotations
@@ -159,7 +159,12 @@ class _Extractor:
         self.active: set[tuple[str, int]] = set()
         self.steps = 0
         self.anchor: Node | None = None  # the innermost expression of the checked file being evaluated
-        self.entry_known = False  # the call into another file passed a known value
+        # clients built in another file, from a builder started there, during a call from the
+        # checked file (None: not in such a call; ``dry``: the call evaluated as that file's own
+        # check evaluates it, whose clients are not recorded)
+        self.pending: list[tuple[Span, Builder]] | None = None
+        self.dry = False
+        self.macro_blocks: dict[tuple[str, int], Node | None] = {}
         aliases = [re.escape(name) for name, full in self.home.names.aliases.items()
                    if full.startswith(("reqwest", "crate::", "super::", "self::"))]
         self.relevant = re.compile(b"|".join([RELEVANT, *(rf"\b{alias}\b".encode() for alias in aliases)]))
@@ -408,16 +413,29 @@ class _Extractor:
         return join([value, *frame.returns]) if frame.returns else value
 
     def _enter(self, function: _Function, receiver: Value | None, args: list[Value], frame: _Frame) -> Value:
-        """Call ``function`` from ``frame``: when that steps from the checked file into another,
-        remember whether the call passed known values."""
-        if frame.module is not self.home or function.module is self.home:
+        """Call ``function`` from ``frame``. When that steps from the checked file into another
+        and a client is built there from a builder started there, the client is this file's only
+        if what this call passed changed it: the function is evaluated again as its own file's
+        check evaluates it, and only clients that differ from those are recorded."""
+        if frame.module is not self.home or function.module is self.home or self.pending is not None:
             return self._call_function(function, receiver, args)
-        previous = self.entry_known
-        self.entry_known = any(_known(value) for value in (*args, *([receiver] if receiver is not None else [])))
+        self.pending = []
         try:
-            return self._call_function(function, receiver, args)
+            value = self._call_function(function, receiver, args)
+            built = self.pending
         finally:
-            self.entry_known = previous
+            self.pending = None
+        if built and not self.dry:
+            self.pending, self.dry = [], True
+            try:
+                self._call_function(function, None, [], standalone=True)
+                own = [client_spec(builder, self.locked) for _, builder in self.pending]
+            finally:
+                self.pending, self.dry = None, False
+            for key, builder in built:
+                if client_spec(builder, self.locked) not in own:
+                    self._record(key, builder)
+        return value
 
     def _typed(self, module: _Module, type_node: Node | None, param: Node) -> Value:
         """What a parameter of this type is when the caller is not known."""
@@ -457,7 +475,11 @@ class _Extractor:
         if value_node is None:
             return Unknown(f"{name} is not a constant of this file")
         module.const_values[name] = Unknown(f"{name} refers to itself")
-        value = self._expr(value_node, _Frame([{}], None, module))
+        pending, self.pending = self.pending, None  # (takes no arguments: its file reports its clients)
+        try:
+            value = self._expr(value_node, _Frame([{}], None, module))
+        finally:
+            self.pending = pending
         module.const_values[name] = value
         return value
 
@@ -469,7 +491,11 @@ class _Extractor:
         function = module.defaults.get(type_name)
         value: Value = Unknown(f"{type_name} has no impl Default in its file")
         if function is not None:
-            value = self._call_function(_Function(function, type_name, module), None, [])
+            pending, self.pending = self.pending, None  # (takes no arguments: its file reports its clients)
+            try:
+                value = self._call_function(_Function(function, type_name, module), None, [])
+            finally:
+                self.pending = pending
             if isinstance(value, StructValue):
                 value = _noted(value, f"{type_name}::default()")
         module.default_values[type_name] = value
@@ -859,7 +885,36 @@ class _Extractor:
         return Unknown("a loop")
 
     def _macro(self, node: Node, frame: _Frame) -> Value:
-        return Unknown("a macro")
+        """A macro whose body is a block of statements (``async_stream::stream! { .. }``) is
+        evaluated as that block; other macros are unknown."""
+        body = next((child for child in node.named_children if child.type == "token_tree"), None)
+        if body is None or not (body.text or b"").startswith(b"{") or not self.relevant.search(body.text or b""):
+            return Unknown("a macro")
+        block = self._macro_block(frame.module, body)
+        return self._block(block, frame) if block is not None else Unknown("a macro")
+
+    def _macro_block(self, module: _Module, body: Node) -> Node | None:
+        """The ``{ .. }`` of a macro call parsed as a function body, at its place in the file:
+        everything else blanked, and ``fn a()`` written over the six characters before it."""
+        key = (module.key, body.start_byte)
+        if key in self.macro_blocks:
+            return self.macro_blocks[key]
+        self.macro_blocks[key] = None
+        data = module.parsed.data
+        start, end = body.start_byte, body.end_byte
+        if start < 6 or b"\n" in data[start - 6:start]:
+            return None
+        masked = re.sub(rb"[^\n]", b" ", data[:start - 6]) + b"fn a()" + data[start:end] + re.sub(
+            rb"[^\n]", b" ", data[end:])
+        from lunalint.rust.parse import parse
+
+        tree = parse(masked).tree
+        module.trees.append(tree)
+        function = next((child for child in tree.root_node.named_children if child.type == "function_item"), None)
+        block = function.child_by_field_name("body") if function is not None else None
+        if block is not None and block.start_byte == start:
+            self.macro_blocks[key] = block
+        return self.macro_blocks[key]
 
     # ---- calls
 
@@ -1030,8 +1085,15 @@ class _Extractor:
 
     def _build(self, builder: Builder, node: Node, frame: _Frame) -> Value:
         key = self._span(frame.module, node)
-        if frame.module is not self.home and not (builder.local or self.entry_known):
-            return Built(builder.blocking, key)  # that file's own check reports it
+        if frame.module is not self.home and not builder.local:
+            if self.pending is not None:  # (else that file's own check reports it)
+                self.pending.append((key, builder))
+            return Built(builder.blocking, key)
+        if not self.dry:
+            self._record(key, builder)
+        return Built(builder.blocking, key)
+
+    def _record(self, key: Span, builder: Builder) -> None:
         if key not in self.specs:
             spec = client_spec(builder, self.locked)
             keepalive = spec.keepalive
@@ -1040,7 +1102,6 @@ class _Extractor:
             elif isinstance(builder.get("tcp_keepalive"), Call):
                 self.depends_on_lock = True
             self.specs[key] = spec
-        return Built(builder.blocking, key)
 
     _HANDLERS: dict[str, Callable[[_Extractor, Node, _Frame], Value]] = {
         "integer_literal": _literal_int, "float_literal": _literal_float, "identifier": _identifier,
@@ -1066,11 +1127,6 @@ def _find_function(module: _Module, name: str, owner: str | None) -> _Function |
         return owned[0] if len(owned) == 1 else None
     free = [candidate for candidate in candidates if candidate.owner is None]
     return free[0] if len(free) == 1 else None
-
-
-def _known(value: Value) -> bool:
-    """A value another file's own check cannot see (it knows its parameters only by type)."""
-    return isinstance(value, (Num, Dur, NoneValue, StructValue))
 
 
 def _is_default_call(body_text: str) -> bool:
