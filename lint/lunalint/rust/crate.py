@@ -30,12 +30,13 @@ __all__ = ["Crate", "ModulePath", "record"]
 
 MAX_MODULE_BYTES = 512 * 1024  # larger files are not read for items
 MAX_LEVELS = 16  # directories above a file searched for its Cargo.toml
-MAX_PARSED = 64  # parsed modules kept per process
+MAX_PARSED = 16  # parsed modules kept per process
 SETTLED_NS = 2_000_000_000  # a kept parse is reused only for a file not modified just before
 ModulePath = tuple[str, ...]  # ("crate", "client", "web_config")
 
 _NAME = re.compile(rb'^\s*\[package\][^\[]*?^\s*name\s*=\s*"([^"]+)"', re.MULTILINE | re.DOTALL)
 _PATH_ATTRIBUTE = re.compile(r'#\[\s*path\s*=\s*"([^"]+)"\s*\]\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+(\w+)\s*;')
+_GLOB_USE = re.compile(rb"\buse\s[^;]*\*\s*;")
 _parsed: OrderedDict[tuple[str, int, int], tuple[str, Parsed]] = OrderedDict()
 
 
@@ -55,6 +56,7 @@ class Crate:
         self._layout: _Layout | None | bool = False  # False: not looked up yet
         self._files: dict[ModulePath, str | None] = {}
         self._loaded: dict[str, Parsed | None] = {}
+        self._data: dict[str, bytes | None] = {}
 
     # ---- the layout
 
@@ -158,15 +160,33 @@ class Crate:
         return None
 
     def _path_attribute(self, parent: str, name: str) -> str | None:
-        parsed = self.load(parent)
-        if parsed is None or b"path" not in parsed.data:
+        data = self.data(parent)
+        if data is None or b"#[path" not in data:
             return None
-        for match in _PATH_ATTRIBUTE.finditer(parsed.data.decode("utf-8", "replace")):
+        for match in _PATH_ATTRIBUTE.finditer(data.decode("utf-8", "replace")):
             if match[2] == name:
                 return match[1]
         return None
 
     # ---- reading
+
+    def data(self, file: str) -> bytes | None:
+        """The file's bytes (None: unreadable or too large); recorded as a dependency."""
+        if file not in self._data:
+            data = self._read(file)
+            self._data[file] = data if data is not None and len(data) <= MAX_MODULE_BYTES else None
+        return self._data[file]
+
+    def may_define(self, file: str, name: str, wanted: re.Pattern[bytes] | None = None) -> bool:
+        """Could the module in ``file`` define or re-export ``name`` (and, with ``wanted``, hold
+        text it matches or re-export)? Not when its text never names it and has no glob ``use``.
+        Cheaper than parsing it."""
+        data = self.data(file)
+        if data is None:
+            return False
+        if wanted is not None and wanted.search(data) is None and b"pub use" not in data:
+            return False
+        return name.encode() in data or _GLOB_USE.search(data) is not None
 
     def load(self, file: str) -> Parsed | None:
         """The parsed file (None: unreadable, too large or not UTF-8); recorded as a dependency."""
@@ -187,8 +207,8 @@ class Crate:
             self._record(file, stat_key(stat, time.time_ns()), digest)
             self._loaded[file] = parsed
             return parsed
-        data = self._read(file)
-        if data is None or len(data) > MAX_MODULE_BYTES:
+        data = self.data(file)
+        if data is None:
             return None
         from lunalint.cache import content_digest
         from lunalint.frontend import SourceError

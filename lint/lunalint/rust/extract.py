@@ -63,13 +63,16 @@ PASS_METHODS = {"unwrap", "expect", "map_err", "context", "with_context", "wrap_
                 "into", "to_owned", "ok", "unwrap_or_else_log", "expect_throw"}
 REQUEST_METHODS = {"get", "post", "put", "patch", "delete", "head", "request"}
 INTEGER_TYPES = {"u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize"}
-RELEVANT = rb"Client|[Bb]uilder|reqwest|timeout|\bbuild\b|\b(crate|super|self)::"
+RELEVANT = rb"Client|[Bb]uilder|reqwest|timeout|\bbuild\b|Duration"
+# what a function of another file (or a method) must speak of to be followed, unless handed a builder
+FOLLOW = re.compile(rb"reqwest|ClientBuilder|[Tt]imeout|Duration|keepalive|pool_idle")
 STATIC_MACROS = ("lazy_static", "thread_local")  # macros whose body is ``static`` items
 MAX_DEPTH = 4
 MAX_STEPS = 200_000
 MAX_REEXPORTS = 4  # ``pub use`` re-exports followed in a row
 FALLBACK_NOTE = "the .unwrap_or() fallback"
 HOME = ""  # the key of the checked file's module
+LAZY = "?"  # the key of a type not resolved yet: "?" + the key of the module that names it + NUL + the path
 # expressions of the checked file that may lead into another file (what that file contributes is
 # anchored at the innermost one)
 ANCHORING = frozenset({"call_expression", "identifier", "scoped_identifier", "field_expression",
@@ -165,8 +168,9 @@ class _Extractor:
         self.pending: list[tuple[Span, Builder]] | None = None
         self.dry = False
         self.macro_blocks: dict[tuple[str, int], Node | None] = {}
-        aliases = [re.escape(name) for name, full in self.home.names.aliases.items()
-                   if full.startswith(("reqwest", "crate::", "super::", "self::"))]
+        self.located: dict[tuple[str, str, int, bool], tuple[_Module, list[str]] | None] = {}
+        self.memo: dict[tuple[object, ...], Value] = {}  # calls into other files whose value has no anchor
+        aliases = [re.escape(name) for name, full in self.home.names.aliases.items() if full.startswith("reqwest")]
         self.relevant = re.compile(b"|".join([RELEVANT, *(rf"\b{alias}\b".encode() for alias in aliases)]))
         self._index(self.home, parsed.tree.root_node, None)
 
@@ -230,6 +234,16 @@ class _Extractor:
             return ""
         return _base_type(impl.child_by_field_name("trait")) or ""
 
+    def close(self) -> None:
+        """Break the cycles between modules and their functions, so their trees are freed now
+        rather than at the next full garbage collection."""
+        for module in [self.home, *self.modules.values()]:
+            module.functions.clear()
+            module.trees.clear()
+        self.modules.clear()
+        self.memo.clear()
+        self.located.clear()
+
     def run(self) -> Extracted:
         try:
             self._items(self.home.parsed.tree.root_node, None)
@@ -282,6 +296,11 @@ class _Extractor:
         return module
 
     def _module_by_key(self, key: str) -> _Module | None:
+        if key.startswith(LAZY):  # a struct literal's type, resolved only when needed
+            where, _, written = key[len(LAZY):].partition("\0")
+            module = self._module_by_key(where)
+            home = self._type_home(module, written) if module is not None else None
+            return home[0] if home is not None else None
         return self.home if key == HOME else self.modules.get(key)
 
     def _absolute(self, module: _Module, segments: list[str]) -> list[str] | None:
@@ -309,9 +328,18 @@ class _Extractor:
             return [*here, *segments]
         return None
 
-    def _locate(self, module: _Module, path: str, hops: int = 0) -> tuple[_Module, list[str]] | None:
+    def _locate(self, module: _Module, path: str, hops: int = 0, *, functions: bool = False
+                ) -> tuple[_Module, list[str]] | None:
         """The module that defines what ``path`` (resolved through ``module``'s ``use``s) names,
-        and the rest of the path in it (``["WebConfig", "default"]``); None outside the crate."""
+        and the rest of the path in it (``["WebConfig", "default"]``); None outside the crate.
+        With ``functions``, a module is read only if its text may hold a function worth following."""
+        key = (module.key, path, hops, functions)
+        if key not in self.located:
+            self.located[key] = self._locate_uncached(module, path, hops, functions)
+        return self.located[key]
+
+    def _locate_uncached(self, module: _Module, path: str, hops: int, functions: bool
+                         ) -> tuple[_Module, list[str]] | None:
         if hops > MAX_REEXPORTS or not path:
             return None
         resolved = module.names.resolve(path)
@@ -324,6 +352,8 @@ class _Extractor:
             file = self.crate.file_of(tuple(absolute[:split]))
             if file is None:
                 continue
+            if split < len(absolute) and not self.crate.may_define(file, absolute[split], FOLLOW if functions else None):
+                return None  # (decided without parsing it)
             target = self._module(file, tuple(absolute[:split]))
             rest = absolute[split:]
             while target is not None and len(rest) > 1 and rest[0] in target.inline:
@@ -334,9 +364,9 @@ class _Extractor:
                 return target, rest
             alias = target.names.aliases.get(rest[0])
             if alias is not None:  # ``pub use other::Item;``
-                return self._locate(target, "::".join([alias, *rest[1:]]), hops + 1)
+                return self._locate(target, "::".join([alias, *rest[1:]]), hops + 1, functions=functions)
             for glob in target.names.globs:  # ``pub use other::*;``
-                found = self._locate(target, "::".join([glob, *rest]), hops + 1)
+                found = self._locate(target, "::".join([glob, *rest]), hops + 1, functions=functions)
                 if found is not None:
                     return found
             return None
@@ -345,7 +375,7 @@ class _Extractor:
     def _foreign_function(self, module: _Module, path: str) -> _Function | Value | None:
         """The function a path names in another file of the crate (or the value of ``T::default()``
         there); None when it names none."""
-        found = self._locate(module, path)
+        found = self._locate(module, path, functions=not path.endswith("::default"))
         if found is None:
             return None
         target, rest = found
@@ -358,6 +388,9 @@ class _Extractor:
         return None
 
     def _foreign_constant(self, module: _Module, path: str) -> Value | None:
+        name = path.rpartition("::")[2]
+        if not name.isupper():  # ``const``s and ``static``s are upper case (rustc warns otherwise)
+            return None
         found = self._locate(module, path)
         if found is None:
             return None
@@ -419,6 +452,14 @@ class _Extractor:
         check evaluates it, and only clients that differ from those are recorded."""
         if frame.module is not self.home or function.module is self.home or self.pending is not None:
             return self._call_function(function, receiver, args)
+        try:
+            memo_key: tuple[object, ...] | None = (function.module.key, function.node.id, receiver, *args)
+            hash(memo_key)
+        except TypeError:
+            memo_key = None
+        if memo_key is not None and memo_key in self.memo:
+            return self.memo[memo_key]
+        recorded = len(self.specs)
         self.pending = []
         try:
             value = self._call_function(function, receiver, args)
@@ -435,7 +476,16 @@ class _Extractor:
             for key, builder in built:
                 if client_spec(builder, self.locked) not in own:
                     self._record(key, builder)
+        if memo_key is not None and not built and len(self.specs) == recorded and not isinstance(
+                value, (Builder, Built, Request, StructValue)):
+            self.memo[memo_key] = value  # (a value without anchors: the same at every call)
         return value
+
+    @staticmethod
+    def _worth_following(function: _Function, args: list[Value]) -> bool:
+        """A method, or a function of another file, is followed when it is handed a builder or
+        its text speaks of clients or durations (others cannot configure one)."""
+        return any(isinstance(arg, Builder) for arg in args) or bool(FOLLOW.search(function.node.text or b""))
 
     def _typed(self, module: _Module, type_node: Node | None, param: Node) -> Value:
         """What a parameter of this type is when the caller is not known."""
@@ -451,11 +501,16 @@ class _Extractor:
                            local=module is self.home)
         if raw in module.structs:
             return Typed(raw, module.key)
-        if "::" in raw or raw in module.names.aliases:
-            home = self._type_home(module, raw)
-            if home is not None:
-                return Typed(home[1], home[0].key)
+        if self._in_crate(module, raw):  # resolved only if its fields or methods are asked for
+            return Typed(raw.split("<", 1)[0].rpartition("::")[2], f"{LAZY}{module.key}\0{raw}")
         return Unknown("a parameter")
+
+    def _in_crate(self, module: _Module, type_text: str) -> bool:
+        """Does a type name a path of this crate (not resolved further: no file is read)?"""
+        name = type_text.split("<", 1)[0].strip()
+        if not ("::" in name or name in module.names.aliases) or not name.replace("::", "").isidentifier():
+            return False
+        return self._absolute(module, module.names.resolve(name).split("::")) is not None
 
     def _span(self, module: _Module, node: Node, end: Node | None = None) -> Span:
         """Where ``node`` is, for a finding: in another file, the expression of the checked file
@@ -555,8 +610,10 @@ class _Extractor:
                 if declared in module.structs:
                     return Typed(declared, module.key)
                 type_node = declaration.child_by_field_name("type")
-                home = self._type_home(module, text(type_node)) if type_node is not None else None
-                return Typed(home[1], home[0].key) if home is not None else None
+                raw = text(type_node)
+                if type_node is not None and self._in_crate(module, raw):
+                    return Typed(raw.split("<", 1)[0].rpartition("::")[2], f"{LAZY}{module.key}\0{raw}")
+                return None
         return None
 
     # ---- statements
@@ -724,12 +781,18 @@ class _Extractor:
     def _struct(self, node: Node, frame: _Frame) -> Value:
         module = frame.module
         type_name = _base_type(node.child_by_field_name("name")) or ""
+        home_key: str | None = None
         if type_name == "Self" and frame.owner is not None:
             type_name = frame.owner
-        elif type_name not in module.structs:  # a struct of another file
-            home = self._type_home(module, _path_text(node.child_by_field_name("name") or node))
-            if home is not None:
-                module, type_name = home
+        elif type_name not in module.structs and (  # a struct of another file
+                type_name in module.names.aliases or "::" in text(node.child_by_field_name("name"))):
+            written = _path_text(node.child_by_field_name("name") or node)
+            if b".." not in (node.text or b""):  # resolved only if its methods or fields are asked for
+                home_key = f"{LAZY}{module.key}\0{written}"
+            else:
+                home = self._type_home(module, written)
+                if home is not None:
+                    module, type_name = home
         fields: dict[str, Value] = {}
         base: Value | None = None
         body = node.child_by_field_name("body")
@@ -750,7 +813,7 @@ class _Extractor:
             default = self._struct_default(module, type_name)
             if isinstance(default, StructValue):
                 fields = {**dict(default.fields), **fields}
-        return StructValue(type_name, tuple(fields.items()), home=module.key)
+        return StructValue(type_name, tuple(fields.items()), home=home_key if home_key is not None else module.key)
 
     def _closure(self, node: Node, frame: _Frame) -> Value:
         body = node.child_by_field_name("body")
@@ -961,7 +1024,7 @@ class _Extractor:
             if foreign is not None and not isinstance(foreign, _Function):
                 return foreign
             target = foreign
-        if target is not None:
+        if target is not None and (target.module is module or self._worth_following(target, args)):
             for index in closures:
                 args[index] = Unknown("a closure")
             return self._enter(target, None, args, frame)
@@ -1018,7 +1081,7 @@ class _Extractor:
             target = _find_function(frame.module, method, "ClientBuilder")
         elif any(isinstance(arg, Builder) for arg in args):
             target = self._method_by_name(frame.module, method)
-        if target is None:
+        if target is None or not self._worth_following(target, [receiver, *args]):
             return None
         return self._enter(target, receiver, args, frame)
 
@@ -1233,4 +1296,8 @@ def _apply(operator: str, left: float, right: float, integer: bool) -> float | N
 
 def extract(parsed: Parsed, locked: Locked, path: str = "") -> Extracted:
     """The clients ``parsed`` builds; ``path`` (the file on disk, if it is one) finds its crate."""
-    return _Extractor(parsed, locked, path).run()
+    extractor = _Extractor(parsed, locked, path)
+    try:
+        return extractor.run()
+    finally:
+        extractor.close()
