@@ -396,3 +396,81 @@ def test_the_result_is_keyed_on_the_files_it_read(tmp_path: Path) -> None:
     assert run() == ["reqwest::Client total timeout 50 s"]
     lock.write_text(cargo_lock("0.12.21"), encoding="utf-8")
     assert len(run()) == 2  # the lock changed: now no keepalive by default
+
+
+WRAPPER_RS = """
+    pub struct ClientBuilder(::reqwest::ClientBuilder);
+    pub struct Client { inner: ::reqwest::Client }
+    impl Client {
+        pub fn builder() -> ClientBuilder {
+            ClientBuilder(::reqwest::Client::builder())
+        }
+    }
+    impl ClientBuilder {
+        pub fn new() -> Self {
+            Self(::reqwest::ClientBuilder::new())
+        }
+        pub fn prepare<F>(self, f: F) -> ClientBuilder
+        where
+            F: FnOnce(::reqwest::ClientBuilder) -> ::reqwest::ClientBuilder,
+        {
+            Self(f(self.0))
+        }
+        pub fn build_with_policy(self, policy: u8) -> Result<Client, ::reqwest::Error> {
+            let builder = self.0.redirect(::reqwest::redirect::Policy::none());
+            Ok(Client { inner: builder.build()? })
+        }
+    }
+"""
+
+
+def test_a_wrapper_crate_of_the_workspace(tmp_path: Path) -> None:
+    """A path dependency (directly or through ``workspace = true``) wrapping reqwest's builder in a
+    tuple struct, configured through a closure: the client is the caller's."""
+    (tmp_path / "Cargo.toml").write_text(
+        '[workspace]\nmembers = ["crates/*"]\n\n[workspace.dependencies]\nnet-client = { path = "crates/net-client" }\n',
+        encoding="utf-8")
+    crate(tmp_path / "crates" / "net-client", {"src/lib.rs": "pub mod reqwest;\n", "src/reqwest.rs": WRAPPER_RS})
+    for name, dependency in (("direct", 'net-client = { path = "../net-client" }'),
+                             ("workspace", "net-client = { workspace = true }")):
+        app = crate(tmp_path / "crates" / name, {
+            "src/lib.rs": """
+                use std::time::Duration;
+                pub fn bare() -> net_client::reqwest::Client {
+                    net_client::reqwest::Client::builder().build_with_policy(0).unwrap()
+                }
+                pub fn tuned() -> net_client::reqwest::Client {
+                    net_client::reqwest::ClientBuilder::new()
+                        .prepare(|inner| inner.connect_timeout(Duration::from_secs(45)).timeout(Duration::from_secs(20)))
+                        .build_with_policy(0)
+                        .unwrap()
+                }
+            """,
+        })
+        (app / "Cargo.toml").write_text(MANIFEST + f"\n[dependencies]\n{dependency}\n", encoding="utf-8")
+        found = check(app / "src/lib.rs", select=("LL3", "LL4"))
+        assert [(v.line, v.code, head(v)) for v in found] == [
+            (4, "LL301", "reqwest::Client read timeout and total timeout are disabled"),
+            (4, "LL401", "reqwest::Client connect timeout"),
+            (8, "LL402", "reqwest::Client connect timeout 45 s"),
+            (8, "LL302", "reqwest::Client total timeout 20 s"),
+        ], name
+    # the wrapper's own check: a builder from elsewhere, nothing known
+    assert check(tmp_path / "crates" / "net-client" / "src" / "reqwest.rs") == []
+
+
+def test_a_closure_applied_to_the_builder() -> None:
+    code = """
+        use std::time::Duration;
+        use reqwest::{Client, ClientBuilder};
+        fn with<F: FnOnce(ClientBuilder) -> ClientBuilder>(f: F) -> Client {
+            f(Client::builder().pool_idle_timeout(None)).build().unwrap()
+        }
+        pub fn make() -> Client {
+            with(|b| b.read_timeout(Duration::from_secs(12)))
+        }
+    """
+    found = lint(textwrap.dedent(code), path="closure.rs", select=("LL302", "LL101"), streaming_scope="all")
+    assert sorted((v.code, head(v)) for v in found) == [
+        ("LL101", "reqwest::Client pool idle expiry"), ("LL302", "reqwest::Client read timeout 12 s")]
+    assert "unbounded" in found[0].message

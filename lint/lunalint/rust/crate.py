@@ -36,6 +36,8 @@ ModulePath = tuple[str, ...]  # ("crate", "client", "web_config")
 
 _NAME = re.compile(rb'^\s*\[package\][^\[]*?^\s*name\s*=\s*"([^"]+)"', re.MULTILINE | re.DOTALL)
 _PATH_ATTRIBUTE = re.compile(r'#\[\s*path\s*=\s*"([^"]+)"\s*\]\s*(?:pub(?:\([^)]*\))?\s+)?mod\s+(\w+)\s*;')
+# ``name = { .. }`` in a manifest (a dependency table entry with options)
+_PATH_DEPENDENCY = re.compile(rb'^\s*([A-Za-z0-9_-]+)\s*=\s*\{([^}\n]*)\}', re.MULTILINE)
 _GLOB_USE = re.compile(rb"\buse\s[^;]*\*\s*;")
 _parsed: OrderedDict[tuple[str, int, int], tuple[str, Parsed]] = OrderedDict()
 
@@ -49,14 +51,20 @@ class _Layout:
 
 
 class Crate:
-    """The files of the crate that ``path`` (a file on disk, or not) belongs to."""
+    """The files of the crate that ``path`` (a file on disk, or not) belongs to; with
+    ``package``, the library of the package in that directory (a path dependency)."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(self, path: str, *, package: str | None = None, shared: Crate | None = None) -> None:
         self.path = os.path.abspath(path) if path else ""
+        self._package_dir = package
         self._layout: _Layout | None | bool = False  # False: not looked up yet
         self._files: dict[ModulePath, str | None] = {}
-        self._loaded: dict[str, Parsed | None] = {}
-        self._data: dict[str, bytes | None] = {}
+        # what is read is shared by the crates one check reaches
+        self._loaded: dict[str, Parsed | None] = shared._loaded if shared is not None else {}
+        self._data: dict[str, bytes | None] = shared._data if shared is not None else {}
+        self._found: dict[tuple[str, bytes], bool] = shared._found if shared is not None else {}
+        self._dependencies: dict[str, Crate | None] = {}
+        self._manifest_dir: str | None = None
 
     # ---- the layout
 
@@ -66,6 +74,15 @@ class Crate:
         return self._layout if isinstance(self._layout, _Layout) else None
 
     def _find_layout(self) -> _Layout | None:
+        if self._package_dir is not None:
+            library = os.path.join(self._package_dir, "src", "lib.rs")
+            if not os.path.isfile(library):
+                return None
+            self._manifest_dir = self._package_dir
+            data = self.data(os.path.join(self._package_dir, "Cargo.toml")) or b""
+            match = _NAME.search(data)
+            name = match[1].decode("utf-8", "replace").replace("-", "_") if match else ""
+            return _Layout(library, os.path.dirname(library), name, library)
         if not self.path or not os.path.isfile(self.path):
             return None
         directory = os.path.dirname(self.path)
@@ -85,7 +102,8 @@ class Crate:
         return self._layout_at(source_root, None) if source_root is not None else None
 
     def _layout_at(self, package_dir: str, manifest: str | None) -> _Layout:
-        data = (self._read(manifest) or b"") if manifest is not None else b""
+        self._manifest_dir = package_dir if manifest is not None else None
+        data = (self.data(manifest) or b"") if manifest is not None else b""
         match = _NAME.search(data)
         package = match[1].decode("utf-8", "replace").replace("-", "_") if match else ""
         src = os.path.join(package_dir, "src")
@@ -144,6 +162,44 @@ class Crate:
         layout = self.layout()
         return layout.package if layout is not None else ""
 
+    def dependency(self, name: str) -> Crate | None:
+        """The library of a path dependency of this package (``http_client`` for
+        ``http-client = { path = "../http-client" }``, also through ``workspace = true``)."""
+        if name in self._dependencies:
+            return self._dependencies[name]
+        self._dependencies[name] = None
+        if self.layout() is None or self._manifest_dir is None:
+            return None
+        directory = self._dependency_dir(self._manifest_dir, name)
+        if directory is not None:
+            self._dependencies[name] = Crate(os.path.join(directory, "src", "lib.rs"), package=directory, shared=self)
+        return self._dependencies[name]
+
+    def _dependency_dir(self, manifest_dir: str, name: str) -> str | None:
+        data = self.data(os.path.join(manifest_dir, "Cargo.toml")) or b""
+        for match in _PATH_DEPENDENCY.finditer(data):
+            if match[1].decode("utf-8", "replace").replace("-", "_") != name:
+                continue
+            path = re.search(rb'path\s*=\s*"([^"]+)"', match[2])
+            if path is not None:
+                return os.path.normpath(os.path.join(manifest_dir, path[1].decode("utf-8", "replace")))
+            if re.search(rb"workspace\s*=\s*true", match[2]):
+                return self._workspace_dependency(manifest_dir, name)
+        return None
+
+    def _workspace_dependency(self, manifest_dir: str, name: str) -> str | None:
+        directory = os.path.dirname(manifest_dir)
+        for _ in range(MAX_LEVELS):
+            manifest = os.path.join(directory, "Cargo.toml")
+            data = self.data(manifest) if os.path.isfile(manifest) else None
+            if data is not None and b"[workspace" in data:
+                return self._dependency_dir(directory, name) if directory != manifest_dir else None
+            parent = os.path.dirname(directory)
+            if parent == directory:
+                break
+            directory = parent
+        return None
+
     def _child(self, parent: str, name: str, layout: _Layout) -> str | None:
         name = name.removeprefix("r#")
         directory = os.path.dirname(parent)
@@ -184,9 +240,16 @@ class Crate:
         data = self.data(file)
         if data is None:
             return False
-        if wanted is not None and wanted.search(data) is None and b"pub use" not in data:
+        if wanted is not None and not self.matches(file, wanted) and b"pub use" not in data:
             return False
-        return name.encode() in data or _GLOB_USE.search(data) is not None
+        return name.encode() in data or self.matches(file, _GLOB_USE)
+
+    def matches(self, file: str, pattern: re.Pattern[bytes]) -> bool:
+        key = (file, pattern.pattern)
+        if key not in self._found:
+            data = self.data(file)
+            self._found[key] = data is not None and pattern.search(data) is not None
+        return self._found[key]
 
     def load(self, file: str) -> Parsed | None:
         """The parsed file (None: unreadable, too large or not UTF-8); recorded as a dependency."""

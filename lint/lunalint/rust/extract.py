@@ -30,7 +30,7 @@ from lunalint.rust.names import Names, collect_names
 from lunalint.rust.parse import Parsed, text
 from lunalint.rust.reqwest import SETTING_METHODS, client_spec, request_spec
 from lunalint.rust.values import (
-    Builder, Built, Call, Dur, NoneValue, Num, Request, StructValue, Typed, Unknown, Value, join,
+    Builder, Built, Call, Closure, Dur, NoneValue, Num, Request, StructValue, Typed, Unknown, Value, join,
 )
 
 if TYPE_CHECKING:
@@ -71,6 +71,7 @@ MAX_DEPTH = 4
 MAX_STEPS = 200_000
 MAX_REEXPORTS = 4  # ``pub use`` re-exports followed in a row
 FALLBACK_NOTE = "the .unwrap_or() fallback"
+_USE = re.compile(rb"^[ \t]*(?:pub(?:\([^)]*\))?\s+)?use\s[^;]*;", re.MULTILINE)
 HOME = ""  # the key of the checked file's module
 LAZY = "?"  # the key of a type not resolved yet: "?" + the key of the module that names it + NUL + the path
 # expressions of the checked file that may lead into another file (what that file contributes is
@@ -93,6 +94,7 @@ class _Module:
     parsed: Parsed
     path: ModulePath | None
     names: Names
+    crate: Crate
     functions: dict[str, list[_Function]] = field(default_factory=dict)
     constants: dict[str, Node] = field(default_factory=dict)
     structs: dict[str, Node] = field(default_factory=dict)
@@ -153,7 +155,7 @@ class _Extractor:
         self.locked = locked
         self.crate = Crate(path)
         self.path = self.crate.path
-        self.home = _Module(HOME, parsed, None, collect_names(parsed.tree.root_node))
+        self.home = _Module(HOME, parsed, None, collect_names(parsed.tree.root_node), self.crate)
         self._module_path_known = False
         self.modules: dict[str, _Module] = {}
         self.specs: dict[Span, ClientSpec] = {}
@@ -170,6 +172,7 @@ class _Extractor:
         self.macro_blocks: dict[tuple[str, int], Node | None] = {}
         self.located: dict[tuple[str, str, int, bool], tuple[_Module, list[str]] | None] = {}
         self.memo: dict[tuple[object, ...], Value] = {}  # calls into other files whose value has no anchor
+        self.closures: list[tuple[Node, _Frame]] = []  # each ``Closure``'s node and captured bindings
         aliases = [re.escape(name) for name, full in self.home.names.aliases.items() if full.startswith("reqwest")]
         self.relevant = re.compile(b"|".join([RELEVANT, *(rf"\b{alias}\b".encode() for alias in aliases)]))
         self._index(self.home, parsed.tree.root_node, None)
@@ -243,6 +246,7 @@ class _Extractor:
         self.modules.clear()
         self.memo.clear()
         self.located.clear()
+        self.closures.clear()
 
     def run(self) -> Extracted:
         try:
@@ -282,33 +286,50 @@ class _Extractor:
             module.path = self.crate.module_of(self.path) if self.path else None
         return module.path
 
-    def _module(self, file: str, path: ModulePath) -> _Module | None:
+    def _module(self, file: str, path: ModulePath, crate: Crate) -> _Module | None:
         if file == self.path:
             return self.home
         if file in self.modules:
             return self.modules[file]
-        parsed = self.crate.load(file)
+        parsed = crate.load(file)
         if parsed is None:
             return None
-        module = _Module(file, parsed, path, collect_names(parsed.tree.root_node))
+        module = _Module(file, parsed, path, collect_names(parsed.tree.root_node), crate)
         self._index(module, parsed.tree.root_node, None)
         self.modules[file] = module
         return module
 
-    def _module_by_key(self, key: str) -> _Module | None:
+    def _reexports(self, file: str, path: ModulePath, crate: Crate) -> _Module | None:
+        """A module read for its ``use`` declarations only (they are parsed alone)."""
+        if file in self.modules:
+            return self.modules[file]
+        key = f"{file}\0uses"
+        if key not in self.modules:
+            data = crate.data(file)
+            if data is None:
+                return None
+            uses = b"\n".join(match[0] for match in _USE.finditer(data))
+            from lunalint.rust.parse import parse
+
+            parsed = parse(uses)
+            self.modules[key] = _Module(file, parsed, path, collect_names(parsed.tree.root_node), crate)
+        return self.modules[key]
+
+    def _module_by_key(self, key: str, *, functions: bool = False) -> _Module | None:
         if key.startswith(LAZY):  # a struct literal's type, resolved only when needed
             where, _, written = key[len(LAZY):].partition("\0")
             module = self._module_by_key(where)
-            home = self._type_home(module, written) if module is not None else None
+            home = self._type_home(module, written, functions=functions) if module is not None else None
             return home[0] if home is not None else None
         return self.home if key == HOME else self.modules.get(key)
 
-    def _absolute(self, module: _Module, segments: list[str]) -> list[str] | None:
-        """A path as written in ``module`` (after its ``use`` aliases) from the crate root; None
-        for a path into another crate."""
+    def _absolute(self, module: _Module, segments: list[str]) -> tuple[Crate, list[str]] | None:
+        """A path as written in ``module`` (after its ``use`` aliases) from its crate's root, and
+        that crate (``module``'s, or a path dependency's); None for a path into another crate."""
+        crate = module.crate
         head = segments[0]
         if head == "crate":
-            return segments
+            return crate, segments
         here = self._module_path(module)
         if here is None:
             return None
@@ -321,12 +342,15 @@ class _Extractor:
                         return None
                     base.pop()
                 rest = rest[1:]
-            return base + rest
-        if head == self.crate.package() and len(segments) > 1 and self.crate.library_root() is not None:
-            return ["crate", *segments[1:]]
-        if head[:1].islower() and self.crate.file_of((*here, head)) is not None:
-            return [*here, *segments]
-        return None
+            return crate, base + rest
+        if not head[:1].islower() or len(segments) < 2:
+            return None
+        if head == crate.package() and crate.library_root() is not None:
+            return crate, ["crate", *segments[1:]]
+        if crate.file_of((*here, head)) is not None:
+            return crate, [*here, *segments]
+        dependency = crate.dependency(head)  # ``http_client::..`` with ``http-client = { path = .. }``
+        return (dependency, ["crate", *segments[1:]]) if dependency is not None else None
 
     def _locate(self, module: _Module, path: str, hops: int = 0, *, functions: bool = False
                 ) -> tuple[_Module, list[str]] | None:
@@ -345,16 +369,21 @@ class _Extractor:
         resolved = module.names.resolve(path)
         if resolved.startswith("reqwest") or resolved.startswith("std::"):
             return None
-        absolute = self._absolute(module, resolved.split("::"))
-        if absolute is None:
+        found = self._absolute(module, resolved.split("::"))
+        if found is None:
             return None
+        crate, absolute = found
         for split in range(len(absolute), 0, -1):
-            file = self.crate.file_of(tuple(absolute[:split]))
+            file = crate.file_of(tuple(absolute[:split]))
             if file is None:
                 continue
-            if split < len(absolute) and not self.crate.may_define(file, absolute[split], FOLLOW if functions else None):
+            if split < len(absolute) and not crate.may_define(file, absolute[split], FOLLOW if functions else None):
                 return None  # (decided without parsing it)
-            target = self._module(file, tuple(absolute[:split]))
+            if functions and split < len(absolute) and not crate.matches(file, FOLLOW):
+                # nothing there is worth following: only its ``pub use`` re-exports can matter
+                target = self._reexports(file, tuple(absolute[:split]), crate)
+            else:
+                target = self._module(file, tuple(absolute[:split]), crate)
             rest = absolute[split:]
             while target is not None and len(rest) > 1 and rest[0] in target.inline:
                 rest = rest[1:]
@@ -366,9 +395,9 @@ class _Extractor:
             if alias is not None:  # ``pub use other::Item;``
                 return self._locate(target, "::".join([alias, *rest[1:]]), hops + 1, functions=functions)
             for glob in target.names.globs:  # ``pub use other::*;``
-                found = self._locate(target, "::".join([glob, *rest]), hops + 1, functions=functions)
-                if found is not None:
-                    return found
+                located = self._locate(target, "::".join([glob, *rest]), hops + 1, functions=functions)
+                if located is not None:
+                    return located
             return None
         return None
 
@@ -399,12 +428,13 @@ class _Extractor:
             return self._constant(target, rest[-1])
         return None
 
-    def _type_home(self, module: _Module, type_text: str) -> tuple[_Module, str] | None:
-        """The module defining the struct a type names (``Config``, ``crate::cfg::Config``)."""
+    def _type_home(self, module: _Module, type_text: str, *, functions: bool = False) -> tuple[_Module, str] | None:
+        """The module defining the struct a type names (``Config``, ``crate::cfg::Config``);
+        with ``functions``, only if its text may hold a method worth following."""
         name = type_text.split("<", 1)[0].strip()
         if name in module.structs:
             return module, name
-        found = self._locate(module, name)
+        found = self._locate(module, name, functions=functions)
         if found is not None and len(found[1]) == 1 and found[1][0] in found[0].structs:
             return found[0], found[1][0]
         return None
@@ -483,9 +513,10 @@ class _Extractor:
 
     @staticmethod
     def _worth_following(function: _Function, args: list[Value]) -> bool:
-        """A method, or a function of another file, is followed when it is handed a builder or
-        its text speaks of clients or durations (others cannot configure one)."""
-        return any(isinstance(arg, Builder) for arg in args) or bool(FOLLOW.search(function.node.text or b""))
+        """A method, or a function of another file, is followed when it is handed a builder (or
+        a struct holding one) or its text speaks of clients or durations (others cannot configure
+        one)."""
+        return any(_holds_builder(arg) for arg in args) or bool(FOLLOW.search(function.node.text or b""))
 
     def _typed(self, module: _Module, type_node: Node | None, param: Node) -> Value:
         """What a parameter of this type is when the caller is not known."""
@@ -822,7 +853,8 @@ class _Extractor:
             inner.scopes.append({name: Unknown("a closure parameter")
                                  for name in _identifiers(node.child_by_field_name("parameters"))})
             self._expr(body, inner)
-        return Unknown("a closure")
+        self.closures.append((node, frame.inner()))
+        return Closure(len(self.closures) - 1)
 
     def _apply_closure(self, closure: Node, argument: Value, frame: _Frame) -> Value:
         """``|s| Duration::from_secs(s)`` applied to ``argument``."""
@@ -992,9 +1024,12 @@ class _Extractor:
             function = function.child_by_field_name("function") or function
         if function.type == "field_expression":
             return self._method(node, function, arg_nodes, frame)
-        closures = {index: arg for index, arg in enumerate(arg_nodes) if arg.type == "closure_expression"}
         args = [self._expr(arg, frame) for arg in arg_nodes]
         if function.type == "identifier" and frame.lookup(text(function)) is not None:
+            local = frame.lookup(text(function))
+            if isinstance(local, Closure) and len(args) == 1:  # ``f(builder)`` with ``f`` a closure
+                closure, captured = self.closures[local.key]
+                return self._apply_closure(closure, args[0], captured)
             return Unknown("a call of a local value")
         module = frame.module
         written = _path_text(function)
@@ -1025,10 +1060,27 @@ class _Extractor:
                 return foreign
             target = foreign
         if target is not None and (target.module is module or self._worth_following(target, args)):
-            for index in closures:
-                args[index] = Unknown("a closure")
             return self._enter(target, None, args, frame)
+        tuple_struct = self._tuple_struct(module, frame, written, owner, last) if any(
+            _holds_builder(arg) for arg in args) else None
+        if tuple_struct is not None:  # ``Wrapper(reqwest::Client::builder())``
+            home, name = tuple_struct
+            return StructValue(name, tuple((str(index), arg) for index, arg in enumerate(args)), home=home.key)
         return Unknown(f"{path}() is not followed")
+
+    def _tuple_struct(self, module: _Module, frame: _Frame, written: str, owner: str, last: str
+                      ) -> tuple[_Module, str] | None:
+        """The module and name of the tuple struct a call constructs, if it is one of the crate."""
+        name = frame.owner if written == "Self" else last if owner == "" else None
+        found: tuple[_Module, str] | None = (module, name) if name is not None and name in module.structs else None
+        if found is None and (written in module.names.aliases or "::" in written):
+            located = self._locate(module, written)
+            if located is not None and len(located[1]) == 1 and located[1][0] in located[0].structs:
+                found = located[0], located[1][0]
+        if found is None:
+            return None
+        body = found[0].structs[found[1]].child_by_field_name("body")
+        return found if body is not None and body.type == "ordered_field_declaration_list" else None
 
     def _method(self, node: Node, function: Node, arg_nodes: list[Node], frame: _Frame) -> Value:
         receiver_node = function.child_by_field_name("value")
@@ -1073,7 +1125,8 @@ class _Extractor:
         followed with its receiver and arguments; None when it is not one."""
         target: _Function | None = None
         if isinstance(receiver, (StructValue, Typed)):
-            module = self._module_by_key(receiver.home)
+            module = self._module_by_key(
+                receiver.home, functions=not any(_holds_builder(value) for value in [receiver, *args]))
             target = _find_function(module, method, receiver.type_name) if module is not None else None
         elif receiver_node is not None and receiver_node.type == "self" and frame.owner is not None:
             target = _find_function(frame.module, method, frame.owner)
@@ -1181,6 +1234,11 @@ class _Extractor:
 
 
 # ---- helpers
+
+
+def _holds_builder(value: Value) -> bool:
+    return isinstance(value, Builder) or (
+        isinstance(value, StructValue) and any(isinstance(item, Builder) for _, item in value.fields))
 
 
 def _find_function(module: _Module, name: str, owner: str | None) -> _Function | None:

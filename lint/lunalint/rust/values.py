@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from lunalint.spec import Span
 
 __all__ = [
-    "Builder", "Built", "Call", "Dur", "Num", "NoneValue", "Request", "StructValue", "Typed", "Unknown",
+    "Builder", "Built", "Call", "Closure", "Dur", "Num", "NoneValue", "Request", "StructValue", "Typed", "Unknown",
     "Value", "join",
 ]
 
@@ -118,7 +118,15 @@ class Typed:
     home: str = ""  # the file that defines the type ("": the checked file)
 
 
-Value = Num | Dur | NoneValue | Unknown | Builder | Built | Request | StructValue | Typed
+@dataclass(frozen=True)
+class Closure:
+    """A closure written in the code (``|b| b.timeout(..)``), applied where it is called; ``key``
+    is the extractor's handle for its node and the bindings it captured."""
+
+    key: int
+
+
+Value = Num | Dur | NoneValue | Unknown | Builder | Built | Request | StructValue | Typed | Closure
 
 
 def join(values: list[Value]) -> Value:
