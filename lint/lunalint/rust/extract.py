@@ -10,7 +10,7 @@ differently is unknown), helper functions and methods are evaluated with their a
 ``#[serde(default = "..")]`` function) are evaluated; anything else is ``Unknown``.
 
 Items of other files of the crate (``use crate::..``, ``super::``, ``self::``, child modules)
-are followed too (``crate.py`` finds their files): helper functions and methods that take a
+are followed too (``items.py`` resolves paths to items, ``crate.py`` finds files): helper functions and methods that take a
 builder and return it configured, or build it; constants; config structs and their defaults.
 What another file contributes is anchored at the expression of the checked file that reached it,
 and a client built in another file is recorded here only when its builder started here or what
@@ -25,8 +25,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from lunalint.rust.crate import Crate, ModulePath
-from lunalint.rust.names import Names, collect_names
+from lunalint.rust.items import FOLLOW, LAZY, Function, Items, Module, base_type, find_function
 from lunalint.rust.parse import Parsed, text
 from lunalint.rust.reqwest import SETTING_METHODS, client_spec, request_spec
 from lunalint.rust.values import (
@@ -34,7 +33,7 @@ from lunalint.rust.values import (
 )
 
 if TYPE_CHECKING:
-    from tree_sitter import Node, Tree
+    from tree_sitter import Node
 
     from lunalint.rust.lock import Locked
     from lunalint.spec import ClientSpec, Span
@@ -64,16 +63,9 @@ PASS_METHODS = {"unwrap", "expect", "map_err", "context", "with_context", "wrap_
 REQUEST_METHODS = {"get", "post", "put", "patch", "delete", "head", "request"}
 INTEGER_TYPES = {"u8", "u16", "u32", "u64", "u128", "usize", "i8", "i16", "i32", "i64", "i128", "isize"}
 RELEVANT = rb"Client|[Bb]uilder|reqwest|timeout|\bbuild\b|Duration"
-# what a function of another file (or a method) must speak of to be followed, unless handed a builder
-FOLLOW = re.compile(rb"reqwest|ClientBuilder|[Tt]imeout|Duration|keepalive|pool_idle")
-STATIC_MACROS = ("lazy_static", "thread_local")  # macros whose body is ``static`` items
 MAX_DEPTH = 4
 MAX_STEPS = 200_000
-MAX_REEXPORTS = 4  # ``pub use`` re-exports followed in a row
 FALLBACK_NOTE = "the .unwrap_or() fallback"
-_USE = re.compile(rb"^[ \t]*(?:pub(?:\([^)]*\))?\s+)?use\s[^;]*;", re.MULTILINE)
-HOME = ""  # the key of the checked file's module
-LAZY = "?"  # the key of a type not resolved yet: "?" + the key of the module that names it + NUL + the path
 # expressions of the checked file that may lead into another file (what that file contributes is
 # anchored at the innermost one)
 ANCHORING = frozenset({"call_expression", "identifier", "scoped_identifier", "field_expression",
@@ -87,43 +79,12 @@ class Extracted:
 
 
 @dataclass
-class _Module:
-    """One file's items: the checked file (``key`` ``HOME``) or another file of its crate."""
-
-    key: str
-    parsed: Parsed
-    path: ModulePath | None
-    names: Names
-    crate: Crate
-    functions: dict[str, list[_Function]] = field(default_factory=dict)
-    constants: dict[str, Node] = field(default_factory=dict)
-    structs: dict[str, Node] = field(default_factory=dict)
-    defaults: dict[str, Node] = field(default_factory=dict)  # type -> its ``fn default()``
-    const_values: dict[str, Value] = field(default_factory=dict)
-    default_values: dict[str, Value] = field(default_factory=dict)
-    owners: set[str] = field(default_factory=set)  # types with an ``impl`` here
-    inline: set[str] = field(default_factory=set)  # ``mod x { .. }`` written here (their items are read as this file's)
-    macro_statics: list[Node] = field(default_factory=list)  # ``static``s written in ``lazy_static!`` ..
-    trees: list[Tree] = field(default_factory=list)  # keeps the macro bodies' trees alive
-
-    def defines(self, name: str) -> bool:
-        return name in self.functions or name in self.constants or name in self.structs or name in self.owners
-
-
-@dataclass
-class _Function:
-    node: Node
-    owner: str | None  # the impl's type, for ``self`` and ``Self``
-    module: _Module
-
-
-@dataclass
 class _Frame:
     """One function evaluation: its bindings (a stack of block scopes) and what it returns."""
 
     scopes: list[dict[str, Value]]
     owner: str | None
-    module: _Module
+    module: Module
     returns: list[Value] = field(default_factory=list)
 
     def lookup(self, name: str) -> Value | None:
@@ -153,11 +114,8 @@ class _Budget(Exception):
 class _Extractor:
     def __init__(self, parsed: Parsed, locked: Locked, path: str) -> None:
         self.locked = locked
-        self.crate = Crate(path)
-        self.path = self.crate.path
-        self.home = _Module(HOME, parsed, None, collect_names(parsed.tree.root_node), self.crate)
-        self._module_path_known = False
-        self.modules: dict[str, _Module] = {}
+        self.items = Items(parsed, path)
+        self.home = self.items.home
         self.specs: dict[Span, ClientSpec] = {}
         self.depends_on_lock = False
         self.depth = 0
@@ -170,82 +128,16 @@ class _Extractor:
         self.pending: list[tuple[Span, Builder]] | None = None
         self.dry = False
         self.macro_blocks: dict[tuple[str, int], Node | None] = {}
-        self.located: dict[tuple[str, str, int, bool], tuple[_Module, list[str]] | None] = {}
         self.memo: dict[tuple[object, ...], Value] = {}  # calls into other files whose value has no anchor
         self.closures: list[tuple[Node, _Frame]] = []  # each ``Closure``'s node and captured bindings
         aliases = [re.escape(name) for name, full in self.home.names.aliases.items() if full.startswith("reqwest")]
         self.relevant = re.compile(b"|".join([RELEVANT, *(rf"\b{alias}\b".encode() for alias in aliases)]))
-        self._index(self.home, parsed.tree.root_node, None)
-
-    # ---- the items of a file
-
-    def _index(self, module: _Module, node: Node, owner: str | None) -> None:
-        for child in node.named_children:
-            kind = child.type
-            if kind == "function_item":
-                name = text(child.child_by_field_name("name"))
-                module.functions.setdefault(name, []).append(_Function(child, owner, module))
-                if owner is not None and name == "default" and self._impl_trait(node) == "Default":
-                    module.defaults[owner] = child
-            elif kind in ("const_item", "static_item"):
-                module.constants.setdefault(text(child.child_by_field_name("name")), child)
-            elif kind == "struct_item":
-                module.structs.setdefault(text(child.child_by_field_name("name")), child)
-            elif kind == "impl_item":
-                body = child.child_by_field_name("body")
-                impl_type = _base_type(child.child_by_field_name("type"))
-                if impl_type is not None:
-                    module.owners.add(impl_type)
-                if body is not None:
-                    self._index(module, body, impl_type)
-            elif kind in ("mod_item", "trait_item"):
-                body = child.child_by_field_name("body")
-                if body is not None:
-                    if kind == "mod_item":
-                        module.inline.add(text(child.child_by_field_name("name")))
-                    self._index(module, body, None)
-            elif kind in ("macro_invocation", "expression_statement") and owner is None:
-                for static in self._macro_statics(module, child):
-                    module.constants.setdefault(text(static.child_by_field_name("name")), static)
-                    module.macro_statics.append(static)
-
-    def _macro_statics(self, module: _Module, node: Node) -> list[Node]:
-        """The ``static`` items in a ``lazy_static! { static ref X: T = ..; }`` or ``thread_local!``
-        body, parsed from the file's text with everything else blanked (so positions stay)."""
-        if node.type == "expression_statement":
-            node = node.named_children[0] if node.named_children else node
-        if node.type != "macro_invocation":
-            return []
-        name = text(node.child_by_field_name("macro")).rpartition("::")[2]
-        body = next((child for child in node.named_children if child.type == "token_tree"), None)
-        if name not in STATIC_MACROS or body is None or body.end_byte - body.start_byte < 3:
-            return []
-        data = module.parsed.data
-        start, end = body.start_byte + 1, body.end_byte - 1
-        inner = re.sub(rb"\bstatic(\s+)ref\b", lambda match: b"static" + match[1] + b"   ", data[start:end])
-        masked = re.sub(rb"[^\n]", b" ", data[:start]) + inner + re.sub(rb"[^\n]", b" ", data[end:])
-        from lunalint.rust.parse import parse
-
-        tree = parse(masked).tree
-        module.trees.append(tree)
-        return [child for child in tree.root_node.named_children if child.type == "static_item"]
-
-    @staticmethod
-    def _impl_trait(body: Node) -> str:
-        impl = body.parent
-        if impl is None or impl.type != "impl_item":
-            return ""
-        return _base_type(impl.child_by_field_name("trait")) or ""
 
     def close(self) -> None:
         """Break the cycles between modules and their functions, so their trees are freed now
         rather than at the next full garbage collection."""
-        for module in [self.home, *self.modules.values()]:
-            module.functions.clear()
-            module.trees.clear()
-        self.modules.clear()
+        self.items.close()
         self.memo.clear()
-        self.located.clear()
         self.closures.clear()
 
     def run(self) -> Extracted:
@@ -264,7 +156,7 @@ class _Extractor:
             kind = child.type
             if kind == "function_item":
                 if self.relevant.search(child.text or b""):
-                    self._call_function(_Function(child, owner, self.home), None, [], standalone=True)
+                    self._call_function(Function(child, owner, self.home), None, [], standalone=True)
             elif kind in ("const_item", "static_item"):
                 value = child.child_by_field_name("value")
                 if value is not None and self.relevant.search(value.text or b""):
@@ -272,155 +164,32 @@ class _Extractor:
             elif kind == "impl_item":
                 body = child.child_by_field_name("body")
                 if body is not None:
-                    self._items(body, _base_type(child.child_by_field_name("type")))
+                    self._items(body, base_type(child.child_by_field_name("type")))
             elif kind in ("mod_item", "trait_item"):
                 body = child.child_by_field_name("body")
                 if body is not None:
                     self._items(body, None)
 
-    # ---- other files of the crate
-
-    def _module_path(self, module: _Module) -> ModulePath | None:
-        if module is self.home and not self._module_path_known:
-            self._module_path_known = True
-            module.path = self.crate.module_of(self.path) if self.path else None
-        return module.path
-
-    def _module(self, file: str, path: ModulePath, crate: Crate) -> _Module | None:
-        if file == self.path:
-            return self.home
-        if file in self.modules:
-            return self.modules[file]
-        parsed = crate.load(file)
-        if parsed is None:
-            return None
-        module = _Module(file, parsed, path, collect_names(parsed.tree.root_node), crate)
-        self._index(module, parsed.tree.root_node, None)
-        self.modules[file] = module
-        return module
-
-    def _reexports(self, file: str, path: ModulePath, crate: Crate) -> _Module | None:
-        """A module read for its ``use`` declarations only (they are parsed alone)."""
-        if file in self.modules:
-            return self.modules[file]
-        key = f"{file}\0uses"
-        if key not in self.modules:
-            data = crate.data(file)
-            if data is None:
-                return None
-            uses = b"\n".join(match[0] for match in _USE.finditer(data))
-            from lunalint.rust.parse import parse
-
-            parsed = parse(uses)
-            self.modules[key] = _Module(file, parsed, path, collect_names(parsed.tree.root_node), crate)
-        return self.modules[key]
-
-    def _module_by_key(self, key: str, *, functions: bool = False) -> _Module | None:
-        if key.startswith(LAZY):  # a struct literal's type, resolved only when needed
-            where, _, written = key[len(LAZY):].partition("\0")
-            module = self._module_by_key(where)
-            home = self._type_home(module, written, functions=functions) if module is not None else None
-            return home[0] if home is not None else None
-        return self.home if key == HOME else self.modules.get(key)
-
-    def _absolute(self, module: _Module, segments: list[str]) -> tuple[Crate, list[str]] | None:
-        """A path as written in ``module`` (after its ``use`` aliases) from its crate's root, and
-        that crate (``module``'s, or a path dependency's); None for a path into another crate."""
-        crate = module.crate
-        head = segments[0]
-        if head == "crate":
-            return crate, segments
-        here = self._module_path(module)
-        if here is None:
-            return None
-        if head in ("self", "super"):
-            base = list(here)
-            rest = segments
-            while rest and rest[0] in ("self", "super"):
-                if rest[0] == "super":
-                    if len(base) <= 1:
-                        return None
-                    base.pop()
-                rest = rest[1:]
-            return crate, base + rest
-        if not head[:1].islower() or len(segments) < 2:
-            return None
-        if head == crate.package() and crate.library_root() is not None:
-            return crate, ["crate", *segments[1:]]
-        if crate.file_of((*here, head)) is not None:
-            return crate, [*here, *segments]
-        dependency = crate.dependency(head)  # ``http_client::..`` with ``http-client = { path = .. }``
-        return (dependency, ["crate", *segments[1:]]) if dependency is not None else None
-
-    def _locate(self, module: _Module, path: str, hops: int = 0, *, functions: bool = False
-                ) -> tuple[_Module, list[str]] | None:
-        """The module that defines what ``path`` (resolved through ``module``'s ``use``s) names,
-        and the rest of the path in it (``["WebConfig", "default"]``); None outside the crate.
-        With ``functions``, a module is read only if its text may hold a function worth following."""
-        key = (module.key, path, hops, functions)
-        if key not in self.located:
-            self.located[key] = self._locate_uncached(module, path, hops, functions)
-        return self.located[key]
-
-    def _locate_uncached(self, module: _Module, path: str, hops: int, functions: bool
-                         ) -> tuple[_Module, list[str]] | None:
-        if hops > MAX_REEXPORTS or not path:
-            return None
-        resolved = module.names.resolve(path)
-        if resolved.startswith("reqwest") or resolved.startswith("std::"):
-            return None
-        found = self._absolute(module, resolved.split("::"))
-        if found is None:
-            return None
-        crate, absolute = found
-        for split in range(len(absolute), 0, -1):
-            file = crate.file_of(tuple(absolute[:split]))
-            if file is None:
-                continue
-            if split < len(absolute) and not crate.may_define(file, absolute[split], FOLLOW if functions else None):
-                return None  # (decided without parsing it)
-            if functions and split < len(absolute) and not crate.matches(file, FOLLOW):
-                # nothing there is worth following: only its ``pub use`` re-exports can matter
-                target = self._reexports(file, tuple(absolute[:split]), crate)
-            else:
-                target = self._module(file, tuple(absolute[:split]), crate)
-            rest = absolute[split:]
-            while target is not None and len(rest) > 1 and rest[0] in target.inline:
-                rest = rest[1:]
-            if target is None or not rest:
-                return None
-            if target.defines(rest[0]):
-                return target, rest
-            alias = target.names.aliases.get(rest[0])
-            if alias is not None:  # ``pub use other::Item;``
-                return self._locate(target, "::".join([alias, *rest[1:]]), hops + 1, functions=functions)
-            for glob in target.names.globs:  # ``pub use other::*;``
-                located = self._locate(target, "::".join([glob, *rest]), hops + 1, functions=functions)
-                if located is not None:
-                    return located
-            return None
-        return None
-
-    def _foreign_function(self, module: _Module, path: str) -> _Function | Value | None:
+    def _foreign_function(self, module: Module, path: str) -> Function | Value | None:
         """The function a path names in another file of the crate (or the value of ``T::default()``
         there); None when it names none."""
-        found = self._locate(module, path, functions=not path.endswith("::default"))
+        found = self.items.locate(module, path, functions=not path.endswith("::default"))
         if found is None:
             return None
         target, rest = found
         if len(rest) == 2 and rest[1] == "default" and rest[0] in target.structs:
             return self._struct_default(target, rest[0])
         if len(rest) == 1:
-            return _find_function(target, rest[0], None)
+            return find_function(target, rest[0], None)
         if len(rest) == 2:
-            return _find_function(target, rest[1], rest[0])
+            return find_function(target, rest[1], rest[0])
         return None
 
-    def _foreign_constant(self, module: _Module, path: str) -> Value | None:
+    def _foreign_constant(self, module: Module, path: str) -> Value | None:
         name = path.rpartition("::")[2]
         if not name.isupper():  # ``const``s and ``static``s are upper case (rustc warns otherwise)
             return None
-        found = self._locate(module, path)
+        found = self.items.locate(module, path)
         if found is None:
             return None
         target, rest = found
@@ -428,20 +197,9 @@ class _Extractor:
             return self._constant(target, rest[-1])
         return None
 
-    def _type_home(self, module: _Module, type_text: str, *, functions: bool = False) -> tuple[_Module, str] | None:
-        """The module defining the struct a type names (``Config``, ``crate::cfg::Config``);
-        with ``functions``, only if its text may hold a method worth following."""
-        name = type_text.split("<", 1)[0].strip()
-        if name in module.structs:
-            return module, name
-        found = self._locate(module, name, functions=functions)
-        if found is not None and len(found[1]) == 1 and found[1][0] in found[0].structs:
-            return found[0], found[1][0]
-        return None
-
     # ---- functions
 
-    def _call_function(self, function: _Function, receiver: Value | None, args: list[Value],
+    def _call_function(self, function: Function, receiver: Value | None, args: list[Value],
                        *, standalone: bool = False) -> Value:
         node = function.node
         module = function.module
@@ -475,7 +233,7 @@ class _Extractor:
             self.active.discard(key)
         return join([value, *frame.returns]) if frame.returns else value
 
-    def _enter(self, function: _Function, receiver: Value | None, args: list[Value], frame: _Frame) -> Value:
+    def _enter(self, function: Function, receiver: Value | None, args: list[Value], frame: _Frame) -> Value:
         """Call ``function`` from ``frame``. When that steps from the checked file into another
         and a client is built there from a builder started there, the client is this file's only
         if what this call passed changed it: the function is evaluated again as its own file's
@@ -512,13 +270,13 @@ class _Extractor:
         return value
 
     @staticmethod
-    def _worth_following(function: _Function, args: list[Value]) -> bool:
+    def _worth_following(function: Function, args: list[Value]) -> bool:
         """A method, or a function of another file, is followed when it is handed a builder (or
         a struct holding one) or its text speaks of clients or durations (others cannot configure
         one)."""
         return any(_holds_builder(arg) for arg in args) or bool(FOLLOW.search(function.node.text or b""))
 
-    def _typed(self, module: _Module, type_node: Node | None, param: Node) -> Value:
+    def _typed(self, module: Module, type_node: Node | None, param: Node) -> Value:
         """What a parameter of this type is when the caller is not known."""
         if type_node is None:
             return Unknown("a parameter")
@@ -532,18 +290,11 @@ class _Extractor:
                            local=module is self.home)
         if raw in module.structs:
             return Typed(raw, module.key)
-        if self._in_crate(module, raw):  # resolved only if its fields or methods are asked for
+        if self.items.in_crate(module, raw):  # resolved only if its fields or methods are asked for
             return Typed(raw.split("<", 1)[0].rpartition("::")[2], f"{LAZY}{module.key}\0{raw}")
         return Unknown("a parameter")
 
-    def _in_crate(self, module: _Module, type_text: str) -> bool:
-        """Does a type name a path of this crate (not resolved further: no file is read)?"""
-        name = type_text.split("<", 1)[0].strip()
-        if not ("::" in name or name in module.names.aliases) or not name.replace("::", "").isidentifier():
-            return False
-        return self._absolute(module, module.names.resolve(name).split("::")) is not None
-
-    def _span(self, module: _Module, node: Node, end: Node | None = None) -> Span:
+    def _span(self, module: Module, node: Node, end: Node | None = None) -> Span:
         """Where ``node`` is, for a finding: in another file, the expression of the checked file
         that led there."""
         if module is self.home or self.anchor is None:
@@ -553,7 +304,7 @@ class _Extractor:
 
     # ---- items with values
 
-    def _constant(self, module: _Module, name: str) -> Value:
+    def _constant(self, module: Module, name: str) -> Value:
         if name in module.const_values:
             return module.const_values[name]
         item = module.constants.get(name)
@@ -569,7 +320,7 @@ class _Extractor:
         module.const_values[name] = value
         return value
 
-    def _struct_default(self, module: _Module, type_name: str) -> Value:
+    def _struct_default(self, module: Module, type_name: str) -> Value:
         """The value of ``T::default()`` for a type of the crate (its ``impl Default``)."""
         if type_name in module.default_values:
             return module.default_values[type_name]
@@ -579,7 +330,7 @@ class _Extractor:
         if function is not None:
             pending, self.pending = self.pending, None  # (takes no arguments: its file reports its clients)
             try:
-                value = self._call_function(_Function(function, type_name, module), None, [])
+                value = self._call_function(Function(function, type_name, module), None, [])
             finally:
                 self.pending = pending
             if isinstance(value, StructValue):
@@ -594,7 +345,7 @@ class _Extractor:
                 return _with_note(found, value.note) if value.note else found
             return self._field_of(Typed(value.type_name, value.home), name)
         if isinstance(value, Typed):
-            module = self._module_by_key(value.home)
+            module = self.items.by_key(value.home)
             if module is None:
                 return Unknown(f"{value.type_name}.{name} is not known")
             default = self._struct_default(module, value.type_name)
@@ -609,7 +360,7 @@ class _Extractor:
             return Unknown(f"{value.type_name}.{name} has no default in this file")
         return Unknown(f"field {name} of a value that is not known")
 
-    def _struct_fields(self, module: _Module, type_name: str) -> Iterator[tuple[Node, list[Node]]]:
+    def _struct_fields(self, module: Module, type_name: str) -> Iterator[tuple[Node, list[Node]]]:
         """Each field declaration of a struct, with the attributes written before it."""
         item = module.structs.get(type_name)
         body = item.child_by_field_name("body") if item is not None else None
@@ -621,7 +372,7 @@ class _Extractor:
                 yield child, attributes
                 attributes = []
 
-    def _serde_default(self, module: _Module, type_name: str, name: str) -> Value | None:
+    def _serde_default(self, module: Module, type_name: str, name: str) -> Value | None:
         for declaration, attributes in self._struct_fields(module, type_name):
             if text(declaration.child_by_field_name("name")) != name:
                 continue
@@ -629,20 +380,20 @@ class _Extractor:
                 match = re.search(r'default\s*=\s*"([A-Za-z_][\w:]*)"', text(attribute))
                 if match is None:
                     continue
-                function = _find_function(module, match[1].rpartition("::")[2], None)
+                function = find_function(module, match[1].rpartition("::")[2], None)
                 if function is not None:
                     return _with_note(self._call_function(function, None, []), f"serde default {match[1]}()")
         return None
 
-    def _field_type(self, module: _Module, type_name: str, name: str) -> Typed | None:
+    def _field_type(self, module: Module, type_name: str, name: str) -> Typed | None:
         for declaration, _ in self._struct_fields(module, type_name):
             if text(declaration.child_by_field_name("name")) == name:
-                declared = _base_type(declaration.child_by_field_name("type"))
+                declared = base_type(declaration.child_by_field_name("type"))
                 if declared in module.structs:
                     return Typed(declared, module.key)
                 type_node = declaration.child_by_field_name("type")
                 raw = text(type_node)
-                if type_node is not None and self._in_crate(module, raw):
+                if type_node is not None and self.items.in_crate(module, raw):
                     return Typed(raw.split("<", 1)[0].rpartition("::")[2], f"{LAZY}{module.key}\0{raw}")
                 return None
         return None
@@ -811,7 +562,7 @@ class _Extractor:
 
     def _struct(self, node: Node, frame: _Frame) -> Value:
         module = frame.module
-        type_name = _base_type(node.child_by_field_name("name")) or ""
+        type_name = base_type(node.child_by_field_name("name")) or ""
         home_key: str | None = None
         if type_name == "Self" and frame.owner is not None:
             type_name = frame.owner
@@ -821,7 +572,7 @@ class _Extractor:
             if b".." not in (node.text or b""):  # resolved only if its methods or fields are asked for
                 home_key = f"{LAZY}{module.key}\0{written}"
             else:
-                home = self._type_home(module, written)
+                home = self.items.type_home(module, written)
                 if home is not None:
                     module, type_name = home
         fields: dict[str, Value] = {}
@@ -988,7 +739,7 @@ class _Extractor:
         block = self._macro_block(frame.module, body)
         return self._block(block, frame) if block is not None else Unknown("a macro")
 
-    def _macro_block(self, module: _Module, body: Node) -> Node | None:
+    def _macro_block(self, module: Module, body: Node) -> Node | None:
         """The ``{ .. }`` of a macro call parsed as a function body, at its place in the file:
         everything else blanked, and ``fn a()`` written over the six characters before it."""
         key = (module.key, body.start_byte)
@@ -1053,10 +804,10 @@ class _Extractor:
             owner = frame.owner
         if last == "default" and not arg_nodes and owner in module.structs:
             return self._struct_default(module, owner)
-        target = _find_function(module, last, owner or None) if owner == "" or owner in module.owners else None
+        target = find_function(module, last, owner or None) if owner == "" or owner in module.owners else None
         if target is None and (("::" in written and owner != "Self") or written in module.names.aliases):
             foreign = self._foreign_function(module, written)
-            if foreign is not None and not isinstance(foreign, _Function):
+            if foreign is not None and not isinstance(foreign, Function):
                 return foreign
             target = foreign
         if target is not None and (target.module is module or self._worth_following(target, args)):
@@ -1068,13 +819,13 @@ class _Extractor:
             return StructValue(name, tuple((str(index), arg) for index, arg in enumerate(args)), home=home.key)
         return Unknown(f"{path}() is not followed")
 
-    def _tuple_struct(self, module: _Module, frame: _Frame, written: str, owner: str, last: str
-                      ) -> tuple[_Module, str] | None:
+    def _tuple_struct(self, module: Module, frame: _Frame, written: str, owner: str, last: str
+                      ) -> tuple[Module, str] | None:
         """The module and name of the tuple struct a call constructs, if it is one of the crate."""
         name = frame.owner if written == "Self" else last if owner == "" else None
-        found: tuple[_Module, str] | None = (module, name) if name is not None and name in module.structs else None
+        found: tuple[Module, str] | None = (module, name) if name is not None and name in module.structs else None
         if found is None and (written in module.names.aliases or "::" in written):
-            located = self._locate(module, written)
+            located = self.items.locate(module, written)
             if located is not None and len(located[1]) == 1 and located[1][0] in located[0].structs:
                 found = located[0], located[1][0]
         if found is None:
@@ -1123,29 +874,29 @@ class _Extractor:
                      frame: _Frame) -> Value | None:
         """A method of the crate called on a config value (``cfg.apply(builder)``, ``self.timeout()``),
         followed with its receiver and arguments; None when it is not one."""
-        target: _Function | None = None
+        target: Function | None = None
         if isinstance(receiver, (StructValue, Typed)):
-            module = self._module_by_key(
+            module = self.items.by_key(
                 receiver.home, functions=not any(_holds_builder(value) for value in [receiver, *args]))
-            target = _find_function(module, method, receiver.type_name) if module is not None else None
+            target = find_function(module, method, receiver.type_name) if module is not None else None
         elif receiver_node is not None and receiver_node.type == "self" and frame.owner is not None:
-            target = _find_function(frame.module, method, frame.owner)
+            target = find_function(frame.module, method, frame.owner)
         elif isinstance(receiver, Builder):  # an extension trait's method on ``ClientBuilder``
-            target = _find_function(frame.module, method, "ClientBuilder")
+            target = find_function(frame.module, method, "ClientBuilder")
         elif any(isinstance(arg, Builder) for arg in args):
             target = self._method_by_name(frame.module, method)
         if target is None or not self._worth_following(target, [receiver, *args]):
             return None
         return self._enter(target, receiver, args, frame)
 
-    def _method_by_name(self, module: _Module, method: str) -> _Function | None:
+    def _method_by_name(self, module: Module, method: str) -> Function | None:
         """The one method called ``method`` (taking ``self``) on the types this file defines or
         imports from its crate, for a receiver whose type is not known."""
-        found: dict[tuple[str, int], _Function] = {}
+        found: dict[tuple[str, int], Function] = {}
         homes = [module]
         for alias, full in module.names.aliases.items():
             if alias[:1].isupper() and not full.startswith(("reqwest", "std", "core", "tokio")):
-                located = self._locate(module, alias)
+                located = self.items.locate(module, alias)
                 if located is not None:
                     homes.append(located[0])
         for home in homes:
@@ -1241,26 +992,8 @@ def _holds_builder(value: Value) -> bool:
         isinstance(value, StructValue) and any(isinstance(item, Builder) for _, item in value.fields))
 
 
-def _find_function(module: _Module, name: str, owner: str | None) -> _Function | None:
-    candidates = module.functions.get(name, [])
-    if owner is not None:
-        owned = [candidate for candidate in candidates if candidate.owner == owner]
-        return owned[0] if len(owned) == 1 else None
-    free = [candidate for candidate in candidates if candidate.owner is None]
-    return free[0] if len(free) == 1 else None
-
-
 def _is_default_call(body_text: str) -> bool:
     return bool(re.search(r"\.\.\s*(Self|[A-Z]\w*)?(::)?default\(\)|\.\.\s*Default::default\(\)", body_text))
-
-
-def _base_type(node: Node | None) -> str | None:
-    """``Foo`` for ``Foo``, ``Foo<T>``, ``crate::x::Foo``."""
-    if node is None:
-        return None
-    raw = text(node)
-    raw = raw.split("<", 1)[0].strip()
-    return raw.rpartition("::")[2] or None
 
 
 def _path_text(node: Node) -> str:
