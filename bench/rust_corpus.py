@@ -1,8 +1,10 @@
 """Precision and recall of the Rust checks on real reqwest clients, against hand labels.
 
 Usage: ``python bench/rust_corpus.py CORPUS [LABELS]``. ``CORPUS`` holds one directory per project,
-named ``owner+name``, with the project's ``.rs`` and ``Cargo.lock`` files at the commit listed in
-``rust_corpus_labels.txt`` (e.g. ``git archive`` of that commit, or only those files extracted).
+named ``owner+name``, with the project's ``.rs``, ``Cargo.toml`` and ``Cargo.lock`` files at the
+commit listed in ``rust_corpus_labels.txt`` (e.g. ``git archive`` of that commit, or only those
+files extracted); labels of projects not in ``CORPUS`` are not scored. A project line may name the
+set the project was added in; each set is scored on its own, then all together.
 Candidate client sites are found by a regular expression, independently of lunalint (in files
 that name reqwest, outside tests, examples and ``#[cfg(test)] mod``); each labelled site lists the
 check families a correct report has (by reading the code against reqwest's semantics). A finding
@@ -57,13 +59,20 @@ def main(argv: list[str]) -> int:
     corpus = Path(argv[0])
     labels_file = Path(argv[1]) if len(argv) > 1 else HERE / "rust_corpus_labels.txt"
     labels: dict[tuple[str, int], set[str]] = {}
+    sets: dict[str, str] = {}  # project -> the set it was added in ("first" unless the project line names one)
+    present = {p.name for p in corpus.iterdir() if p.is_dir()}
     for raw in labels_file.read_text(encoding="utf-8").splitlines():
         line = raw.split("#", 1)[0].strip()
-        if not line or line.startswith("project "):
+        if line.startswith("project "):
+            fields = line.split()
+            sets[fields[1]] = fields[3] if len(fields) > 3 else "first"
+            continue
+        if not line:
             continue
         site, expected = line.split()
         name, number = site.rsplit(":", 1)
-        labels[(name, int(number))] = expected_families(expected)
+        if name.split("/", 1)[0] in present:  # a project missing from CORPUS is not scored
+            labels[(name, int(number))] = expected_families(expected)
     got: dict[tuple[str, int], set[str]] = {}
     for project in sorted(p for p in corpus.iterdir() if p.is_dir()):
         for name, lines in sites(project).items():
@@ -71,10 +80,14 @@ def main(argv: list[str]) -> int:
     unlabelled = sorted(set(got) - set(labels))
     for name, line in unlabelled:
         print(f"unlabelled: {name}:{line} {sorted(got[(name, line)])}")
-    counts = score(labels, got)
-    projects = {name.split("/", 1)[0] for name, _ in labels}
-    print(f"\n{len(labels)} labelled sites in {len(projects)} projects\n")
-    print_table(counts)
+    groups = sorted({sets.get(name.split("/", 1)[0], "first") for name, _ in labels})
+    for group in [*groups, "all"] if len(groups) > 1 else groups:
+        chosen = {key: value for key, value in labels.items()
+                  if group == "all" or sets.get(key[0].split("/", 1)[0], "first") == group}
+        counts = score(chosen, got)
+        projects = {name.split("/", 1)[0] for name, _ in chosen}
+        print(f"\n{group}: {len(chosen)} labelled sites in {len(projects)} projects\n")
+        print_table(counts)
     return 1 if unlabelled else 0
 
 

@@ -3,8 +3,9 @@
 ``prefilter`` passes only files that name ``reqwest``; only then are tree-sitter and its Rust
 grammar imported (``parse``). ``extract`` evaluates builder chains into ClientSpecs with
 ``reqwest``'s semantics; the keepalive default depends on the reqwest version in the nearest
-``Cargo.lock`` (``lock``), so a result that relies on it is not cached. Anchors are ``Span``s;
-suppressions are ``// noqa`` and ``// lunalint: ignore[...]`` comments.
+``Cargo.lock`` (``lock``): the result is keyed on the lock, and not cached when no lock is found.
+Items of other files of the same crate are followed (``crate``), and the result keyed on them
+too. Anchors are ``Span``s; suppressions are ``// noqa`` and ``// lunalint: ignore[...]`` comments.
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ class RustFrontend:
         from lunalint.suppress import parse_suppressions
 
         parsed = parse(data)
-        extracted = extract(parsed, locked_reqwest(path))
+        locked = locked_reqwest(path)
+        extracted = extract(parsed, locked, path)
         source = RustSourceMap(parsed.tree.root_node, parse_suppressions(data.decode("utf-8"), "//"))
-        return Analysis(extracted.specs, source, cacheable=not extracted.depends_on_lock)
+        # the locks read are dependencies of the result; without one, a lock may appear anywhere
+        return Analysis(extracted.specs, source, cacheable=not extracted.depends_on_lock or locked.lock is not None)
 
     def suppressions(self, data: bytes) -> Suppressions:
         from lunalint.suppress import parse_suppressions

@@ -5,12 +5,17 @@ file that locks reqwest at all is the one its crate is built with (a nested lock
 belongs to another workspace, or is stale). A lock may hold several reqwest versions (two major
 lines through different dependencies); the lowest is taken, so a default is only credited when
 every locked version has it.
+
+Each lock read is recorded for the result cache (``crate.record``), so a result keyed on its
+content is checked again when the lock changes; a result that found no lock is not cached at all
+(a lock may appear anywhere above the file).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import time
 from dataclasses import dataclass
 
 __all__ = ["Locked", "locked_reqwest", "parse_version"]
@@ -40,13 +45,23 @@ def locked_reqwest(path: str) -> Locked:
     return _in_directory(os.path.dirname(os.path.abspath(path)))
 
 
+def _record(path: str, stat: os.stat_result, read_ns: int, data: bytes) -> None:
+    from lunalint.cache import content_digest, stat_key
+    from lunalint.rust.crate import record
+
+    record(path, stat_key(stat, read_ns), content_digest(data))
+
+
 def _in_directory(directory: str) -> Locked:
     found_lock = False
     for _ in range(MAX_LEVELS):
         candidate = os.path.join(directory, "Cargo.lock")
+        read_ns = time.time_ns()
         try:
             with open(candidate, "rb") as handle:
+                stat = os.fstat(handle.fileno())
                 data = handle.read()
+            _record(candidate, stat, read_ns, data)
         except OSError:
             parent = os.path.dirname(directory)
             if parent == directory:

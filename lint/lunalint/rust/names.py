@@ -33,6 +33,7 @@ class Names:
     """Local name -> the path it stands for."""
 
     aliases: dict[str, str] = field(default_factory=dict)
+    globs: list[str] = field(default_factory=list)  # ``use x::*;`` of modules lunalint does not know
 
     def resolve(self, path: str) -> str:
         """``Http::builder`` -> ``reqwest::Client::builder``; an unimported first segment stays."""
@@ -46,16 +47,17 @@ class Names:
 
 def collect_names(root: Node) -> Names:
     names = Names()
-    stack = [root]
+    stack = [(root, False)]
     while stack:
-        node = stack.pop()
+        node, nested = stack.pop()
         if node.type == "use_declaration":
             argument = node.child_by_field_name("argument")
-            if argument is not None:
-                _use(argument, "", names)
+            if argument is not None and not (nested and text(argument).startswith(("self", "super"))):
+                _use(argument, "", names)  # (``super::`` in an inline ``mod`` names another module)
             continue
         if node.type in ("source_file", "declaration_list", "block", "function_item", "mod_item", "impl_item"):
-            stack.extend(node.named_children)
+            inner = nested or node.type == "mod_item"
+            stack.extend((child, inner) for child in node.named_children)
     return names
 
 
@@ -71,7 +73,7 @@ def _use(node: Node, prefix: str, names: Names) -> None:
         head, _, last = full.rpartition("::")
         if last == "self":
             full, last = head, head.rpartition("::")[2]
-        if last and not full.startswith(("crate", "self", "super")):
+        if last and full not in ("crate", "self", "super"):
             names.aliases[last] = full
     elif kind == "use_as_clause":
         path, alias = node.child_by_field_name("path"), node.child_by_field_name("alias")
@@ -92,5 +94,7 @@ def _use(node: Node, prefix: str, names: Names) -> None:
     elif kind == "use_wildcard":
         path = node.named_children[0] if node.named_children else None
         module = _join(prefix, text(path)) if path is not None else prefix
+        if module not in GLOB_MEMBERS:
+            names.globs.append(module)
         for member in GLOB_MEMBERS.get(module, ()):
             names.aliases.setdefault(member, f"{module}::{member}")

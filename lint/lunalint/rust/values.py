@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from lunalint.spec import Span
 
 __all__ = [
-    "Builder", "Built", "Call", "Dur", "Num", "NoneValue", "Request", "StructValue", "Typed", "Unknown",
+    "Builder", "Built", "Call", "Closure", "Dur", "Num", "NoneValue", "Request", "StructValue", "Typed", "Unknown",
     "Value", "join",
 ]
 
@@ -66,10 +66,11 @@ class Builder:
     root: Span = field(compare=False)
     calls: tuple[tuple[str, Call | Unknown], ...] = ()
     base_known: bool = True
+    local: bool = field(default=True, compare=False)  # started in the checked file (not in another module)
 
     def with_call(self, method: str, call: Call) -> Builder:
         calls = tuple(item for item in self.calls if item[0] != method) + ((method, call),)
-        return Builder(self.blocking, self.root, calls, self.base_known)
+        return Builder(self.blocking, self.root, calls, self.base_known, self.local)
 
     def get(self, method: str) -> Call | Unknown | None:
         for name, call in self.calls:
@@ -100,6 +101,7 @@ class StructValue:
     type_name: str
     fields: tuple[tuple[str, Value], ...]
     note: str = ""
+    home: str = ""  # the file that defines the type ("": the checked file)
 
     def get(self, name: str) -> Value | None:
         for key, value in self.fields:
@@ -113,9 +115,18 @@ class Typed:
     """A value of a local struct type whose contents are not known (a parameter ``&Config``)."""
 
     type_name: str
+    home: str = ""  # the file that defines the type ("": the checked file)
 
 
-Value = Num | Dur | NoneValue | Unknown | Builder | Built | Request | StructValue | Typed
+@dataclass(frozen=True)
+class Closure:
+    """A closure written in the code (``|b| b.timeout(..)``), applied where it is called; ``key``
+    is the extractor's handle for its node and the bindings it captured."""
+
+    key: int
+
+
+Value = Num | Dur | NoneValue | Unknown | Builder | Built | Request | StructValue | Typed | Closure
 
 
 def join(values: list[Value]) -> Value:
@@ -145,7 +156,8 @@ def _join_builders(builders: list[Builder]) -> Value:
             calls.append((method, same))
         else:
             calls.append((method, CONDITIONAL))
-    return Builder(first.blocking, first.root, tuple(calls), all(builder.base_known for builder in builders))
+    return Builder(first.blocking, first.root, tuple(calls), all(builder.base_known for builder in builders),
+                   any(builder.local for builder in builders))
 
 
 def _same_place(a: Call | Unknown | None, b: Call | Unknown | None) -> bool:
