@@ -209,7 +209,7 @@ class Runner:
             yield from zip(chunk, future.result())
 
     def _chunk(self) -> int:
-        return max(1, min(64, self._count // (self._workers * 16)))
+        return max(8, min(64, self._count // (self._workers * 4)))
 
     def _send(self) -> None:
         assert self._executor is not None
