@@ -9,7 +9,8 @@ and answers three routes over HTTP/1.1 keep-alive: ``/small`` (a 2-byte body), `
 (400 chunks of 64 bytes, each written on its own, as a server-sent-event stream is) and
 ``/large`` (a 1 MiB body). For each case the two clients run alternately (raw, egress, egress,
 raw, ...) so that both see the same machine load; each run makes a fresh client, warms it up
-with a few requests, then times ``requests`` requests at ``concurrency`` at a time.
+with a few requests, collects garbage (so that one run's leftovers are not collected during
+the next run's timing), then times ``requests`` requests at ``concurrency`` at a time.
 
 "raw httpx" is the very transport `create_client` wraps: an ``httpx.AsyncHTTPTransport`` with
 the same limits and socket options, so the ratio is the cost of the egress layer (deadline,
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import platform
 import statistics
@@ -168,6 +170,7 @@ async def _measure(make: Callable[[EgressConfig], httpx.AsyncClient], url: str, 
                 left -= 1
                 await _one(client, url, case)
 
+        gc.collect()  # the previous run's garbage is collected now, not during this run's timing
         wall, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(worker() for _ in range(case.concurrency)))
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu

@@ -54,6 +54,7 @@ class Upstream:
 
     - ``/ok?delay=S``: ``200 ok`` after S seconds (default 0).
     - ``/stream?chunks=N&interval=S``: chunked body, N chunks S seconds apart.
+    - ``/slow-head?pieces=N&interval=S``: the response head in N pieces, S seconds apart, then ``ok``.
     - ``/trickle?interval=S``: headers at once, then one byte every S seconds, never ending
       (until ``lifetime``).
     - ``/silent``: reads the request and never answers (until ``lifetime``).
@@ -282,6 +283,15 @@ class Upstream:
                 writer.write(_chunk(f"chunk {i}\n".encode()))
                 await writer.drain()
             writer.write(b"0\r\n\r\n")
+        elif path == "/slow-head":
+            head = b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ncontent-length: 2\r\n\r\n"
+            pieces = int(query.get("pieces", 10))
+            step = max(1, len(head) // pieces)
+            for start in range(0, len(head), step):  # the head in pieces, each after `interval`
+                await asyncio.sleep(query.get("interval", 0.1))
+                writer.write(head[start : start + step])
+                await writer.drain()
+            writer.write(b"ok")
         elif path == "/trickle":
             writer.write(_chunked_head())
             while True:  # ends with the connection or at `lifetime` (stop cancels it)

@@ -23,7 +23,8 @@ MakeClient = Callable[..., httpx.AsyncClient]
 async def test_a_stream_far_from_its_deadline_opens_no_cancel_scope_per_chunk(
     upstream: Upstream, make_client: MakeClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """While the deadline is more than one read timeout away, a clock check guards each chunk."""
+    """While the deadline is more than one read timeout away, a clock check guards each chunk;
+    while it is further than one step of each kind before the head, the head needs no scope."""
     scopes = 0
     real_scope = Deadline.scope
 
@@ -37,7 +38,15 @@ async def test_a_stream_far_from_its_deadline_opens_no_cancel_scope_per_chunk(
     async with client.stream("GET", upstream.url("/stream?chunks=20&interval=0")) as response:
         chunks = [chunk async for chunk in response.aiter_raw()]
     assert b"".join(chunks).count(b"chunk") == 20
-    assert scopes == 1  # the request up to its response head, none for the body
+    assert scopes == 0  # 60 s left > pool 10 + connect 2 x 10 + write 5 + read 5: none at all
+
+    # Closer than that bound (here 40 s), the request up to its head runs in one scope.
+    scopes = 0
+    head_near = make_client(timeout=5.0, deadline=39.0)
+    async with head_near.stream("GET", upstream.url("/stream?chunks=20&interval=0")) as response:
+        chunks = [chunk async for chunk in response.aiter_raw()]
+    assert b"".join(chunks).count(b"chunk") == 20
+    assert scopes == 1
 
     # Within one read timeout of the deadline every read runs in a scope that fires at it.
     scopes = 0
@@ -104,3 +113,23 @@ async def test_the_backoff_is_checked_against_the_deadline_with_its_jittered_val
     assert isinstance(outcome.error, httpx.ConnectError), outcome
     assert outcome.elapsed < 0.45
     assert metrics.snapshot().requests_retried == 1
+
+
+async def test_a_head_trickled_past_the_deadline_far_from_it_ends_at_the_first_body_read(
+    upstream: Upstream, make_client: MakeClient
+) -> None:
+    """The limit of running the head without a scope, pinned down: with 1.5 s left and each
+    step bounded (pool 0.1 + connect 2 x 0.1 + write 0.5 + read 0.5 = 1.3 s), a head sent in
+    about 13 pieces 0.15 s apart (about 1.9 s) outlives the deadline; the body's first read ends it."""
+    client = make_client(timeout=0.5, connect_timeout=0.1, pool_timeout=0.1, deadline=1.5)
+    outcome = await timed(lambda: client.get(upstream.url("/slow-head?pieces=12&interval=0.15")))
+    assert isinstance(outcome.error, RequestDeadlineExceeded), outcome
+    assert 1.7 <= outcome.elapsed < 3.0
+    snap = client_metrics(client).snapshot()
+    assert (snap.requests_timeout, dict(snap.failures)) == (1, {"deadline": 1})
+
+    # With less time left than that bound (1.0 s), the scope ends the same head at the deadline.
+    near = make_client(timeout=0.5, connect_timeout=0.1, pool_timeout=0.1, deadline=1.0)
+    outcome = await timed(lambda: near.get(upstream.url("/slow-head?pieces=12&interval=0.15")))
+    assert isinstance(outcome.error, RequestDeadlineExceeded), outcome
+    assert 1.0 <= outcome.elapsed < 1.5

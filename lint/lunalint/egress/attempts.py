@@ -106,7 +106,7 @@ class AttemptObserver:
     there (or none) ends the tracing for the rest of the attempt.
     """
 
-    __slots__ = ("_forward", "_metrics", "_request", "_socket_options", "state")
+    __slots__ = ("_forward", "_metrics", "_request", "_socket_options", "aside", "state")
 
     def __init__(
         self,
@@ -120,6 +120,7 @@ class AttemptObserver:
         self._request = request
         self._forward = forward
         self._socket_options = socket_options
+        self.aside = False  # stepped aside: later events of this attempt change nothing
 
     @property
     def _origin(self) -> Origin:
@@ -155,6 +156,7 @@ class AttemptObserver:
 
 
     def _step_aside(self) -> None:
+        self.aside = True
         extensions = self._request.extensions
         if self._forward is None:
             extensions.pop("trace", None)

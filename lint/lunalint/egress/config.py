@@ -39,8 +39,10 @@ class EgressConfig:
     - ``deadline``: whole-request deadline, measured from the call: connect, pool wait, retries
       and their backoff, redirects and authentication round trips, response headers and the
       full streamed body. A stuck request (say an upstream that trickles a byte every few
-      seconds forever) ends here; a stream that finishes within it is never cut. ``None``
-      disables it. A request can override it with the extension ``"lunalint.deadline"``.
+      seconds forever) ends here; a stream that finishes within it is never cut. (Async, while
+      more time is left than one step of each kind before the response head, that part runs
+      without a cancel scope: a head trickled in pieces past the deadline ends at the first
+      body read, see the egress README.) ``None`` disables it. A request can override it with the extension ``"lunalint.deadline"``.
     - ``pool_max_idle``: idle connections kept (httpx ``max_keepalive_connections``). It counts
       over the whole pool, not per host, and httpcore 1.0 compares it with the pool's *total*
       connection count: when it is below ``pool_max_connections``, every connection a burst

@@ -34,7 +34,7 @@ _STALE_ERRORS = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
 _CONNECT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout)
 
 
-@dataclass
+@dataclass(slots=True)
 class AttemptState:
     """What httpcore's trace events told us about one attempt."""
 

@@ -198,7 +198,8 @@ class _SyncAttemptTracer(AttemptObserver):
         self._forward_to = forward
 
     def __call__(self, name: str, info: dict[str, Any]) -> None:
-        self.observe(name, info)
+        if not self.aside:  # httpcore still calls back for the phase in which it stepped aside
+            self.observe(name, info)
         if self._forward_to is not None:
             self._forward_to(name, info)
 
