@@ -39,26 +39,31 @@ def check_paths(paths: Sequence[Path], settings: Settings, *, jobs: int | None =
     store = Store.open(cache_dir, repr((settings.policy, settings.per_file_ignores, str(settings.root),
                                         [rule.code for rule in rules])))
     report = Report()
-    results: dict[int, FileResult] = {}
+    results: dict[int, FileResult] = {}  # only files with something to report: most have nothing
+
+    def keep(index: int, result: FileResult) -> None:
+        if result.violations or result.errors:
+            results[index] = result
+
     found = discover(paths, settings.exclude + settings.extend_exclude, settings.root,
                      stat=store.stat_walk, known_in=store.known_in,
                      respect_gitignore=settings.respect_gitignore, force_exclude=settings.force_exclude)
     with Runner(settings, jobs, _check_codes) as runner:
         for index, item in enumerate(found):
             if isinstance(item, PathError):
-                results[index] = FileResult(errors=[FileError(item.display, item.message, code="E002")])
+                keep(index, FileResult(errors=[FileError(item.display, item.message, code="E002")]))
                 continue
             report.files_checked += 1
             answered = store.answer(item)
             if answered is not None:
-                results[index] = answered
+                keep(index, answered)
             else:
                 runner.add(store.job(index, item, rules_for_file(store.key(item), settings.per_file_ignores,
                                                                  settings.root, rules)))
                 for job, done in runner.finished():  # settled as they come: the main process stays small
-                    results[job.file_index] = store.settle(job, done, settings, _check_codes)
+                    keep(job.file_index, store.settle(job, done, settings, _check_codes))
         for job, done in runner.results():
-            results[job.file_index] = store.settle(job, done, settings, _check_codes)
+            keep(job.file_index, store.settle(job, done, settings, _check_codes))
     report.files_checked += store.answered_in_walk  # unchanged, without findings: never left the walk
     for _, result in sorted(results.items()):
         report.violations.extend(result.violations)

@@ -32,6 +32,7 @@ class PythonFrontend:
         from lunalint.suppress import parse_suppressions
 
         parsed = parse(candidate)
+        del candidate  # its ``ast`` tree (megabytes for a large module) is not needed any more
         specs, scan = extract(parsed)
         source = CstSourceMap(parsed.module, parsed.starts, scan.statements, scan.call_statement,
                               parse_suppressions(parsed.text))

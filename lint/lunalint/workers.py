@@ -191,8 +191,10 @@ class Runner:
             self._send()
 
     def finished(self) -> Iterator[tuple[Job, Done]]:
-        """The outcomes ready now, in the order the jobs were added (taken once)."""
-        while self._sent and self._sent[0][1].done():
+        """The outcomes ready now, in the order the jobs were added (taken once). When the walk is
+        far ahead of the workers (more than 8 chunks a worker waiting), it waits for the oldest:
+        jobs sent and not yet done are kept in this process, which forked workers do not share."""
+        while self._sent and (self._sent[0][1].done() or len(self._sent) > 8 * self._workers):
             chunk, future = self._sent.popleft()
             yield from zip(chunk, future.result())
 

@@ -70,3 +70,16 @@ def test_freed_heap_memory_is_given_back() -> None:
     after = _resident_bytes()
     assert after is not None and after < before + 20 * 2**20
     assert len(pinned) == 3000
+
+
+def test_the_walk_waits_when_it_is_far_ahead_of_the_workers(tmp_path: Path) -> None:
+    waiting_most = 0
+    seen: list[int] = []
+    with Runner(Settings(root=tmp_path), 2, _check_codes) as runner:
+        for job in jobs(tmp_path, 600):
+            runner.add(job)
+            seen.extend(done.file_index for done, _ in runner.finished())
+            waiting_most = max(waiting_most, len(runner._sent))
+        seen.extend(done.file_index for done, _ in runner.results())
+    assert seen == list(range(600))
+    assert 8 <= waiting_most <= 8 * 2  # chunks sent and not yet taken: bounded by 8 a worker
