@@ -17,7 +17,7 @@ import codecs
 import io
 import re
 import tokenize
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -133,6 +133,29 @@ def _groups_that_matter(tree: ast.Module) -> list[tuple[int, int]]:
             pending.extend(i for i in binders.get(name, ()) if not active[i] and not isinstance(body[i], _IMPORTS))
         for name in bound[index]:
             pending.extend(i for i in readers.get(name, ()) if not active[i])
+    return _line_groups(body, wanted)
+
+
+def selected_groups(body: list[ast.stmt], is_seed: Callable[[int, set[str]], bool]) -> list[tuple[int, int]]:
+    """Line ranges of the imports, the statements ``is_seed(index, names it binds)`` picks and,
+    transitively, the statements binding what the picked ones read (in file order); none when no
+    statement is picked. How another module of the tree is read for one name or one client."""
+    infos = [_names(statement) for statement in body]
+    binders: dict[str, list[int]] = {}
+    for index, (binds, _, _) in enumerate(infos):
+        for bound in binds:
+            binders.setdefault(bound, []).append(index)
+    pending = [index for index, (binds, _, _) in enumerate(infos) if is_seed(index, binds)]
+    if not pending:
+        return []
+    wanted = [isinstance(statement, _IMPORTS) for statement in body]
+    while pending:
+        index = pending.pop()
+        if wanted[index] and not isinstance(body[index], _IMPORTS):
+            continue
+        wanted[index] = True
+        for read in infos[index][1]:
+            pending.extend(i for i in binders.get(read, ()) if not wanted[i])
     return _line_groups(body, wanted)
 
 

@@ -205,18 +205,13 @@ class Project:
         if path in self._sources:
             return self._sources[path]
         self._sources[path] = None
-        read_ns = time.time_ns()
-        try:
-            with open(path, "rb") as handle:
-                stat = os.fstat(handle.fileno())
-                data = handle.read(MAX_MODULE_BYTES + 1)
-        except OSError:
+        read = read_dependency(path, MAX_MODULE_BYTES)
+        if read is None:
             return None
+        data, dependency = read
         if len(data) > MAX_MODULE_BYTES or b"\x00" in data:
             return None
-        from lunalint.cache import content_digest, stat_key
-
-        self.read[path] = Dependency(path, stat_key(stat, read_ns), content_digest(data))
+        self.read[path] = dependency
         try:
             text = data.decode("utf-8")
             tree = ast.parse(data)
@@ -227,32 +222,31 @@ class Project:
         return found
 
 
+def read_dependency(path: str, limit: int) -> tuple[bytes, Dependency] | None:
+    """Up to ``limit + 1`` bytes of ``path`` (more than ``limit``: the file is larger) and the
+    record that keys a result on them, its stat key taken as the read began (the racy-stat
+    rule); None when it cannot be read."""
+    read_ns = time.time_ns()
+    try:
+        with open(path, "rb") as handle:
+            stat = os.fstat(handle.fileno())
+            data = handle.read(limit + 1)
+    except OSError:
+        return None
+    from lunalint.cache import content_digest, stat_key
+
+    return data, Dependency(path, stat_key(stat, read_ns), content_digest(data))
+
+
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
 
 def _select(tree: ast.Module, name: str) -> list[tuple[int, int]]:
     """Line ranges of the top-level statements that bind ``name``, the imports, and what the
     selected statements read, transitively (in file order)."""
-    from lunalint.parse import _line_groups, _names
+    from lunalint.parse import selected_groups
 
-    body = tree.body
-    infos = [_names(statement) for statement in body]
-    binders: dict[str, list[int]] = {}
-    for index, (binds, _, _) in enumerate(infos):
-        for bound in binds:
-            binders.setdefault(bound, []).append(index)
-    if name not in binders:
-        return []
-    wanted = [isinstance(statement, (ast.Import, ast.ImportFrom)) for statement in body]
-    pending = list(binders[name])
-    while pending:
-        index = pending.pop()
-        if wanted[index] and not isinstance(body[index], (ast.Import, ast.ImportFrom)):
-            continue
-        wanted[index] = True
-        for read in infos[index][1]:
-            pending.extend(i for i in binders.get(read, ()) if not wanted[i])
-    return _line_groups(body, wanted)
+    return selected_groups(tree.body, lambda _, binds: name in binds)
 
 
 def _resolver(source: str, project: Project, path: str) -> Resolver | None:

@@ -283,30 +283,21 @@ def _parse(lines: list[str], tree: ast.Module, names: list[str]) -> tuple[cst.Mo
     """The module's imports, its top-level statements that mention one of ``names``, and
     (transitively) those binding what they read; the other lines blanked, so that positions are the
     file's and libcst parses only what may matter."""
-    from lunalint.parse import _line_groups, _names
+    from lunalint.parse import selected_groups
     from lunalint.scope import scan_module
 
     body = tree.body
     aliases = {alias.asname for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
                for alias in node.names if alias.asname and alias.name in names}
     pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted({*names, *aliases}))) + r")\b")
-    infos = [_names(statement) for statement in body]
-    binders: dict[str, list[int]] = {}
-    for index, (binds, _, _) in enumerate(infos):
-        for bound in binds:
-            binders.setdefault(bound, []).append(index)
-    wanted = [isinstance(statement, (ast.Import, ast.ImportFrom)) for statement in body]
-    pending = [index for index, statement in enumerate(body) if not wanted[index] and pattern.search(
-        "".join(lines[_first(statement) - 1:statement.end_lineno or statement.lineno]))]
-    while pending:
-        index = pending.pop()
-        if wanted[index] and not isinstance(body[index], (ast.Import, ast.ImportFrom)):
-            continue
-        wanted[index] = True
-        for read in infos[index][1]:
-            pending.extend(i for i in binders.get(read, ()) if not wanted[i])
+
+    def mentions(index: int, _: set[str]) -> bool:
+        statement = body[index]
+        return not isinstance(statement, (ast.Import, ast.ImportFrom)) and pattern.search(
+            "".join(lines[_first(statement) - 1:statement.end_lineno or statement.lineno])) is not None
+
     kept = ["\n"] * len(lines)
-    for first, last in _line_groups(body, wanted):
+    for first, last in selected_groups(body, mentions):
         kept[first - 1:last] = lines[first - 1:last]
     try:
         module = cst.parse_module("".join(kept))

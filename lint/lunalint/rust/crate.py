@@ -288,16 +288,13 @@ class Crate:
         return parsed
 
     def _read(self, file: str) -> bytes | None:
-        read_ns = time.time_ns()
-        try:
-            with open(file, "rb") as handle:
-                stat = os.fstat(handle.fileno())
-                data = handle.read(MAX_MODULE_BYTES + 1)
-        except OSError:
-            return None
-        from lunalint.cache import content_digest, stat_key
+        from lunalint.project import read_dependency
 
-        self._record(file, stat_key(stat, read_ns), content_digest(data))
+        read = read_dependency(file, MAX_MODULE_BYTES)
+        if read is None:
+            return None
+        data, dependency = read
+        self._record(file, dependency.stat_key, dependency.digest)
         return data
 
     @staticmethod
