@@ -1,14 +1,18 @@
-"""Small helpers for the egress tests: bounded polling and timing a call."""
+"""Small helpers for the egress tests: bounded polling, timing a call, and a pooled connection's
+socket and the options the egress client sets on it."""
 
 from __future__ import annotations
 
+import socket
+import sys
 import time
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio
+import httpx
 
-__all__ = ["Timed", "timed", "wait_until"]
+__all__ = ["Timed", "assert_pool_socket_options", "socket_of", "timed", "wait_until"]
 
 T = TypeVar("T")
 
@@ -41,3 +45,18 @@ async def timed(call: Callable[[], Awaitable[T]]) -> Timed:
     except Exception as exc:  # the test asserts on which one
         return Timed(None, exc, time.monotonic() - start)
     return Timed(result, None, time.monotonic() - start)
+
+
+def socket_of(response: httpx.Response) -> Any:
+    """The connection's socket (asyncio hands out a TransportSocket wrapper)."""
+    sock = response.extensions["network_stream"].get_extra_info("socket")
+    assert sock is not None
+    return sock
+
+
+def assert_pool_socket_options(sock: Any) -> None:
+    """The keepalive and user timeout the egress client's defaults set."""
+    assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+    if sys.platform.startswith("linux"):
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 60
+        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == 150_000

@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 import ssl
-import sys
 from collections.abc import Callable
-from typing import Any
 
 import h2.config
 import h2.connection
@@ -15,6 +12,7 @@ import h2.events
 import httpx
 import pytest
 import trustme
+from egress_support import assert_pool_socket_options, socket_of
 
 from lunalint.egress import client_metrics
 
@@ -68,19 +66,6 @@ class H2Upstream:
             writer.close()
 
 
-def _socket_of(response: httpx.Response) -> Any:
-    sock = response.extensions["network_stream"].get_extra_info("socket")
-    assert sock is not None
-    return sock
-
-
-def _assert_pool_socket_options(sock: Any) -> None:
-    assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
-    if sys.platform.startswith("linux"):
-        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 60
-        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == 150_000
-
-
 async def test_http2_keeps_the_socket_options_reuse_and_idle_expiry(make_client: MakeClient) -> None:
     ca = trustme.CA()
     server = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
@@ -91,12 +76,12 @@ async def test_http2_keeps_the_socket_options_reuse_and_idle_expiry(make_client:
         client = make_client(http2=True, verify=trusted, pool_idle_timeout=0.3)
         first = await client.get(upstream.url)
         second = await client.get(upstream.url)
-        _assert_pool_socket_options(_socket_of(second))  # checked while the connection is open
+        assert_pool_socket_options(socket_of(second))  # checked while the connection is open
         await asyncio.sleep(0.6)  # past the idle expiry: the next request opens a new connection
         third = await client.get(upstream.url)
         assert [r.http_version for r in (first, second, third)] == ["HTTP/2"] * 3
         assert [r.text for r in (first, second, third)] == ["ok"] * 3
-        _assert_pool_socket_options(_socket_of(third))
+        assert_pool_socket_options(socket_of(third))
         await client.aclose()
     assert upstream.streams == [2, 1]  # two streams on the first connection, then an expired one replaced
     snap = client_metrics(client).snapshot()

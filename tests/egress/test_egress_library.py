@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import socket
 import ssl
 import sys
 import threading
@@ -17,7 +16,7 @@ import httpcore
 import httpx
 import pytest
 import trustme
-from egress_support import timed
+from egress_support import assert_pool_socket_options, socket_of, timed
 from egress_upstream import Upstream
 
 from lunalint.egress import (
@@ -55,20 +54,6 @@ def no_env_proxies(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
     return monkeypatch
 
 
-def _socket_of(response: httpx.Response) -> Any:
-    """The connection's socket (asyncio hands out a TransportSocket wrapper)."""
-    sock = response.extensions["network_stream"].get_extra_info("socket")
-    assert sock is not None
-    return sock
-
-
-def _assert_pool_socket_options(sock: Any) -> None:
-    assert sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
-    if sys.platform.startswith("linux"):
-        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 60
-        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT) == 150_000
-
-
 # -- options pass through without losing the pool settings -----------------------------------
 
 
@@ -92,7 +77,7 @@ async def test_verify_and_cert_reach_the_pool_with_its_socket_options(
             without_cert = make_client(verify=plain_trust)
             refused = await timed(lambda: without_cert.get(upstream.url()))
     assert (first.text, second.text) == ("ok", "ok")
-    _assert_pool_socket_options(_socket_of(first))
+    assert_pool_socket_options(socket_of(first))
     assert upstream.connections[0].requests == 2  # pooled and reused, over TLS
     assert client_metrics(client).snapshot().connections_reused == 1
     assert isinstance(refused.error, (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError)), refused
@@ -107,7 +92,7 @@ async def test_a_proxy_argument_gets_a_transport_with_the_same_guarantees(
     for _ in range(2):
         response = await client.get("http://service.invalid/ok")  # resolved by the proxy, not here
         assert response.text == "ok"
-    _assert_pool_socket_options(_socket_of(response))
+    assert_pool_socket_options(socket_of(response))
     assert upstream.count("GET", "/ok") == 2 and len(upstream.connections) == 1
     snap = client_metrics(client).snapshot()
     assert (snap.connections_created, snap.connections_reused) == (1, 1)
@@ -127,7 +112,7 @@ async def test_environment_proxies_and_no_proxy_are_honoured(
             for client in (proxied, direct, excluded):
                 assert (await client.get(upstream.url())).text == "ok"
             proxied_response = await proxied.get(upstream.url())
-            _assert_pool_socket_options(_socket_of(proxied_response))
+            assert_pool_socket_options(socket_of(proxied_response))
         finally:
             for client in (proxied, direct, excluded):
                 await client.aclose()
@@ -154,7 +139,7 @@ async def test_limits_event_hooks_and_other_options_pass_through(
     assert [r.text for r in responses] == ["ok"] * 9
     assert upstream.peak_open_connections == 3 and len(upstream.connections) == 3
     assert seen == ["/ok"] * 9
-    _assert_pool_socket_options(_socket_of(responses[0]))
+    assert_pool_socket_options(socket_of(responses[0]))
     with pytest.raises(ValueError, match="limits.keepalive_expiry must be set"):
         create_client(limits=httpx.Limits(max_connections=9, max_keepalive_connections=9, keepalive_expiry=None))
 
@@ -250,7 +235,7 @@ def _timed_sync(call: Callable[[], Any]) -> tuple[Any, BaseException | None, flo
 def test_sync_client_pools_with_keepalive_and_counts(thread_upstream: Upstream) -> None:
     with create_sync_client() as client:
         responses = [client.get(thread_upstream.url()) for _ in range(3)]
-        _assert_pool_socket_options(_socket_of(responses[0]))
+        assert_pool_socket_options(socket_of(responses[0]))
         snap = client_metrics(client).snapshot()
     assert [r.text for r in responses] == ["ok"] * 3
     assert len(thread_upstream.connections) == 1
