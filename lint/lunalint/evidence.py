@@ -34,6 +34,8 @@ from lunalint.spec import Evidence, EvidenceKind
 from lunalint.values import Dict, Obj, Str
 
 if TYPE_CHECKING:
+    from lunalint.overrides import Implementation
+    from lunalint.project import Project
     from lunalint.resolve import Resolver
     from lunalint.scope import Scope
 
@@ -153,10 +155,12 @@ def body_evidence(call: Obj, anchor: cst.CSTNode) -> Evidence | None:
 class EvidenceFinder:
     """Evidence of long responses in one module, with per-function answers cached."""
 
-    def __init__(self, resolver: Resolver, code_for_node: object) -> None:
+    def __init__(self, resolver: Resolver, code_for_node: object, project: Project | None = None) -> None:
         self._resolver = resolver
         self._code = code_for_node
+        self._project = project  # the tree, for the subclasses of a class in other modules
         self._readers: dict[int, Evidence | None] = {}
+        self._bodies: dict[tuple[int, str], list[Implementation]] = {}
 
     def text(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
         """The text of a string expression, unknown parts as ``{}``; None when nothing of it is known."""
@@ -206,10 +210,36 @@ class EvidenceFinder:
             endpoint = endpoint_evidence(text, call) if text is not None else None
             if endpoint is not None:
                 found.append(endpoint)
-        body = body_evidence(value, call)
+        body = body_evidence(value, call) or self.built_body(call, scope)
         if body is not None:
             found.append(body)
         return found
+
+    def built_body(self, call: cst.Call, scope: Scope) -> Evidence | None:
+        """``model-body`` evidence for a body a method builds (``json=self._payload(...)``, maybe
+        through a name) when an implementation of it, in the class or a subclass, returns a dict
+        with a model call's keys."""
+        from lunalint.overrides import body_method, implementations
+
+        for arg in call.args:
+            if arg.keyword is None or arg.keyword.value not in BODY_ARGUMENTS:
+                continue
+            node = arg.value
+            if isinstance(node, cst.Call) and node.args and self._resolver.qualname(
+                    node.func, scope) in ("json.dumps", "orjson.dumps"):
+                node = node.args[0].value
+            found = body_method(node, scope)
+            if found is None:
+                continue
+            owner, method = found
+            key = (id(owner), method)
+            if key not in self._bodies:
+                self._bodies[key] = implementations(owner, method, MODEL_BODY_KEYS, self._resolver, self._project)
+            for item in self._bodies[key]:
+                keys = ", ".join(f"`{k}`" for k in item.keys)
+                text = f"`{arg.keyword.value}=` is `self.{method}(...)`; `{item.owner}.{method}` returns {keys}"
+                return Evidence(EvidenceKind.MODEL_BODY, text, item.anchor or call, where=item.where)
+        return None
 
     def reader_around(self, scope: Scope) -> Evidence | None:
         """A response read incrementally in the function (or method) ``scope`` belongs to."""

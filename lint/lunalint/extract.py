@@ -66,7 +66,7 @@ def extract(parsed: Parsed) -> Extracted:
     resolver = Resolver(scan, project)
     resolver.constructors = frozenset(registry.constructors)
     receivers = Receivers(resolver)
-    finder = EvidenceFinder(resolver, parsed.module.code_for_node)
+    finder = EvidenceFinder(resolver, parsed.module.code_for_node, project)
     specs, overrides, found_evidence = collect(scan, resolver, receivers, finder, registry)
     for target, assigned, scope in scan.attribute_assignments:
         if target.attr.value in registry.attribute_names:
@@ -212,13 +212,12 @@ def _parameter_key(function: Scope, name: str) -> tuple[int, str]:
     return id(function), name
 
 
-def _local_function(call: cst.Call, scope: Scope) -> Scope | None:
-    """The body of the local function or method (``build()``, ``self.build()``) ``call`` calls."""
+def _local_function(func: cst.BaseExpression, scope: Scope) -> Scope | None:
+    """The body of the local function or method ``func`` names (``build``, ``self.build``)."""
     import libcst as cst
 
     from lunalint.scope import Opaque
 
-    func = call.func
     bindings = None
     if isinstance(func, cst.Name):
         bindings = scope.lookup(func.value)
@@ -227,6 +226,39 @@ def _local_function(call: cst.Call, scope: Scope) -> Scope | None:
         bindings = owner.names.get(func.attr.value) if owner is not None else None
     if bindings and len(bindings) == 1 and isinstance(bindings[0], Opaque):
         return bindings[0].definition
+    return None
+
+
+def _callee(func: cst.BaseExpression, scope: Scope, resolver: Resolver, depth: int = 0) -> tuple[Scope, int] | None:
+    """The local function or method a call of ``func`` runs, and how many of its leading positional
+    parameters the call does not fill: ``helper``, ``self.send`` (``self`` is filled), a name bound
+    once to a wrapper of one (``retry(...)(self.send)``, a decorator applied by hand, which passes
+    its arguments through) or to ``functools.partial(helper, a)`` (which fills ``a``)."""
+    import libcst as cst
+
+    from lunalint.scope import ValueOf
+
+    if isinstance(func, (cst.Name, cst.Attribute)):
+        function = _local_function(func, scope)
+        if function is not None and isinstance(function.node, cst.FunctionDef):
+            return function, 1 if isinstance(func, cst.Attribute) else 0
+    if depth > 2 or not isinstance(func, cst.Name):
+        return None
+    bindings = scope.lookup(func.value)
+    if not bindings or len(bindings) != 1 or not isinstance(bindings[0], ValueOf):
+        return None
+    wrapper, where = bindings[0].node, bindings[0].scope
+    if not isinstance(wrapper, cst.Call) or not wrapper.args or wrapper.args[0].keyword or wrapper.args[0].star:
+        return None
+    if isinstance(wrapper.func, cst.Call) and len(wrapper.args) == 1:  # ``retry(stop=...)(self.send)``
+        return _callee(wrapper.args[0].value, where, resolver, depth + 1)
+    if isinstance(wrapper.func, (cst.Name, cst.Attribute)) and resolver.qualname(wrapper.func,
+                                                                                 where) == "functools.partial":
+        found = _callee(wrapper.args[0].value, where, resolver, depth + 1)
+        bound = [arg for arg in wrapper.args[1:] if arg.keyword is None]
+        if found is None or any(arg.star for arg in bound):
+            return None
+        return found[0], found[1] + len(bound)
     return None
 
 
@@ -313,7 +345,7 @@ class _Evidence:
         for arg in call.args:  # ``params["http_client"] = client`` here or in a local builder, then ``**params``
             if arg.star != "**":
                 continue
-            function: Scope | None = _local_function(arg.value, scope) if isinstance(arg.value, cst.Call) else scope
+            function: Scope | None = _local_function(arg.value.func, scope) if isinstance(arg.value, cst.Call) else scope
             while function is not None and function.kind not in ("function", "module"):
                 function = function.parent
             if function is not None:
@@ -388,23 +420,26 @@ class _Evidence:
             self._add(self.of_parameter, _parameter_key(scope, base.value), evidence, call)
 
     def passed_to_local(self, call: cst.Call, scope: Scope, receivers: Receivers) -> None:
-        """``helper(client)`` with ``helper`` a local function: the client is its parameter there."""
+        """``helper(client)``, ``self.send(client)`` or ``retry(...)(self.send)(client)`` with a local
+        function or method: the client is its parameter there."""
         import libcst as cst
 
-        from lunalint.scope import Opaque
         from lunalint.values import Obj
 
-        if not isinstance(call.func, cst.Name) or not call.args:
+        if not call.args:
             return
-        bindings = scope.lookup(call.func.value)
-        if not bindings or len(bindings) != 1 or not isinstance(bindings[0], Opaque):
+        args = list(call.args)
+        if receivers.resolver.qualname(call.func, scope) == "functools.partial":  # ``partial(self.send, client)``
+            found = _callee(args.pop(0).value, scope, receivers.resolver)
+        else:
+            found = _callee(call.func, scope, receivers.resolver)
+        if found is None:
             return
-        definition = bindings[0].definition
-        if definition is None or not isinstance(definition.node, cst.FunctionDef):
-            return
+        definition, skipped = found
+        assert isinstance(definition.node, cst.FunctionDef)
         params = definition.node.params
-        positional = [param.name.value for param in (*params.posonly_params, *params.params)]
-        for index, arg in enumerate(call.args):
+        positional = [param.name.value for param in (*params.posonly_params, *params.params)][skipped:]
+        for index, arg in enumerate(args):
             if arg.star or not isinstance(arg.value, (cst.Name, cst.Attribute)):
                 continue
             name = arg.keyword.value if arg.keyword is not None else (

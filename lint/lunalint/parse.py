@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     import libcst as cst
 
     from lunalint.prefilter import Candidate
+    from lunalint.scope import ModuleScan
 
 __all__ = ["Parsed", "parse"]
 
@@ -228,3 +229,36 @@ def _walk(root: ast.AST) -> Iterator[tuple[ast.AST, bool]]:
                 stack.extend((item, inner) for item in value if isinstance(item, node_type))
             elif isinstance(value, node_type):
                 stack.append((value, inner))
+
+
+def mentioning(lines: list[str], tree: ast.Module, names: list[str]) -> tuple[cst.Module, ModuleScan] | None:
+    """The module's imports, its top-level statements that mention one of ``names``, and
+    (transitively) those binding what they read; the other lines blanked, so that positions are the
+    file's and libcst parses only what may matter."""
+    import libcst as cst
+
+    from lunalint.scope import scan_module
+
+    body = tree.body
+    aliases = {alias.asname for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+               for alias in node.names if alias.asname and alias.name in names}
+    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted({*names, *aliases}))) + r")\b")
+
+    def mentions(index: int, _: set[str]) -> bool:
+        statement = body[index]
+        return not isinstance(statement, (ast.Import, ast.ImportFrom)) and pattern.search(
+            "".join(lines[_first_line(statement) - 1:statement.end_lineno or statement.lineno])) is not None
+
+    kept = ["\n"] * len(lines)
+    for first, last in selected_groups(body, mentions):
+        kept[first - 1:last] = lines[first - 1:last]
+    try:
+        module = cst.parse_module("".join(kept))
+    except (cst.ParserSyntaxError, RecursionError, ValueError):
+        return None
+    return module, scan_module(module)
+
+
+def _first_line(statement: ast.stmt) -> int:
+    decorators = getattr(statement, "decorator_list", None) or []
+    return int(min([statement.lineno, *(d.lineno for d in decorators)]))

@@ -123,9 +123,12 @@ class Scope:
         return _inside(self, outer)
 
     def enclosing_class(self) -> Scope | None:
-        """For a method scope, the class scope that owns ``self``."""
-        if self.self_name is not None and self.parent is not None and self.parent.kind == "class":
-            return self.parent
+        """For a method scope (or a comprehension in one), the class scope that owns ``self``."""
+        method: Scope = self
+        while method.kind == "comprehension" and method.parent is not None:
+            method = method.parent
+        if method.self_name is not None and method.parent is not None and method.parent.kind == "class":
+            return method.parent
         return None
 
 
@@ -519,6 +522,9 @@ class _Scanner:
         while clause is not None:
             self._bind_target(clause.target, None, "comprehension variable", scope)
             clause = clause.inner_for_in
+        outer = scope.parent
+        if outer is not None and outer.self_name is not None and outer.self_name not in scope.names:
+            scope.self_name = outer.self_name  # ``[self.send(x) for x in xs]`` in a method
 
 
 def _annotation(param: cst.Param) -> cst.BaseExpression | None:

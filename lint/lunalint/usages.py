@@ -26,7 +26,6 @@ from __future__ import annotations
 import ast
 import bisect
 import os
-import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
@@ -42,11 +41,11 @@ if TYPE_CHECKING:
     from lunalint.project import Project
     from lunalint.receivers import Receivers
     from lunalint.resolve import Resolver
-    from lunalint.scope import ModuleScan, Scope
+    from lunalint.scope import Scope
     from lunalint.spec import ClientSpec, Evidence
     from lunalint.values import Obj
 
-__all__ = ["Channel", "Seeds", "channels_here", "with_evidence_elsewhere"]
+__all__ = ["Channel", "Seeds", "channels_here", "import_index", "with_evidence_elsewhere"]
 
 MAX_MODULES = 24  # modules read for one client
 MAX_ROUNDS = 3  # channels found through channels (a getter returning a global a setter filled)
@@ -210,7 +209,7 @@ def _evidence_elsewhere(client: Obj, channels: list[Channel], anchor: object, pr
     known = set(channels)
     read: dict[str, frozenset[Channel]] = {}
     found: list[Evidence] = []
-    index = project.run_state(("import index", project.root()), _Index)
+    index = import_index(project)
     for _ in range(MAX_ROUNDS):
         wanted: dict[str, None] = {}
         for channel in sorted(known):
@@ -244,6 +243,7 @@ def _evidence_elsewhere(client: Obj, channels: list[Channel], anchor: object, pr
 def _read_module(path: str, client: Obj, channels: set[Channel], project: Project
                  ) -> tuple[list[Evidence], list[Channel]] | None:
     """The evidence on ``client`` in the module at ``path``, and its new channels there."""
+    from lunalint.parse import mentioning
     from lunalint.values import Obj
 
     source = project.source(path)
@@ -254,7 +254,7 @@ def _read_module(path: str, client: Obj, channels: set[Channel], project: Projec
                                                                                         project):
         return None
     names = sorted({channel.name for channel in channels})
-    parsed = project.run_state((f"module {' '.join(names)}", path), lambda _: _parse(lines, tree, names))
+    parsed = project.run_state((f"module {' '.join(names)}", path), lambda _: mentioning(lines, tree, names))
     if parsed is None:
         return None
     module, scan = parsed
@@ -277,38 +277,6 @@ def _read_module(path: str, client: Obj, channels: set[Channel], project: Projec
     if not items:
         return [], more
     return _placed(items, module, path, project, found.statement_of, found.own_timeout), more
-
-
-def _parse(lines: list[str], tree: ast.Module, names: list[str]) -> tuple[cst.Module, ModuleScan] | None:
-    """The module's imports, its top-level statements that mention one of ``names``, and
-    (transitively) those binding what they read; the other lines blanked, so that positions are the
-    file's and libcst parses only what may matter."""
-    from lunalint.parse import selected_groups
-    from lunalint.scope import scan_module
-
-    body = tree.body
-    aliases = {alias.asname for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
-               for alias in node.names if alias.asname and alias.name in names}
-    pattern = re.compile(r"\b(?:" + "|".join(map(re.escape, sorted({*names, *aliases}))) + r")\b")
-
-    def mentions(index: int, _: set[str]) -> bool:
-        statement = body[index]
-        return not isinstance(statement, (ast.Import, ast.ImportFrom)) and pattern.search(
-            "".join(lines[_first(statement) - 1:statement.end_lineno or statement.lineno])) is not None
-
-    kept = ["\n"] * len(lines)
-    for first, last in selected_groups(body, mentions):
-        kept[first - 1:last] = lines[first - 1:last]
-    try:
-        module = cst.parse_module("".join(kept))
-    except (cst.ParserSyntaxError, RecursionError, ValueError):
-        return None
-    return module, scan_module(module)
-
-
-def _first(statement: ast.stmt) -> int:
-    decorators = getattr(statement, "decorator_list", None) or []
-    return int(min([statement.lineno, *(d.lineno for d in decorators)]))
 
 
 def _placed(items: Iterable[Evidence], module: cst.Module, path: str, project: Project,
@@ -349,6 +317,11 @@ def _imports_channel(tree: ast.Module, path: str, channels: set[Channel], projec
 
 
 # The import index ----------------------------------------------------------------------------------
+def import_index(project: Project) -> _Index:
+    """The import lines of the modules of ``project``'s tree, read once per run in each process."""
+    return project.run_state(("import index", project.root()), _Index)
+
+
 class _Index:
     """The import lines of every module under a root, searched for a name on demand."""
 

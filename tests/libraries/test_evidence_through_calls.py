@@ -1,0 +1,239 @@
+"""Evidence that reaches a request through calls: a body built by a method that subclasses
+implement (in the module or in other modules of the tree), and a client handed to a method of
+its class directly, inside a comprehension, through a retry wrapper applied by hand or through
+``functools.partial``. Each case asserts the timeout and the evidence in the message; each
+negative case asserts that the strict scope still reports the timeout, so that the default
+scope's silence is the evidence's doing."""
+
+from __future__ import annotations
+
+import os
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+from lunalint.config import Policy, Settings
+from lunalint.engine import check_paths
+from lunalint.report import Report
+from support.lint import lint
+
+BASE = """
+    import abc
+
+    import requests
+
+
+    class TemplateAPI(abc.ABC):
+        def __init__(self, url, timeout: int = 300):
+            self.url = url
+            self.timeout = int(timeout)
+
+        @abc.abstractmethod
+        def _create_payload(self, messages, *, generate=True, **kwargs) -> dict:
+            raise NotImplementedError
+
+        def model_call(self, messages):
+            response = requests.post(self.url, json=self._create_payload(messages), timeout=self.timeout)
+            return response.json()
+    """
+
+
+def _tree(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    (root / "pkg" / "__init__.py").touch()
+
+
+def _messages(report: Report, path: str, code: str = "LL302") -> list[tuple[int, str]]:
+    return [(v.line, v.message) for v in report.violations
+            if v.path.replace(os.sep, "/").endswith(path) and v.code == code]
+
+
+# Bodies built by a method: (the subclass module, the evidence shown) ----------------------------------
+SUBCLASSES = {
+    "subclass in another module": ("""
+        from pkg.base import TemplateAPI
+
+
+        class Completions(TemplateAPI):
+            def _create_payload(self, messages, generate=False, **kwargs):
+                return {"prompt": messages, "max_tokens": 256, "logprobs": 1}
+        """, "`Completions._create_payload` returns `prompt`, `max_tokens` in pkg/chat.py:5"),
+    "imported under another name, body built in steps": ("""
+        from pkg.base import TemplateAPI as Base
+
+
+        class Chat(Base):
+            def _create_payload(self, messages, generate=False, **kwargs):
+                body = {"model": "m"}
+                body["messages"] = messages
+                return body
+        """, "`Chat._create_payload` returns `messages` in pkg/chat.py:5"),
+    "subclass of a subclass": ("""
+        from pkg.base import TemplateAPI
+
+
+        class Local(TemplateAPI):
+            def _create_payload(self, messages, generate=False, **kwargs):
+                return {"input": messages}
+
+
+        class LocalChat(Local):
+            def _create_payload(self, messages, generate=False, **kwargs):
+                return {"messages": messages, "stream": False}
+        """, "`LocalChat._create_payload` returns `messages`, `stream` in pkg/chat.py:10"),
+    "module imported, class named through it": ("""
+        from pkg import base
+
+
+        class Chat(base.TemplateAPI):
+            def _create_payload(self, messages, **kwargs):
+                return dict(messages=messages, max_tokens=8)
+        """, "`Chat._create_payload` returns `messages`, `max_tokens` in pkg/chat.py:5"),
+}
+
+
+@pytest.mark.parametrize(("subclass", "evidence"), SUBCLASSES.values(), ids=SUBCLASSES.keys())
+def test_a_body_a_subclass_builds_elsewhere_is_evidence(tmp_path: Path, subclass: str, evidence: str) -> None:
+    _tree(tmp_path, {"pkg/base.py": BASE, "pkg/chat.py": subclass})
+    [(line, message)] = _messages(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/base.py")
+    assert line == 16
+    assert "read timeout 300 s" in message
+    assert message.endswith(f"model-body: `json=` is `self._create_payload(...)`; {evidence}")
+
+
+def test_a_subclass_in_the_same_module_is_read_too() -> None:
+    source = textwrap.dedent("""
+        import httpx
+
+
+        class Base:
+            def __init__(self):
+                self.http = httpx.Client(timeout=45)
+
+            def payload(self, prompt):
+                return {"input": prompt}
+
+            def send(self, prompt):
+                body = self.payload(prompt)
+                return self.http.post("/run", json=body)
+
+
+        class Generation(Base):
+            def payload(self, prompt):
+                return {"prompt": prompt, "max_new_tokens": 64}
+        """)
+    [message] = [v.message for v in lint(source) if v.code == "LL302"]
+    assert message.startswith("httpx.Client read timeout 45 s is below the streaming minimum of 600 s")
+    assert message.endswith("model-body: `json=` is `self.payload(...)`; "
+                            "`Generation.payload` returns `prompt`, `max_new_tokens` at line 18")
+
+
+SHORT_BODIES = {
+    "subclass returns a search body": """
+        from pkg.base import TemplateAPI
+
+
+        class Search(TemplateAPI):
+            def _create_payload(self, messages, **kwargs):
+                return {"query": messages, "limit": 10}
+        """,
+    "same class name in a module that does not import the base": """
+        import abc
+
+
+        class TemplateAPI(abc.ABC):
+            pass
+
+
+        class Chat(TemplateAPI):
+            def _create_payload(self, messages, **kwargs):
+                return {"messages": messages}
+        """,
+}
+
+
+@pytest.mark.parametrize("subclass", SHORT_BODIES.values(), ids=SHORT_BODIES.keys())
+def test_implementations_without_a_model_body_are_no_evidence(tmp_path: Path, subclass: str) -> None:
+    _tree(tmp_path, {"pkg/base.py": BASE, "pkg/chat.py": subclass})
+    assert _messages(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/base.py") == []
+    [(_, strict)] = _messages(check_paths([tmp_path], Settings(root=tmp_path, policy=Policy(streaming_scope="all"))),
+                              "pkg/base.py")
+    assert "read timeout 300 s" in strict
+
+
+def test_a_change_in_a_subclass_module_invalidates_the_result(tmp_path: Path) -> None:
+    _tree(tmp_path, {"pkg/base.py": BASE, "pkg/chat.py": SUBCLASSES["subclass in another module"][0]})
+    settings, cache = Settings(root=tmp_path), tmp_path / ".cache"
+    assert len(_messages(check_paths([tmp_path], settings, cache_dir=cache), "pkg/base.py")) == 1
+    time.sleep(0.01)
+    _tree(tmp_path, {"pkg/chat.py": SHORT_BODIES["subclass returns a search body"]})
+    assert _messages(check_paths([tmp_path], settings, cache_dir=cache), "pkg/base.py") == []
+
+
+# Clients handed to a method: the session is a parameter of the method that makes the request ----------
+METHOD = """
+    import asyncio
+    import functools
+
+    from aiohttp import ClientSession, ClientTimeout
+    from tenacity import retry, stop_after_attempt
+
+
+    class Api:
+        async def call(self, session, messages):
+            async with session.post("http://localhost:8000/run", json={"messages": messages}) as r:
+                return await r.json()
+
+        async def run(self, items):
+            async with ClientSession(timeout=ClientTimeout(total=120)) as session:
+                {}
+    """
+HANDED = {
+    "retry wrapper applied by hand": """retry_ = retry(stop=stop_after_attempt(3))(self.call)
+                return await asyncio.gather(*[retry_(session=session, messages=m) for m in items])""",
+    "functools.partial": """send = functools.partial(self.call, session)
+                return await asyncio.gather(*[send(m) for m in items])""",
+    "partial called with the session": """return await asyncio.gather(
+                    *[functools.partial(self.call, session, m)() for m in items])""",
+    "method called in a comprehension": """return await asyncio.gather(*[self.call(session, m) for m in items])""",
+    "method awaited in a loop": """for m in items:
+                    await self.call(session, messages=m)""",
+}
+
+
+@pytest.mark.parametrize("body", HANDED.values(), ids=HANDED.keys())
+def test_a_session_handed_to_a_method_gets_the_evidence_of_its_requests(body: str) -> None:
+    source = textwrap.dedent(METHOD.replace("{}", body))
+    [message] = [v.message for v in lint(source) if v.code == "LL302"]
+    assert message.startswith("aiohttp.ClientSession total timeout 120 s is below the streaming minimum")
+    assert message.endswith("model-body: `json=` has `messages` at line 11")
+
+
+def test_a_partial_that_fills_the_first_parameter_shifts_the_others() -> None:
+    source = textwrap.dedent("""
+        import functools
+
+        import httpx
+
+
+        def post(url, client, body):
+            return client.post(url, json={"prompt": body})
+
+
+        def search(url, client):
+            return client.get(url)
+
+
+        def run(items):
+            with httpx.Client(timeout=25) as client:
+                send = functools.partial(post, "http://localhost/run")
+                find = functools.partial(search, "http://localhost/find")
+                return [send(client, item) for item in items] + [find(client) for item in items]
+        """)
+    [message] = [v.message for v in lint(source) if v.code == "LL302"]
+    assert message.startswith("httpx.Client read timeout 25 s")
+    assert message.endswith("model-body: `json=` has `prompt` at line 8")
