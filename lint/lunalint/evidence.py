@@ -14,8 +14,9 @@ followed request and client, why a long response is plausible (``spec.Evidence``
 - ``model-body``: a ``json=``/``data=`` body with the keys of a model call (``messages``,
   ``prompt``, ``max_tokens``, ``stream`` ...).
 
-``one_shot_clients`` finds clients opened by ``with``/``async with`` for exactly one request and
-closed: such a client never reuses a pooled connection.
+``one_shot_uses`` and ``closed_after_one_request`` find clients opened for exactly one request and
+closed (by ``with``/``async with``, or by ``close()``/``aclose()`` in the same function): such a
+client never reuses a pooled connection.
 
 The patterns are data in this module; nothing here is a guess about values: an expression that does
 not resolve to text says nothing.
@@ -24,23 +25,24 @@ not resolve to text says nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lunalint.scope import ValueOf
+from lunalint.scope import Param, ValueOf
 from lunalint.spec import Evidence, EvidenceKind
 from lunalint.values import Dict, Obj, Str
 
 if TYPE_CHECKING:
+    from lunalint.callers import Callers
     from lunalint.overrides import Implementation
     from lunalint.project import Project
     from lunalint.resolve import Resolver
     from lunalint.scope import Scope
 
-__all__ = ["LLM_PACKAGES", "SSE_CLIENT_HELPERS", "EvidenceFinder", "body_evidence", "endpoint_evidence",
-           "is_llm_call", "is_streaming_service", "url_argument"]
+__all__ = ["LLM_PACKAGES", "SSE_CLIENT_HELPERS", "EvidenceFinder", "body_evidence", "closed_after_one_request",
+           "endpoint_evidence", "is_llm_call", "is_streaming_service", "one_shot_uses", "url_argument"]
 
 # Hosts of model APIs (a URL or base_url on one is a model endpoint).
 MODEL_HOSTS = re.compile(
@@ -51,15 +53,16 @@ MODEL_HOSTS = re.compile(
     r"|[\w-]+\.services\.ai\.azure\.com|api-inference\.huggingface\.co|router\.huggingface\.co"
     r"|api\.moonshot\.(?:cn|ai)|dashscope[\w-]*\.aliyuncs\.com|api\.cerebras\.ai|api\.sambanova\.ai"
     r"|api\.deepinfra\.com|api\.replicate\.com|api\.voyageai\.com)(?:[:/?]|$)")
-# Paths of generation calls (chat, completions, messages, responses, local servers' generate/chat).
+# Paths of generation calls (chat, completions, messages, responses; the generate, completion and chat
+# paths of local servers: Ollama, TGI, SGLang, llama.cpp).
 MODEL_PATHS = re.compile(
     r"/chat/completions(?:$|[?/#])|/completions(?:$|[?#])|/v\d+(?:beta\d*)?/messages(?:$|[?#])"
     r"|/messages(?:$|[?#])|/api/generate(?:$|[?#])|/api/chat(?:$|[?#])|/v\d+/responses(?:$|[?#])"
     r"|/responses(?:$|[?#])|:(?:stream)?[gG]enerateContent|/generate_stream(?:$|[?#])|/v\d+/chat(?:$|[?#])"
-    r"|/invoke-with-response-stream|/converse(?:-stream)?(?:$|[?#])")
+    r"|/invoke-with-response-stream|/converse(?:-stream)?(?:$|[?#])|/generate(?:$|[?#])|/completion(?:$|[?#])")
 # Keys of a request body shaped like a model call.
 MODEL_BODY_KEYS = ("messages", "prompt", "max_tokens", "max_completion_tokens", "max_new_tokens",
-                   "max_output_tokens", "stream")
+                   "max_output_tokens", "max_tokens_to_sample", "n_predict", "sampling_params", "stream")
 BODY_ARGUMENTS = ("json", "data", "content")
 # Attributes read on a response that consume its body incrementally.
 STREAM_READERS = frozenset({"iter_lines", "aiter_lines", "iter_bytes", "aiter_bytes", "iter_text", "aiter_text",
@@ -128,13 +131,15 @@ def _model_base(text: str) -> bool:
     host = MODEL_HOSTS.search(text)
     if host is None:
         return False
-    rest = text[host.end():].lstrip("/")
-    return _BASE_PATH.fullmatch(rest.split("?", 1)[0]) is not None
+    rest = text[host.end():].lstrip("/").split("?", 1)[0]
+    return _BASE_PATH.fullmatch(rest) is not None and not _ANY_RESOURCE.search(rest)
 
 
 # The path of a model API's base URL: up to four segments of versions and API prefixes
 # (``v1``, ``openai/v1``, ``v1/openai``, ``inference/v1``, ``compatible-mode/v1``,
 # ``openai/deployments/NAME``), never a resource such as ``models`` or ``usage``.
+# An unknown segment after a version (``v1/{endpoint}``) is a resource, any one: not a base URL.
+_ANY_RESOURCE = re.compile(r"(?:^|/)v\d+(?:beta|alpha)?\d*/\{\}/?$")
 _BASE_PATH = re.compile(r"(?:(?:v\d+(?:beta|alpha)?\d*|openai|api|inference|compatible-mode|deployments/[^/?#]+|\{\})"
                         r"(?:/|$)){0,4}")
 
@@ -161,9 +166,13 @@ class EvidenceFinder:
         self._project = project  # the tree, for the subclasses of a class in other modules
         self._readers: dict[int, Evidence | None] = {}
         self._bodies: dict[tuple[int, str], list[Implementation]] = {}
+        self._callers: Callers | None = None
 
-    def text(self, node: cst.BaseExpression, scope: Scope, depth: int = 0) -> str | None:
-        """The text of a string expression, unknown parts as ``{}``; None when nothing of it is known."""
+    def text(self, node: cst.BaseExpression, scope: Scope, depth: int = 0,
+             given: Mapping[tuple[int, str], tuple[cst.BaseExpression, Scope]] | None = None) -> str | None:
+        """The text of a string expression, unknown parts as ``{}``; None when nothing of it is known.
+        ``given``: for parameters of a function (keyed by its scope's id and their name), what one
+        call of it passes."""
         if depth > 8:
             return None
         if isinstance(node, cst.FormattedString):
@@ -172,25 +181,63 @@ class EvidenceFinder:
                 if isinstance(part, cst.FormattedStringText):
                     parts.append(part.value)
                 elif isinstance(part, cst.FormattedStringExpression):
-                    inner = self.text(part.expression, scope, depth + 1)
+                    inner = self.text(part.expression, scope, depth + 1, given)
                     parts.append(inner if inner is not None else "{}")
             return "".join(parts)
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-            left, right = self.text(node.left, scope, depth + 1), self.text(node.right, scope, depth + 1)
+            left, right = self.text(node.left, scope, depth + 1, given), self.text(node.right, scope, depth + 1, given)
             if left is None and right is None:
                 return None
             return (left if left is not None else "{}") + (right if right is not None else "{}")
         if isinstance(node, cst.ConcatenatedString):
-            left, right = self.text(node.left, scope, depth + 1), self.text(node.right, scope, depth + 1)
+            left, right = self.text(node.left, scope, depth + 1, given), self.text(node.right, scope, depth + 1, given)
             return None if left is None or right is None else left + right
         if isinstance(node, cst.Name):  # a name bound once to an f-string or concatenation
             bindings = scope.lookup(node.value)
             if bindings and len(bindings) == 1 and isinstance(bindings[0], ValueOf):
                 bound = bindings[0]
                 if isinstance(bound.node, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString)):
-                    return self.text(bound.node, bound.scope, depth + 1)
+                    return self.text(bound.node, bound.scope, depth + 1, given)
+            if given and bindings and len(bindings) == 1 and isinstance(bindings[0], Param):
+                passed = given.get((id(bindings[0].function), bindings[0].name))
+                if passed is not None:
+                    return self.text(passed[0], passed[1], depth + 1)
+        if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):  # ``"%s/v1" % base``
+            template = self.text(node.left, scope, depth + 1, given)
+            return _PERCENT_FIELD.sub("{}", template) if template is not None else None
+        if isinstance(node, cst.Call):
+            built = self._built_text(node, scope, depth, given)
+            if built is not None:
+                return built
         value = self._resolver.resolve(node, scope)
         return value.value if isinstance(value, Str) else None
+
+    def _built_text(self, call: cst.Call, scope: Scope, depth: int,
+                    given: Mapping[tuple[int, str], tuple[cst.BaseExpression, Scope]] | None) -> str | None:
+        """The text of a URL built by a call: ``"{}/v1".format(base)``, ``base.rstrip("/")``,
+        ``"/".join([base, "v1"])``, ``urljoin(base, "/v1/messages")``, ``os.path.join(...)``."""
+        func, args = call.func, [arg.value for arg in call.args if not arg.star and arg.keyword is None]
+
+        def part(node: cst.BaseExpression) -> str:
+            found = self.text(node, scope, depth + 1, given)
+            return found if found is not None else "{}"
+
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method == "format":
+                template = self.text(func.value, scope, depth + 1, given)
+                return _FORMAT_FIELD.sub("{}", template) if template is not None else None
+            if method in _SAME_TEXT:
+                return self.text(func.value, scope, depth + 1, given)
+            if method == "join" and len(args) == 1 and isinstance(args[0], (cst.List, cst.Tuple)):
+                separator = self.text(func.value, scope, depth + 1, given)
+                elements = [element.value for element in args[0].elements if not isinstance(element, cst.StarredElement)]
+                return separator.join(part(element) for element in elements) if separator is not None else None
+        if len(args) >= 2 and isinstance(func, (cst.Name, cst.Attribute)) and self._resolver.qualname(
+                func, scope) in _PATH_JOINS:
+            texts = [part(arg) for arg in args]
+            return "/".join([texts[0].rstrip("/"), *(text.strip("/") for text in texts[1:])])
+        return None
 
     def request(self, call: cst.Call, value: Obj, method: str, scope: Scope, streams: str,
                 label: str, *, lazy_body: bool) -> list[Evidence]:
@@ -205,15 +252,100 @@ class EvidenceFinder:
             if reader is not None:
                 found.append(reader)
         url = url_argument(call, method)
-        if url is not None:
-            text = self.text(url, scope)
-            endpoint = endpoint_evidence(text, call) if text is not None else None
-            if endpoint is not None:
-                found.append(endpoint)
-        body = body_evidence(value, call) or self.built_body(call, scope)
+        endpoint = self.endpoint(url, scope, call) if url is not None else None
+        if endpoint is not None:
+            found.append(endpoint)
+        body = (body_evidence(value, call) or self.built_body(call, scope) or self.rebound_body(call, scope)
+                or self.passed_body(call, scope))
         if body is not None:
             found.append(body)
         return found
+
+    def endpoint(self, url: cst.BaseExpression, scope: Scope, call: cst.Call) -> Evidence | None:
+        """``model-endpoint`` evidence for a request's URL: its text, the text of any value of a
+        name assigned several times, or, for a URL made of parameters of a local function
+        (``self.base + path``), the text each call of that function in the module gives it."""
+        for node, where in self.assignments(url, scope):
+            text = self.text(node, where)
+            endpoint = endpoint_evidence(text, call) if text is not None else None
+            if endpoint is not None:
+                return endpoint
+        params = {id(param): param for node in _walk(url) if isinstance(node, cst.Name)
+                  and (param := self.callers.parameter(node, scope)) is not None}
+        functions = {id(param.function): param.function for param in params.values() if param.function is not None}
+        if len(functions) != 1:
+            return None
+        from lunalint.callers import argument
+
+        for caller, where, skipped in self.callers.calls(next(iter(functions.values()))):
+            given = {}
+            for param in params.values():
+                passed = argument(caller, param, skipped)
+                if passed is not None:
+                    given[(id(param.function), param.name)] = (passed, where)
+                elif param.default is not None and param.default_scope is not None:
+                    given[(id(param.function), param.name)] = (param.default, param.default_scope)
+            text = self.text(url, scope, given=given) if given else None
+            endpoint = endpoint_evidence(text, caller) if text is not None else None
+            if endpoint is not None:
+                return endpoint
+        return None
+
+    @property
+    def callers(self) -> Callers:
+        if self._callers is None:
+            from lunalint.callers import Callers
+
+            self._callers = Callers(self._resolver.scan, self._resolver)
+        return self._callers
+
+    def passed_body(self, call: cst.Call, scope: Scope) -> Evidence | None:
+        """``model-body`` evidence for a body that is a parameter of a local function
+        (``json=payload``) when a call of that function in the module passes a dict with a model
+        call's keys for it."""
+        for arg in call.args:
+            if arg.keyword is None or arg.keyword.value not in BODY_ARGUMENTS:
+                continue
+            param = self.callers.parameter(arg.value, scope)
+            if param is None:
+                continue
+            for node, where in self.callers.arguments(param):
+                body = self._resolver.resolve(node, where)
+                if isinstance(body, Dict):
+                    keys = [key for key in MODEL_BODY_KEYS if key in body.items]
+                    if keys:
+                        shown = ", ".join(f"`{k}`" for k in keys)
+                        return Evidence(EvidenceKind.MODEL_BODY,
+                                        f"`{arg.keyword.value}=` has {shown} (the `{param.name}` passed)", node)
+        return None
+
+    @staticmethod
+    def assignments(node: cst.BaseExpression, scope: Scope) -> list[tuple[cst.BaseExpression, Scope]]:
+        """``node`` itself, or for a name assigned several times in its function (``url = base +
+        "/v1/messages"``, then ``url = f"{url}?{query}"`` under a test) each value assigned: a
+        request may be made with any of them."""
+        if isinstance(node, cst.Name):
+            bindings = scope.lookup(node.value)
+            if bindings and len(bindings) > 1 and all(isinstance(b, ValueOf) for b in bindings):
+                return [(b.node, b.scope) for b in bindings if isinstance(b, ValueOf)]
+        return [(node, scope)]
+
+    def rebound_body(self, call: cst.Call, scope: Scope) -> Evidence | None:
+        """``model-body`` evidence for a body named by a name assigned several times (``data = {...}``
+        before the request, ``data = response.json()`` after it) when one of its values has a model
+        call's keys."""
+        for arg in call.args:
+            if arg.keyword is None or arg.keyword.value not in BODY_ARGUMENTS or not isinstance(arg.value, cst.Name):
+                continue
+            values = self.assignments(arg.value, scope)
+            for node, where in values if len(values) > 1 else ():
+                body = self._resolver.resolve(node, where)
+                if isinstance(body, Dict):
+                    keys = [key for key in MODEL_BODY_KEYS if key in body.items]
+                    if keys:
+                        shown = ", ".join(f"`{k}`" for k in keys)
+                        return Evidence(EvidenceKind.MODEL_BODY, f"`{arg.keyword.value}=` has {shown}", node)
+        return None
 
     def built_body(self, call: cst.Call, scope: Scope) -> Evidence | None:
         """``model-body`` evidence for a body a method builds (``json=self._payload(...)``, maybe
@@ -278,6 +410,14 @@ class EvidenceFinder:
         return code if len(code) <= _TEXT_LIMIT else "..." + code[-(_TEXT_LIMIT - 3):]
 
 
+# URL building: ``%`` fields, ``str.format`` fields, methods that keep the text as far as a model path
+# goes, and functions that join a base and a path.
+_PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]")
+_FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
+_SAME_TEXT = frozenset({"rstrip", "lstrip", "strip", "removesuffix", "removeprefix"})
+_PATH_JOINS = frozenset({"urllib.parse.urljoin", "os.path.join", "posixpath.join"})
+
+
 def _reads_stream(func: cst.Attribute) -> bool:
     name = func.attr.value
     if name in STREAM_READERS:
@@ -304,6 +444,29 @@ def one_shot_uses(statement: cst.With, index: int, name: str) -> tuple[list[cst.
     repeated: list[bool] = []
     most = sum(_uses(root, name, False, uses, repeated) for root in (*statement.items[index + 1:], statement.body))
     return uses, most, any(repeated)
+
+
+def closed_after_one_request(call: cst.Call, scope: Scope, request_receivers: set[int]) -> bool:
+    """Whether the client ``call`` makes is bound once to a name of the function ``scope`` that makes
+    one request on it (not in a loop) and closes it (``client.close()``, ``await client.aclose()``,
+    in a ``finally`` or after), with no other use: a client opened for one request."""
+    if scope.kind != "function" or not isinstance(scope.node, cst.FunctionDef):
+        return False
+    names = [name for name, bindings in scope.names.items()
+             if len(bindings) == 1 and isinstance(bindings[0], ValueOf) and bindings[0].node is call]
+    if len(names) != 1:
+        return False
+    name = names[0]
+    closes = {id(node.func.value) for node in _walk(scope.node.body) if isinstance(node, cst.Call)
+              and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("close", "aclose")
+              and isinstance(node.func.value, cst.Name) and node.func.value.value == name}
+    uses: list[cst.Name] = []
+    repeated: list[bool] = []
+    _uses(scope.node.body, name, False, uses, repeated)
+    requests = [again for use, again in zip(uses, repeated) if id(use) in request_receivers]
+    others = [use for use in uses if id(use) not in request_receivers and id(use) not in closes]
+    # the other use is the name the assignment binds
+    return bool(closes) and requests == [False] and len(others) == 1
 
 
 _REPEATING = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.FunctionDef,

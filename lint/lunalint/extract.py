@@ -14,7 +14,8 @@ timeouts written on it.
 Each spec also gets the evidence that its responses may be long (``evidence.py``): its own (an
 SDK, a ``base_url``, a request that streams or goes to a model endpoint with a model-shaped body)
 and, for a client, that of every followed request made on it; a client opened by ``with`` for one
-request and closed is marked ``one_shot``; a request on a client whose transport is in-process is
+request and closed, or bound in a function for one request and then closed (``client.aclose()``,
+in a ``finally`` or after), is marked ``one_shot``; a request on a client whose transport is in-process is
 ``in_process`` like its client.
 """
 
@@ -212,56 +213,6 @@ def _parameter_key(function: Scope, name: str) -> tuple[int, str]:
     return id(function), name
 
 
-def _local_function(func: cst.BaseExpression, scope: Scope) -> Scope | None:
-    """The body of the local function or method ``func`` names (``build``, ``self.build``)."""
-    import libcst as cst
-
-    from lunalint.scope import Opaque
-
-    bindings = None
-    if isinstance(func, cst.Name):
-        bindings = scope.lookup(func.value)
-    elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value == scope.self_name:
-        owner = scope.enclosing_class()
-        bindings = owner.names.get(func.attr.value) if owner is not None else None
-    if bindings and len(bindings) == 1 and isinstance(bindings[0], Opaque):
-        return bindings[0].definition
-    return None
-
-
-def _callee(func: cst.BaseExpression, scope: Scope, resolver: Resolver, depth: int = 0) -> tuple[Scope, int] | None:
-    """The local function or method a call of ``func`` runs, and how many of its leading positional
-    parameters the call does not fill: ``helper``, ``self.send`` (``self`` is filled), a name bound
-    once to a wrapper of one (``retry(...)(self.send)``, a decorator applied by hand, which passes
-    its arguments through) or to ``functools.partial(helper, a)`` (which fills ``a``)."""
-    import libcst as cst
-
-    from lunalint.scope import ValueOf
-
-    if isinstance(func, (cst.Name, cst.Attribute)):
-        function = _local_function(func, scope)
-        if function is not None and isinstance(function.node, cst.FunctionDef):
-            return function, 1 if isinstance(func, cst.Attribute) else 0
-    if depth > 2 or not isinstance(func, cst.Name):
-        return None
-    bindings = scope.lookup(func.value)
-    if not bindings or len(bindings) != 1 or not isinstance(bindings[0], ValueOf):
-        return None
-    wrapper, where = bindings[0].node, bindings[0].scope
-    if not isinstance(wrapper, cst.Call) or not wrapper.args or wrapper.args[0].keyword or wrapper.args[0].star:
-        return None
-    if isinstance(wrapper.func, cst.Call) and len(wrapper.args) == 1:  # ``retry(stop=...)(self.send)``
-        return _callee(wrapper.args[0].value, where, resolver, depth + 1)
-    if isinstance(wrapper.func, (cst.Name, cst.Attribute)) and resolver.qualname(wrapper.func,
-                                                                                 where) == "functools.partial":
-        found = _callee(wrapper.args[0].value, where, resolver, depth + 1)
-        bound = [arg for arg in wrapper.args[1:] if arg.keyword is None]
-        if found is None or any(arg.star for arg in bound):
-            return None
-        return found[0], found[1] + len(bound)
-    return None
-
-
 def _handed(nodes: list[tuple[cst.BaseExpression, Scope]], receivers: Receivers, seen: set[int]) -> Iterator[int]:
     """The ids of the client constructions ``nodes`` may give: calls, names bound to clients,
     values of dict literals, local factory functions' ``return`` values and lambdas' bodies."""
@@ -325,6 +276,7 @@ class _Evidence:
         a dict of arguments, and a local factory function (its ``return`` values)."""
         import libcst as cst
 
+        from lunalint.callers import local_function
         from lunalint.evidence import SSE_CLIENT_HELPERS, is_llm_call, is_streaming_service
         from lunalint.spec import Evidence, EvidenceKind
 
@@ -345,7 +297,7 @@ class _Evidence:
         for arg in call.args:  # ``params["http_client"] = client`` here or in a local builder, then ``**params``
             if arg.star != "**":
                 continue
-            function: Scope | None = _local_function(arg.value.func, scope) if isinstance(arg.value, cst.Call) else scope
+            function: Scope | None = local_function(arg.value.func, scope) if isinstance(arg.value, cst.Call) else scope
             while function is not None and function.kind not in ("function", "module"):
                 function = function.parent
             if function is not None:
@@ -424,15 +376,16 @@ class _Evidence:
         function or method: the client is its parameter there."""
         import libcst as cst
 
+        from lunalint.callers import callee
         from lunalint.values import Obj
 
         if not call.args:
             return
         args = list(call.args)
         if receivers.resolver.qualname(call.func, scope) == "functools.partial":  # ``partial(self.send, client)``
-            found = _callee(args.pop(0).value, scope, receivers.resolver)
+            found = callee(args.pop(0).value, scope, receivers.resolver)
         else:
-            found = _callee(call.func, scope, receivers.resolver)
+            found = callee(call.func, scope, receivers.resolver)
         if found is None:
             return
         definition, skipped = found
@@ -489,7 +442,7 @@ class _Evidence:
         """Clients bound by ``with`` whose one use is one request, made once."""
         import libcst as cst
 
-        from lunalint.evidence import one_shot_uses
+        from lunalint.evidence import closed_after_one_request, one_shot_uses
 
         for statement, _ in scan.withs:
             for index, item in enumerate(statement.items):
@@ -499,6 +452,9 @@ class _Evidence:
                 uses, most, repeated = one_shot_uses(statement, index, item.asname.name.value)
                 if uses and most == 1 and not repeated and all(id(use) in self.request_receivers for use in uses):
                     self.one_shot.add(id(item.item))
+        for made in self.made.values():
+            if closed_after_one_request(made.call, made.scope, self.request_receivers):
+                self.one_shot.add(id(made.call))
 
     def apply(self, spec: ClientSpec, in_process: Mapping[int, str]) -> ClientSpec:
         """``spec`` with its evidence (strongest kind first), one-shot and in-process markers."""

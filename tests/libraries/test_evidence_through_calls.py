@@ -237,3 +237,86 @@ def test_a_partial_that_fills_the_first_parameter_shifts_the_others() -> None:
     [message] = [v.message for v in lint(source) if v.code == "LL302"]
     assert message.startswith("httpx.Client read timeout 25 s")
     assert message.endswith("model-body: `json=` has `prompt` at line 8")
+
+
+# URLs and bodies that are parameters of a helper: what the helper's calls pass ---------------------------
+HELPER = """
+    import requests
+
+
+    class Api:
+        def __init__(self, base):
+            self.base = base
+            self.session = requests.Session()
+
+        def _post(self, path, payload=None, *, stream=False):
+            response = self.session.post(self.base + path, json=payload, timeout=60)
+            return response.json()
+
+        def {}
+    """
+THROUGH_HELPER = {
+    "path passed": ("""chat(self, messages):
+            return self._post("/chat/completions", {"model": "m"})""",
+                    "model-endpoint: `{}/chat/completions` at line 15"),
+    "body passed by keyword": ("""complete(self, text):
+            return self._post("/run", payload={"prompt": text, "max_tokens": 5})""",
+                               "model-body: `json=` has `prompt`, `max_tokens` (the `payload` passed) at line 15"),
+    "body named before the call": ("""complete(self, text):
+            body = {"messages": [{"role": "user", "content": text}]}
+            return self._post("/agent", body)""", "model-body: `json=` has `messages` (the `payload` passed) at line 16"),
+}
+
+
+@pytest.mark.parametrize(("caller", "evidence"), THROUGH_HELPER.values(), ids=THROUGH_HELPER.keys())
+def test_what_a_helpers_callers_pass_is_evidence_of_its_request(caller: str, evidence: str) -> None:
+    source = textwrap.dedent(HELPER.replace("{}", caller))
+    [message] = [v.message for v in lint(source) if v.code == "LL302"]
+    assert message.startswith("Session.post() read timeout 60 s")
+    assert message.endswith(evidence)
+
+
+def test_a_helper_whose_callers_pass_short_requests_gives_no_evidence() -> None:
+    source = textwrap.dedent(HELPER.replace("{}", """search(self, q):
+            return self._post("/search", {"q": q}) or self._post("/v1/models")"""))
+    assert [v.code for v in lint(source) if v.code == "LL302"] == []
+    [strict] = [v.message for v in lint(source, streaming_scope="all") if v.code == "LL302"]
+    assert "read timeout 60 s" in strict
+
+
+def test_a_parameter_default_counts_for_calls_that_pass_nothing() -> None:
+    source = textwrap.dedent("""
+        import httpx
+
+
+        def send(client, body, path="/v1/messages"):
+            return client.post(path, json=body)
+
+
+        def run():
+            client = httpx.Client(timeout=62)
+            send(client, {"x": 1})
+            send(client, {"y": 2})
+        """)
+    [message] = [v.message for v in lint(source) if v.code == "LL302"]
+    assert message.startswith("httpx.Client read timeout 62 s")
+    assert message.endswith("model-endpoint: `/v1/messages` at line 6")
+
+
+def test_a_static_method_called_on_self_fills_no_parameter() -> None:
+    source = textwrap.dedent("""
+        import httpx
+
+
+        class Api:
+            client = httpx.Client(timeout=63)
+
+            @staticmethod
+            def send(path, body):
+                return Api.client.post(path, json=body)
+
+            def chat(self):
+                return self.send("/x", {"messages": []})
+        """)
+    [message] = [v.message for v in lint(source) if v.code == "LL302"]
+    assert message.endswith("model-body: `json=` has `messages` (the `body` passed) at line 13")

@@ -31,6 +31,32 @@ STREAMING = {
     "urllib3-model-path": ("import urllib3\np = urllib3.PoolManager()\n"
                            "p.request('POST', 'http://localhost:8000/v1/chat/completions', timeout=30)",
                            "model-endpoint: `http://localhost:8000/v1/chat/completions` at line 3"),
+    "local-server-generate-path": ("import httpx\nc = httpx.Client(timeout=30)\n"
+                                   "c.post('http://localhost:30000/generate', json={'text': 'hi'})",
+                                   "model-endpoint: `http://localhost:30000/generate` at line 3"),
+    "sampling-params-body": ("import httpx\nc = httpx.Client(timeout=30)\n"
+                             "c.post('/run', json={'input_ids': [1], 'sampling_params': {'temperature': 0}})",
+                             "model-body: `json=` has `sampling_params` at line 3"),
+    "url-joined": ("import httpx\nfrom urllib.parse import urljoin\nc = httpx.Client(timeout=30)\n"
+                   "def f(base):\n    return c.post(urljoin(base, '/v1/chat/completions'))",
+                   "model-endpoint: `{}/v1/chat/completions` at line 5"),
+    "url-formatted": ("import httpx\nc = httpx.Client(timeout=30)\n"
+                      "def f(base):\n    return c.post('{base}/v1/messages'.format(base=base))",
+                      "model-endpoint: `{}/v1/messages` at line 4"),
+    "url-percent": ("import httpx\nc = httpx.Client(timeout=30)\n"
+                    "def f(host):\n    return c.post('http://%s:11434/api/chat' % host)",
+                    "model-endpoint: `http://{}:11434/api/chat` at line 4"),
+    "url-path-join": ("import os, httpx\nc = httpx.Client(timeout=30)\n"
+                      "def f(base):\n    return c.post('/'.join([base.rstrip('/'), 'v1', 'responses']))",
+                      "model-endpoint: `{}/v1/responses` at line 4"),
+    "url-assigned-twice": ("import httpx\nBASE = 'https://api.anthropic.com'\nc = httpx.Client(timeout=30)\n"
+                           "def f(query):\n    url = f'{BASE}/v1/messages'\n    if query:\n"
+                           "        url = f'{url}?{query}'\n    return c.post(url, content=b'')",
+                           "model-endpoint: `https://api.anthropic.com/v1/messages` at line 8"),
+    "body-assigned-again-after": ("import requests\ns = requests.Session()\ndef f(url, text):\n"
+                                  "    data = {'prompt': text, 'steps': 20}\n"
+                                  "    r = s.post(url, json=data, timeout=30)\n    data = r.json()['images']\n"
+                                  "    return data", "model-body: `json=` has `prompt` at line 4"),
     "aiohttp-iter-chunked": ("import aiohttp\ns = aiohttp.ClientSession()\nasync def f(url):\n"
                              "    async with s.get(url) as r:\n"
                              "        async for chunk in r.content.iter_chunked(512):\n"
@@ -141,6 +167,11 @@ ONE_SHOT = {
     "match-branches": "import httpx\ndef f(method, url):\n    with httpx.Client(timeout=5) as c:\n"
                       "        match method:\n            case 'GET':\n                return c.get(url)\n"
                       "            case _:\n                return c.post(url)",
+    "closed-in-finally": "import httpx\nasync def f(url):\n    client = httpx.AsyncClient(timeout=5)\n    try:\n"
+                         "        r = await client.get(url)\n        return r.json()\n    finally:\n"
+                         "        await client.aclose()",
+    "closed-after": "import requests\ndef f(url):\n    s = requests.Session()\n    r = s.get(url, timeout=5)\n"
+                    "    s.close()\n    return r",
 }
 
 
@@ -156,6 +187,11 @@ NOT_ONE_SHOT = {
             "            c.get(url)",
     "handed-on": "import httpx\ndef f(url):\n    with httpx.Client() as c:\n        return fetch_all(c, url)",
     "not-with": "import httpx\ndef f(url):\n    c = httpx.Client()\n    return c.get(url)",
+    "closed-after-a-loop": "import httpx\ndef f(urls):\n    c = httpx.Client()\n    try:\n"
+                           "        return [c.get(url) for url in urls]\n    finally:\n        c.close()",
+    "closed-but-returned": "import httpx\ndef f(url):\n    c = httpx.Client()\n    c.get(url)\n"
+                           "    if url:\n        c.close()\n    return c",
+    "closed-module-client": "import httpx\nc = httpx.Client()\nc.get('https://example.com')\nc.close()",
     "nested-function": "import httpx\ndef f(url):\n    with httpx.Client() as c:\n        def g():\n"
                        "            return c.get(url)\n        return g()",
 }

@@ -25,7 +25,8 @@ class TcpKeepaliveMissing(Rule):
 
     With `streaming-scope = "llm"` (the default), a client opened for one request and closed
     (`with httpx.Client() as c: return c.get(url)`, `async with ClientSession() as s:` around one
-    request) is reported only when that request may be long: it streams, or it is a model call
+    request, or a client bound in a function that makes one request on it and closes it with
+    `close()`/`aclose()`, in a `finally` or after) is reported only when that request may be long: it streams, or it is a model call
     (the evidence LL302 lists). Such a client never reuses a pooled connection, but during a long
     pause between chunks keepalive keeps a NAT from dropping the connection and finds a dead
     peer, so the message says why. A client on an in-process transport (`httpx.ASGITransport`,

@@ -31,14 +31,22 @@ class TimeoutBelowStreamingMinimum(Rule):
       streamable-HTTP transport. (httpx and requests read the whole body before a request without
       `stream` returns, so `iter_bytes()` on its response streams nothing);
     - `model-endpoint`: a URL on a model path (`/chat/completions`, `/v1/messages`, `/v1/responses`,
-      `/api/generate`, `/api/chat`, `:generateContent` ...) or a `base_url` on a model API host
-      (`https://api.openai.com/v1`);
+      `/api/generate`, `/generate`, `/api/chat`, `:generateContent` ...) or a `base_url` on a model
+      API host (`https://api.openai.com/v1`, not `https://api.openai.com/v1/{endpoint}`);
     - `model-body`: a `json=`/`data=` body with the keys of a model call (`messages`, `prompt`,
-      `max_tokens`, `stream` ...).
+      `max_tokens`, `sampling_params`, `stream` ...).
 
     Evidence counts wherever the project uses the client: a module-level client imported by other
     modules, a factory's result, a client handed to a setter that a getter returns elsewhere; the
     message then names the module and line ("streams: `client.stream(...)` in pkg/models.py:40").
+    It also counts through calls: a client handed to a helper or a method (directly, through
+    `functools.partial` or a retry wrapper applied by hand) gets the evidence of its requests
+    there; a URL or body that is a parameter of a helper (`def _post(self, path, payload)`) gets
+    what the helper's calls pass ("model-body: `json=` has `messages` (the `payload` passed)");
+    a body built by a method (`json=self._create_payload(...)`, abstract in a base class) gets
+    what the method's implementations in the class and its subclasses return, in other modules
+    too; a name assigned several times (`url = ...`, then `url = f"{url}?{query}"`) counts with
+    each of its values.
 
     A short timeout on a request with none of these (a health probe, an OAuth exchange, a metadata
     or version fetch, a webhook, a non-generation path on a model host such as `/v1/models`) is not
@@ -63,6 +71,14 @@ class TimeoutBelowStreamingMinimum(Rule):
 
     requests.post(url, json={"model": model, "messages": messages}, timeout=30)  # model-body
     httpx.post("https://api.anthropic.com/v1/messages", timeout=60)  # model-endpoint
+
+
+    class Api:
+        def _post(self, path, payload):
+            return self.session.post(self.base + path, json=payload, timeout=60)
+
+        def chat(self, messages):  # model-endpoint: `{}/chat/completions` at line 7
+            return self._post("/chat/completions", {"model": self.model, "messages": messages})
     ```
 
     ## Use instead
