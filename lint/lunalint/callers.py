@@ -33,17 +33,11 @@ def local_function(func: cst.BaseExpression, scope: Scope) -> Scope | None:
         bindings = scope.lookup(func.value)
     elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
         owner = scope.enclosing_class()
-        if owner is not None and func.value.value == _self_name(scope):
+        if owner is not None and func.value.value == scope.self_of():
             bindings = owner.names.get(func.attr.value)
     if bindings and len(bindings) == 1 and isinstance(bindings[0], Opaque):
         return bindings[0].definition
     return None
-
-
-def _self_name(scope: Scope) -> str | None:
-    while scope.kind == "comprehension" and scope.parent is not None:
-        scope = scope.parent
-    return scope.self_name
 
 
 def callee(func: cst.BaseExpression, scope: Scope, resolver: Resolver, depth: int = 0) -> tuple[Scope, int] | None:

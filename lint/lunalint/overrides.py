@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from lunalint.resolve import Resolver
     from lunalint.scope import Scope
 
-__all__ = ["Implementation", "body_method", "implementations"]
+__all__ = ["Implementation", "body_method", "implementations", "subclasses_elsewhere"]
 
 MAX_MODULES = 24  # other modules read for the subclasses of one class
 MAX_CLASSES = 64  # subclasses followed for one class
@@ -60,16 +60,10 @@ def body_method(node: cst.BaseExpression, scope: Scope) -> tuple[Scope, str] | N
         return None
     receiver = node.func.value
     owner = scope.enclosing_class()
-    if owner is None or not isinstance(receiver, cst.Name) or receiver.value != _self_name(scope):
+    if owner is None or not isinstance(receiver, cst.Name) or receiver.value != scope.self_of():
         return None
     method = node.func.attr.value
     return (owner, method) if method not in owner.self_attrs else None
-
-
-def _self_name(scope: Scope) -> str | None:
-    while scope.kind == "comprehension" and scope.parent is not None:
-        scope = scope.parent
-    return scope.self_name
 
 
 def implementations(owner: Scope, method: str, keys: tuple[str, ...], resolver: Resolver,
@@ -130,6 +124,15 @@ def _returns_keys(cls: Scope, method: str, keys: tuple[str, ...], resolver: Reso
 
 # Subclasses in other modules ------------------------------------------------------------------------
 def _elsewhere(names: list[str], method: str, keys: tuple[str, ...], project: Project) -> list[Implementation]:
+    found = []
+    for module, classes in subclasses_elsewhere(names, project).items():
+        found += _implemented(module, classes, method, keys, project)
+    return found
+
+
+def subclasses_elsewhere(names: list[str], project: Project) -> dict[str, list[str]]:
+    """The classes of other modules of the tree that derive from the classes ``names`` of the
+    checked module, at any depth, by module."""
     from lunalint.usages import Channel, import_index
 
     index = import_index(project)
@@ -151,10 +154,7 @@ def _elsewhere(names: list[str], method: str, keys: tuple[str, ...], project: Pr
                     seen.add((module, cls))
                     pending.append((module, cls))
                     by_module.setdefault(module, []).append(cls)
-    found = []
-    for module, classes in by_module.items():
-        found += _implemented(module, classes, method, keys, project)
-    return found
+    return by_module
 
 
 def _deriving(tree: ast.Module, module: str, path: str, name: str, project: Project) -> Iterator[str]:

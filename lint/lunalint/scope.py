@@ -124,12 +124,20 @@ class Scope:
 
     def enclosing_class(self) -> Scope | None:
         """For a method scope (or a comprehension in one), the class scope that owns ``self``."""
-        method: Scope = self
-        while method.kind == "comprehension" and method.parent is not None:
-            method = method.parent
+        method = self._method()
         if method.self_name is not None and method.parent is not None and method.parent.kind == "class":
             return method.parent
         return None
+
+    def self_of(self) -> str | None:
+        """For a method scope (or a comprehension in one), the name of its first parameter."""
+        return self._method().self_name
+
+    def _method(self) -> Scope:
+        method: Scope = self
+        while method.kind == "comprehension" and method.parent is not None:
+            method = method.parent
+        return method
 
 
 @dataclass

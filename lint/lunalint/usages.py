@@ -61,12 +61,21 @@ class Channel(NamedTuple):
     factory: bool  # calling it gives the client (else it is the client)
 
 
+class Inherited(NamedTuple):
+    """Classes of a module derived from the class that stores a client in ``self.<attribute>``."""
+
+    classes: frozenset[str]
+    attributes: frozenset[str]
+
+
 class Seeds:
     """What stands for one client in a module read for it: its own module-level names and, by the
     qualified names its imports give them, the channels of other modules."""
 
-    def __init__(self, client: Obj, path: str, module_scope: Scope, channels: set[Channel], project: Project) -> None:
+    def __init__(self, client: Obj, path: str, module_scope: Scope, channels: set[Channel], project: Project,
+                 inherited: Inherited | None = None) -> None:
         self.client = client
+        self._inherited = inherited
         self._path = path
         self._module_scope = module_scope
         self._own = {channel.name: channel.factory for channel in channels if channel.module == path}
@@ -76,6 +85,12 @@ class Seeds:
 
     def match(self, node: cst.BaseExpression, scope: Scope, resolver: Resolver) -> Obj | None:
         """The client, when ``node`` is one of its names or a call of one of its factories."""
+        if self._inherited is not None and isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) \
+                and node.attr.value in self._inherited.attributes and node.value.value == scope.self_of():
+            owner = scope.enclosing_class()
+            if owner is not None and owner.parent is self._module_scope and isinstance(owner.node, cst.ClassDef) \
+                    and owner.node.name.value in self._inherited.classes:
+                return self.client
         call = node.expression if isinstance(node, cst.Await) else node
         if isinstance(call, cst.Call):
             return self.client if self._names(call.func, scope, resolver) is True else None
@@ -120,6 +135,13 @@ def with_evidence_elsewhere(specs: list[ClientSpec], made: Mapping[int, Made], r
                 try:
                     evidence = _evidence_elsewhere(where.value, channels, spec.anchor, project, again)
                 except RecursionError:  # code nested too deeply to follow: no evidence from it
+                    evidence = []
+                if evidence:
+                    spec = replace(spec, evidence=(*spec.evidence, *evidence))
+            if not spec.evidence:
+                try:
+                    evidence = _evidence_in_subclasses(where, receivers, spec.anchor, project)
+                except RecursionError:
                     evidence = []
                 if evidence:
                     spec = replace(spec, evidence=(*spec.evidence, *evidence))
@@ -240,9 +262,39 @@ def _evidence_elsewhere(client: Obj, channels: list[Channel], anchor: object, pr
     return [replace(item, anchor=anchor) for item in found[:MAX_EVIDENCE]]
 
 
-def _read_module(path: str, client: Obj, channels: set[Channel], project: Project
-                 ) -> tuple[list[Evidence], list[Channel]] | None:
-    """The evidence on ``client`` in the module at ``path``, and its new channels there."""
+# Subclasses in other modules using ``self.<attribute>`` -------------------------------------------------
+def _evidence_in_subclasses(made: Made, receivers: Receivers, anchor: object, project: Project) -> list[Evidence]:
+    """For a client a class stores in ``self.<attribute>`` (or binds in its body), the evidence
+    of the requests its subclasses in other modules make on ``self.<attribute>``."""
+    from lunalint.overrides import subclasses_elsewhere
+    from lunalint.values import Obj
+
+    scope = made.scope
+    owner = scope if scope.kind == "class" else scope.enclosing_class()
+    if owner is None or owner.parent is None or owner.parent.kind != "module" or not isinstance(owner.node,
+                                                                                                cst.ClassDef):
+        return []
+    bound = {**owner.self_attrs, **(owner.names if scope is owner else {})}
+    attributes = frozenset(name for name, bindings in bound.items() if any(
+        isinstance(b, ValueOf) and any(isinstance(value, Obj) and value.node is made.call
+                                       for value in receivers.possible(b.node, b.scope) or ())
+        for b in bindings))
+    if not attributes:
+        return []
+    found: list[Evidence] = []
+    for path, classes in subclasses_elsewhere([owner.node.name.value], project).items():
+        result = _read_module(path, made.value, set(), project, Inherited(frozenset(classes), attributes))
+        if result is not None:
+            found += [item for item in result[0] if item not in found]
+    order = [kind.value for kind in EvidenceKind]
+    found.sort(key=lambda item: order.index(item.kind.value))
+    return [replace(item, anchor=anchor) for item in found[:MAX_EVIDENCE]]
+
+
+def _read_module(path: str, client: Obj, channels: set[Channel], project: Project,
+                 inherited: Inherited | None = None) -> tuple[list[Evidence], list[Channel]] | None:
+    """The evidence on ``client`` in the module at ``path``, and its new channels there; with
+    ``inherited``, the client is ``self.<attribute>`` in those classes of the module."""
     from lunalint.parse import mentioning
     from lunalint.values import Obj
 
@@ -250,10 +302,10 @@ def _read_module(path: str, client: Obj, channels: set[Channel], project: Projec
     if source is None:
         return None
     lines, tree = source
-    if not any(channel.module == path for channel in channels) and not _imports_channel(tree, path, channels,
-                                                                                        project):
+    if inherited is None and not any(channel.module == path for channel in channels) and not _imports_channel(
+            tree, path, channels, project):
         return None
-    names = sorted({channel.name for channel in channels})
+    names = sorted({channel.name for channel in channels} | (inherited.classes if inherited is not None else set()))
     parsed = project.run_state((f"module {' '.join(names)}", path), lambda _: mentioning(lines, tree, names))
     if parsed is None:
         return None
@@ -268,7 +320,7 @@ def _read_module(path: str, client: Obj, channels: set[Channel], project: Projec
     # Values are not followed into further modules here: only what the client is used for matters.
     resolver = Resolver(scan, None, path)
     resolver.constructors = frozenset(registry.constructors)
-    seeds = Seeds(client, path, scan.module_scope, channels, project)
+    seeds = Seeds(client, path, scan.module_scope, channels, project, inherited)
     receivers = Receivers(resolver, seeds)
     _, _, found = collect(scan, resolver, receivers, EvidenceFinder(resolver, module.code_for_node), registry)
     items = found.of_client.get(id(client.node), [])

@@ -320,3 +320,64 @@ def test_a_static_method_called_on_self_fills_no_parameter() -> None:
         """)
     [message] = [v.message for v in lint(source) if v.code == "LL302"]
     assert message.endswith("model-body: `json=` has `messages` (the `body` passed) at line 13")
+
+
+# A client a base class stores on self, used by subclasses in other modules ------------------------------
+STORED = """
+    import httpx
+
+
+    class Base:
+        shared = httpx.Client(timeout=40)
+
+        def __init__(self, base_url):
+            self.client = httpx.AsyncClient(base_url=base_url, timeout=60)
+    """
+USERS = {
+    "subclass streams on self.client": ("""
+        from pkg.base import Base
+
+
+        class Chat(Base):
+            async def events(self, body):
+                async with self.client.stream("POST", "/v1/chat/completions", json=body) as response:
+                    return [line async for line in response.aiter_lines()]
+        """, 8, "60 s", "streams: `self.client.stream(...)` in pkg/chat.py:6"),
+    "subclass of a subclass, class attribute": ("""
+        from pkg import base
+
+
+        class Middle(base.Base):
+            pass
+
+
+        class Generate(Middle):
+            def run(self, prompt):
+                return self.shared.post("/generate", json={"prompt": prompt})
+        """, 5, "40 s", "model-endpoint: `/generate` in pkg/chat.py:10"),
+}
+
+
+@pytest.mark.parametrize(("uses", "line", "seconds", "evidence"), USERS.values(), ids=USERS.keys())
+def test_a_client_stored_on_self_gets_the_evidence_of_subclasses_elsewhere(
+        tmp_path: Path, uses: str, line: int, seconds: str, evidence: str) -> None:
+    _tree(tmp_path, {"pkg/base.py": STORED, "pkg/chat.py": uses})
+    [(found, message)] = _messages(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/base.py")
+    assert found == line
+    assert f"read timeout {seconds}" in message
+    assert message.endswith(evidence)
+
+
+def test_subclasses_that_make_short_requests_give_no_evidence(tmp_path: Path) -> None:
+    _tree(tmp_path, {"pkg/base.py": STORED, "pkg/chat.py": """
+        from pkg.base import Base
+
+
+        class Health(Base):
+            async def ping(self):
+                return await self.client.get("/health")
+        """})
+    assert _messages(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/base.py") == []
+    strict = _messages(check_paths([tmp_path], Settings(root=tmp_path, policy=Policy(streaming_scope="all"))),
+                       "pkg/base.py")
+    assert sorted(line for line, _ in strict) == [5, 8]
