@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lunalint.scope import Param, ValueOf
+from lunalint.scope import Binding, Param, ValueOf
 from lunalint.spec import Evidence, EvidenceKind
 from lunalint.values import Dict, Obj, Str
 
@@ -54,12 +54,16 @@ MODEL_HOSTS = re.compile(
     r"|api\.moonshot\.(?:cn|ai)|dashscope[\w-]*\.aliyuncs\.com|api\.cerebras\.ai|api\.sambanova\.ai"
     r"|api\.deepinfra\.com|api\.replicate\.com|api\.voyageai\.com)(?:[:/?]|$)")
 # Paths of generation calls (chat, completions, messages, responses; the generate, completion and chat
-# paths of local servers: Ollama, TGI, SGLang, llama.cpp).
+# paths of local servers: Ollama, TGI, SGLang, llama.cpp). ``messages`` and ``responses`` alone name
+# resources of many other APIs (a chat app's channel messages, a form's responses): they count after
+# a version (``/v1/messages``), an agent (``/agents/{id}/messages``), or alone on a base made elsewhere
+# (``/messages``, ``f"{base}/messages"``).
 MODEL_PATHS = re.compile(
-    r"/chat/completions(?:$|[?/#])|/completions(?:$|[?#])|/v\d+(?:beta\d*)?/messages(?:$|[?#])"
-    r"|/messages(?:$|[?#])|/api/generate(?:$|[?#])|/api/chat(?:$|[?#])|/v\d+/responses(?:$|[?#])"
-    r"|/responses(?:$|[?#])|:(?:stream)?[gG]enerateContent|/generate_stream(?:$|[?#])|/v\d+/chat(?:$|[?#])"
-    r"|/invoke-with-response-stream|/converse(?:-stream)?(?:$|[?#])|/generate(?:$|[?#])|/completion(?:$|[?#])")
+    r"/chat/completions(?:$|[?/#])|/completions(?:$|[?#])|/v\d+(?:beta\d*)?/(?:messages|responses)(?:$|[?#])"
+    r"|^(?:\{\})?/(?:messages|responses)(?:$|[?#])|/agents/[^/?#]+/messages(?:$|[?#])"
+    r"|/api/generate(?:$|[?#])|/api/chat(?:$|[?#])|:(?:stream)?[gG]enerateContent|/generate_stream(?:$|[?#])"
+    r"|/v\d+/chat(?:$|[?#])|/invoke-with-response-stream|/converse(?:-stream)?(?:$|[?#])|/generate(?:$|[?#])"
+    r"|/completion(?:$|[?#])")
 # Keys of a request body shaped like a model call.
 MODEL_BODY_KEYS = ("messages", "prompt", "max_tokens", "max_completion_tokens", "max_new_tokens",
                    "max_output_tokens", "max_tokens_to_sample", "n_predict", "sampling_params", "stream")
@@ -192,8 +196,8 @@ class EvidenceFinder:
         if isinstance(node, cst.ConcatenatedString):
             left, right = self.text(node.left, scope, depth + 1, given), self.text(node.right, scope, depth + 1, given)
             return None if left is None or right is None else left + right
-        if isinstance(node, cst.Name):  # a name bound once to an f-string or concatenation
-            bindings = scope.lookup(node.value)
+        if isinstance(node, (cst.Name, cst.Attribute)):  # a name or ``self.<attribute>`` bound once
+            bindings = _bindings(node, scope)
             if bindings and len(bindings) == 1 and isinstance(bindings[0], ValueOf):
                 bound = bindings[0]
                 if isinstance(bound.node, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString)):
@@ -210,7 +214,14 @@ class EvidenceFinder:
             if built is not None:
                 return built
         value = self._resolver.resolve(node, scope)
-        return value.value if isinstance(value, Str) else None
+        if isinstance(value, Str):
+            return value.value
+        if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+            key = self._resolver.resolve(node.slice[0].slice.value, scope)  # ``ENDPOINTS["chat"]``
+            table = self._resolver.resolve(node.value, scope)
+            item = table.items.get(key.value) if isinstance(table, Dict) and isinstance(key, Str) else None
+            return item.value if isinstance(item, Str) else None
+        return None
 
     def _built_text(self, call: cst.Call, scope: Scope, depth: int,
                     given: Mapping[tuple[int, str], tuple[cst.BaseExpression, Scope]] | None) -> str | None:
@@ -227,8 +238,12 @@ class EvidenceFinder:
             if method == "format":
                 template = self.text(func.value, scope, depth + 1, given)
                 return _FORMAT_FIELD.sub("{}", template) if template is not None else None
-            if method in _SAME_TEXT:
-                return self.text(func.value, scope, depth + 1, given)
+            if method in _STRIPS:  # ``path.lstrip("/")``: applied to the known text
+                text = self.text(func.value, scope, depth + 1, given)
+                chars = [self._resolver.resolve(arg, scope) for arg in args[:1]]
+                if text is None or not all(isinstance(each, Str) for each in chars):
+                    return text
+                return str(getattr(text, method)(*(each.value for each in chars if isinstance(each, Str))))
             if method == "join" and len(args) == 1 and isinstance(args[0], (cst.List, cst.Tuple)):
                 separator = self.text(func.value, scope, depth + 1, given)
                 elements = [element.value for element in args[0].elements if not isinstance(element, cst.StarredElement)]
@@ -237,6 +252,28 @@ class EvidenceFinder:
                 func, scope) in _PATH_JOINS:
             texts = [part(arg) for arg in args]
             return "/".join([texts[0].rstrip("/"), *(text.strip("/") for text in texts[1:])])
+        return self._returned_text(call, scope, depth)
+
+    def _returned_text(self, call: cst.Call, scope: Scope, depth: int) -> str | None:
+        """The text a local function or method returns for this call's arguments (``self._url(
+        "chat/completions")`` with ``return f"{self.base}/{path}"``): its first ``return`` with text."""
+        from lunalint.callers import argument, callee
+
+        found = callee(call.func, scope, self._resolver)
+        if found is None or depth > 4:
+            return None
+        function, skipped = found
+        given: dict[tuple[int, str], tuple[cst.BaseExpression, Scope]] = {}
+        for bindings in function.names.values():
+            param = bindings[0] if len(bindings) == 1 else None
+            if isinstance(param, Param) and not param.star:
+                passed = argument(call, param, skipped)
+                if passed is not None:
+                    given[(id(function), param.name)] = (passed, scope)
+        for returned in function.returns:
+            text = self.text(returned, function, depth + 1, given) if returned is not None else None
+            if text is not None:
+                return text
         return None
 
     def request(self, call: cst.Call, value: Obj, method: str, scope: Scope, streams: str,
@@ -252,7 +289,8 @@ class EvidenceFinder:
             if reader is not None:
                 found.append(reader)
         url = url_argument(call, method)
-        endpoint = self.endpoint(url, scope, call) if url is not None else None
+        endpoint = self.endpoint(url, scope, call, value) if url is not None and self._may_generate(
+            call, method, scope) else None
         if endpoint is not None:
             found.append(endpoint)
         body = (body_evidence(value, call) or self.built_body(call, scope) or self.rebound_body(call, scope)
@@ -261,14 +299,29 @@ class EvidenceFinder:
             found.append(body)
         return found
 
-    def endpoint(self, url: cst.BaseExpression, scope: Scope, call: cst.Call) -> Evidence | None:
+    def _may_generate(self, call: cst.Call, method: str, scope: Scope) -> bool:
+        """Whether a request's HTTP method may be a generation call's: not ``GET``, ``HEAD``,
+        ``OPTIONS`` or ``DELETE`` (``client.get(...)``, ``client.request("GET", ...)``)."""
+        name = method.rsplit(".", 1)[-1].lower()
+        if name in METHOD_FIRST:
+            given = [arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == "method"]
+            positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
+            verb = self._resolver.resolve((given or positional)[0], scope) if given or positional else None
+            name = verb.value.lower() if isinstance(verb, Str) else ""
+        return name not in _READING_METHODS
+
+    def endpoint(self, url: cst.BaseExpression, scope: Scope, call: cst.Call, value: Obj | None = None
+                 ) -> Evidence | None:
         """``model-endpoint`` evidence for a request's URL: its text, the text of any value of a
         name assigned several times, or, for a URL made of parameters of a local function
-        (``self.base + path``), the text each call of that function in the module gives it."""
+        (``self.base + path``), the text each call of that function in the module gives it. A
+        known body without the key a model path requires (``messages`` for ``/v1/messages``: a
+        chat app's message API) says the request is not a model call."""
+        body = _known_body(value) if value is not None else None
         for node, where in self.assignments(url, scope):
             text = self.text(node, where)
             endpoint = endpoint_evidence(text, call) if text is not None else None
-            if endpoint is not None:
+            if endpoint is not None and text is not None and not _lacks_required_key(text, body):
                 return endpoint
         params = {id(param): param for node in _walk(url) if isinstance(node, cst.Name)
                   and (param := self.callers.parameter(node, scope)) is not None}
@@ -287,7 +340,7 @@ class EvidenceFinder:
                     given[(id(param.function), param.name)] = (param.default, param.default_scope)
             text = self.text(url, scope, given=given) if given else None
             endpoint = endpoint_evidence(text, caller) if text is not None else None
-            if endpoint is not None:
+            if endpoint is not None and text is not None and not _lacks_required_key(text, body):
                 return endpoint
         return None
 
@@ -324,10 +377,9 @@ class EvidenceFinder:
         """``node`` itself, or for a name assigned several times in its function (``url = base +
         "/v1/messages"``, then ``url = f"{url}?{query}"`` under a test) each value assigned: a
         request may be made with any of them."""
-        if isinstance(node, cst.Name):
-            bindings = scope.lookup(node.value)
-            if bindings and len(bindings) > 1 and all(isinstance(b, ValueOf) for b in bindings):
-                return [(b.node, b.scope) for b in bindings if isinstance(b, ValueOf)]
+        bindings = _bindings(node, scope)
+        if bindings and len(bindings) > 1 and all(isinstance(b, ValueOf) for b in bindings):
+            return [(b.node, b.scope) for b in bindings if isinstance(b, ValueOf)]
         return [(node, scope)]
 
     def rebound_body(self, call: cst.Call, scope: Scope) -> Evidence | None:
@@ -410,11 +462,51 @@ class EvidenceFinder:
         return code if len(code) <= _TEXT_LIMIT else "..." + code[-(_TEXT_LIMIT - 3):]
 
 
-# URL building: ``%`` fields, ``str.format`` fields, methods that keep the text as far as a model path
-# goes, and functions that join a base and a path.
+# Methods of requests that read or remove: never a generation call.
+_READING_METHODS = frozenset({"get", "head", "options", "delete"})
+# Model paths whose calls cannot go without a key of the body (Chat Completions and Messages
+# need ``messages``, Completions ``prompt``), the first that matches.
+_REQUIRED_KEYS = ((re.compile(r"/(?:chat/completions|messages)(?:$|[?#])"), "messages"),
+                  (re.compile(r"/completions(?:$|[?#])"), "prompt"))
+
+
+def _known_body(call: Obj) -> Dict | None:
+    """The body of a request, when it is a dict whose every key is known."""
+    for name in BODY_ARGUMENTS:
+        body = call.kwargs.get(name)
+        if isinstance(body, Obj) and body.qualname in ("json.dumps", "orjson.dumps") and body.args:
+            body = body.args[0]
+        if body is not None:
+            return body if isinstance(body, Dict) and body.complete else None
+    return None
+
+
+def _lacks_required_key(url: str, body: Dict | None) -> bool:
+    if body is None:
+        return False
+    path = url.split("?", 1)[0]
+    for pattern, key in _REQUIRED_KEYS:
+        if pattern.search(path):
+            return key not in body.items
+    return False
+
+
+def _bindings(node: cst.BaseExpression, scope: Scope) -> list[Binding] | None:
+    """The bindings of a name, or of ``self.<attribute>`` in a method (in its class and body)."""
+    if isinstance(node, cst.Name):
+        return scope.lookup(node.value)
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == scope.self_of():
+        owner = scope.enclosing_class()
+        if owner is not None:
+            return owner.self_attrs.get(node.attr.value, []) + owner.names.get(node.attr.value, []) or None
+    return None
+
+
+# URL building: ``%`` fields, ``str.format`` fields, the methods that strip a text, and the functions
+# that join a base and a path.
 _PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]")
 _FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
-_SAME_TEXT = frozenset({"rstrip", "lstrip", "strip", "removesuffix", "removeprefix"})
+_STRIPS = frozenset({"rstrip", "lstrip", "strip", "removesuffix", "removeprefix"})
 _PATH_JOINS = frozenset({"urllib.parse.urljoin", "os.path.join", "posixpath.join"})
 
 

@@ -154,6 +154,7 @@ def collect(scan: ModuleScan, resolver: Resolver, receivers: Receivers, finder: 
                 found_evidence.on_parameter(call, func, scope, resolver, finder, registry)
         if qualname is None or qualname not in registry.constructors:
             found_evidence.passed_to_local(call, scope, receivers)
+            specs.extend(found_evidence.method_handed(call, scope, receivers, finder, registry))
     found_evidence.fixtures(scan, resolver, receivers)
     found_evidence.through_parameters()
     return specs, overrides, found_evidence
@@ -402,6 +403,43 @@ class _Evidence:
             for value in receivers.possible(arg.value, scope) or ():
                 if isinstance(value, Obj):
                     self.passed.append((id(value.node), _parameter_key(definition, name)))
+
+    def method_handed(self, call: cst.Call, scope: Scope, receivers: Receivers, finder: EvidenceFinder,
+                      registry: Registry) -> list[ClientSpec]:
+        """``helper(client.post, url, json=body)``, ``asyncio.to_thread(client.get, url)``: a
+        request method handed to a function that calls it with the arguments after it is the
+        request those arguments make: its evidence, and the specs of its own timeout."""
+        from dataclasses import replace
+
+        import libcst as cst
+
+        from lunalint.values import Obj
+
+        for index, arg in enumerate(call.args):
+            func = arg.value
+            if arg.keyword is not None or arg.star or not isinstance(func, cst.Attribute) \
+                    or func.attr.value not in registry.method_names:
+                continue
+            found = _receiver(func, scope, receivers, registry.methods)
+            if found is None or not registry.is_request(found.clients[0].qualname, found.method):
+                continue
+            made = call.with_changes(func=func, args=call.args[index + 1:])  # the request the helper makes
+            value = receivers.resolver.call(made, scope, qualname=f"{found.clients[0].qualname}.{found.method}")
+            if not isinstance(value, Obj):
+                continue
+            receiver = found.clients[0].qualname
+            evidence = [item if item.anchor is not made else replace(item, anchor=call)
+                        for item in finder.request(made, value, found.method, scope,
+                                                   registry.streams(receiver, value, found.method),
+                                                   finder.show(func), lazy_body=registry.lazy_body(receiver))]
+            self._add(self.own, id(call), evidence, call)
+            for each in found.clients:
+                self._add(self.of_client, id(each.node), evidence, call)
+            self.request_receivers.add(id(func.value))
+            if found.client is not None:
+                return [replace(spec, anchor=call) if spec.anchor is made else spec
+                        for spec in registry.method_specs(found.client, value, found.method)]
+        return []
 
     def fixtures(self, scan: ModuleScan, resolver: Resolver, receivers: Receivers) -> None:
         """A module-level pytest fixture that returns a client is every parameter of that name in the module."""

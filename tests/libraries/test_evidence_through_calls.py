@@ -381,3 +381,63 @@ def test_subclasses_that_make_short_requests_give_no_evidence(tmp_path: Path) ->
     strict = _messages(check_paths([tmp_path], Settings(root=tmp_path, policy=Policy(streaming_scope="all"))),
                        "pkg/base.py")
     assert sorted(line for line, _ in strict) == [5, 8]
+
+
+# A request method handed to a function that calls it ---------------------------------------------------
+HANDED_METHODS = {
+    "helper of the class": ("""
+        import httpx
+
+
+        class Model:
+            def __init__(self, url):
+                self.url = url
+                self.client = httpx.Client(timeout=180)
+
+            def _call_client(self, call, *args, **kwargs):
+                return call(*args, **kwargs)
+
+            def run(self, prompt):
+                data = {"model": "m", "prompt": prompt, "stream": False}
+                return self._call_client(self.client.post, f"{self.url}/api/generate", json=data)
+        """, "httpx.Client", 15),
+    "a thread": ("""
+        import asyncio
+
+        import requests
+
+
+        class Model:
+            def __init__(self, url):
+                self.url = url
+                self.client = requests.Session()
+
+            async def run(self, prompt):
+                return await asyncio.to_thread(self.client.post, f"{self.url}/api/generate",
+                                               json={"prompt": prompt}, timeout=180)
+        """, "Session.post()", 13),
+}
+
+
+@pytest.mark.parametrize(("source", "label", "line"), HANDED_METHODS.values(), ids=HANDED_METHODS.keys())
+def test_a_request_method_handed_to_a_caller_is_a_request(source: str, label: str, line: int) -> None:
+    [message] = [v.message for v in lint(textwrap.dedent(source)) if v.code == "LL302"]
+    assert message.startswith(f"{label} read timeout 180 s is below the streaming minimum")
+    assert message.endswith(f"model-endpoint: `{{}}/api/generate` at line {line}")
+
+
+def test_a_read_method_handed_to_a_caller_is_no_evidence() -> None:
+    source = textwrap.dedent("""
+        import asyncio
+
+        import httpx
+
+        client = httpx.AsyncClient(timeout=30)
+
+
+        async def health(url):
+            return await asyncio.to_thread(client.get, f"{url}/api/generate")
+        """)
+    assert [v.code for v in lint(source) if v.code == "LL302"] == []
+    [strict] = [v.message for v in lint(source, streaming_scope="all") if v.code == "LL302"]
+    assert "read timeout 30 s" in strict

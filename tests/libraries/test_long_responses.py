@@ -49,6 +49,19 @@ STREAMING = {
     "url-path-join": ("import os, httpx\nc = httpx.Client(timeout=30)\n"
                       "def f(base):\n    return c.post('/'.join([base.rstrip('/'), 'v1', 'responses']))",
                       "model-endpoint: `{}/v1/responses` at line 4"),
+    "url-from-a-method": ("import httpx\nclass Api:\n    def __init__(self, base):\n        self.base = base\n"
+                          "        self.client = httpx.Client(timeout=30)\n    def _url(self, path):\n"
+                          "        return f'{self.base}/{path.lstrip(\"/\")}'\n    def chat(self, body):\n"
+                          "        return self.client.post(self._url('/chat/completions'), json=body)",
+                          "model-endpoint: `{}/chat/completions` at line 9"),
+    "url-in-a-self-attribute": ("import httpx\nclass Api:\n    def __init__(self, base):\n"
+                                "        self.client = httpx.Client(timeout=30)\n"
+                                "        self.endpoint = f'{base}/v1/messages'\n    def chat(self, body):\n"
+                                "        return self.client.post(self.endpoint, json=body)",
+                                "model-endpoint: `{}/v1/messages` at line 7"),
+    "url-from-a-table": ("import httpx\nPATHS = {'chat': '/v1/chat/completions', 'models': '/v1/models'}\n"
+                         "c = httpx.Client(timeout=30)\ndef chat(body):\n    return c.post(PATHS['chat'], json=body)",
+                         "model-endpoint: `/v1/chat/completions` at line 5"),
     "url-assigned-twice": ("import httpx\nBASE = 'https://api.anthropic.com'\nc = httpx.Client(timeout=30)\n"
                            "def f(query):\n    url = f'{BASE}/v1/messages'\n    if query:\n"
                            "        url = f'{url}?{query}'\n    return c.post(url, content=b'')",
@@ -115,6 +128,8 @@ SHORT = {
     "requests-iter-content-after-get": "import requests\ndef f(url):\n    r = requests.get(url, timeout=20)\n"
                                        "    return b''.join(r.iter_content(1024))",
     "model-host-other-path": "import httpx\nhttpx.get('https://api.anthropic.com/v1/models', timeout=5)",
+    "url-from-a-table-short-entry": "import httpx\nPATHS = {'chat': '/v1/chat/completions', 'models': '/v1/models'}\n"
+                                    "c = httpx.Client(timeout=30)\ndef models():\n    return c.get(PATHS['models'])",
 }
 
 
