@@ -22,7 +22,7 @@ from functools import lru_cache
 from typing import NamedTuple
 
 from lunalint.frontend import SourceError
-from lunalint.libraries import client_modules
+from lunalint.libraries import canonical, client_modules
 
 __all__ = ["Candidate", "prefilter"]
 
@@ -236,7 +236,7 @@ def _may_construct_client(tree: ast.Module | None, constructors: Collection[str]
         base = aliases.get(head)
         if base is None:
             return None
-        return f"{base}.{rest}" if rest else base
+        return canonical(f"{base}.{rest}") if rest else canonical(base)
 
     for _ in range(_MAX_ALIAS_ROUNDS):  # ``hx = httpx`` / ``Client = httpx.Client`` aliases
         changed = False

@@ -14,6 +14,7 @@ from typing import Protocol
 
 import libcst as cst
 
+from lunalint.libraries import canonical
 from lunalint.scope import DECLARED_ELSEWHERE, Branch, ImportOf, ModuleScan, Opaque, Param, Scope, ValueOf
 from lunalint.values import (
     BUILT_REQUEST, BY_DEFAULT, Bool, Defined, Dict, Missing, NoneValue, Num, Obj, Seq, Str, Symbol, Unknown, Value,
@@ -129,7 +130,7 @@ class Resolver:
                     return self.qualname(param.default, param.default_scope)
                 return None
             if len(bindings) == 1 and isinstance(bindings[0], ImportOf):
-                return bindings[0].qualname
+                return canonical(bindings[0].qualname)
             if len(bindings) == 1 and isinstance(bindings[0], ValueOf):
                 # ``Client = httpx.Client`` style aliases.
                 target = bindings[0].node
@@ -141,7 +142,7 @@ class Resolver:
             return None
         if isinstance(node, cst.Attribute):
             base = self.qualname(node.value, scope)
-            return None if base is None else f"{base}.{node.attr.value}"
+            return None if base is None else canonical(f"{base}.{node.attr.value}")
         return None
 
     def _chosen(self, bindings: list[ImportOf | ValueOf | Opaque]) -> list[ImportOf | ValueOf | Opaque]:

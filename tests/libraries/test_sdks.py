@@ -198,3 +198,23 @@ def test_fully_configured_examples() -> None:
                 return stream.get_final_message()
     '''
     assert lint(source) == []
+
+
+DROP_INS = {
+    "client imported from the drop-in": ("from langfuse.openai import AsyncOpenAI\nc = AsyncOpenAI(timeout=180)",
+                                         "openai.AsyncOpenAI read timeout 180 s"),
+    "module imported from the drop-in": ("from langfuse.openai import openai\nc = openai.OpenAI(timeout=181)",
+                                         "openai.OpenAI read timeout 181 s"),
+    "drop-in module by its path": ("import langfuse.openai\nc = langfuse.openai.AzureOpenAI(timeout=182)",
+                                   "openai.AzureOpenAI read timeout 182 s"),
+}
+
+
+@pytest.mark.parametrize(("source", "expected"), DROP_INS.values(), ids=DROP_INS.keys())
+def test_a_tracing_drop_in_is_the_sdk_it_re_exports(source: str, expected: str) -> None:
+    [message] = [v.message for v in lint(source) if v.code == "LL302"]
+    assert message.startswith(f"{expected} is below the streaming minimum of 600 s")
+
+
+def test_other_names_of_the_tracing_library_are_not_clients() -> None:
+    assert lint("from langfuse import Langfuse\nclient = Langfuse(timeout=5)") == []

@@ -15,15 +15,29 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from lunalint.libraries.registry import Registry
 
-__all__ = ["ENTRIES", "client_modules", "load"]
+__all__ = ["DROP_INS", "ENTRIES", "canonical", "client_modules", "load"]
 
 # library module -> the top-level import names it covers
 ENTRIES: dict[str, tuple[str, ...]] = {
     "lunalint.libraries.httpx": ("httpx", "httpx2"),
     "lunalint.libraries.aiohttp": ("aiohttp",),
     "lunalint.libraries.requests": ("requests", "urllib3"),
-    "lunalint.libraries.sdks": ("openai", "anthropic"),
+    "lunalint.libraries.sdks": ("openai", "anthropic", "langfuse"),
 }
+# Modules that re-export a library's clients unchanged (a tracing drop-in): their names are the
+# library's (``from langfuse.openai import OpenAI`` is ``openai.OpenAI``), longest first.
+DROP_INS: dict[str, str] = {"langfuse.openai.openai": "openai", "langfuse.openai": "openai"}
+_DROP_IN_TOPS = frozenset(name.split(".", 1)[0] for name in DROP_INS)
+
+
+def canonical(qualname: str) -> str:
+    """``qualname`` with a drop-in module's prefix replaced by the library it re-exports."""
+    if qualname.split(".", 1)[0] not in _DROP_IN_TOPS:
+        return qualname
+    for prefix, library in DROP_INS.items():
+        if qualname == prefix or qualname.startswith(prefix + "."):
+            return library + qualname[len(prefix):]
+    return qualname
 
 
 def client_modules() -> tuple[str, ...]:
