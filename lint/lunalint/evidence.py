@@ -62,8 +62,10 @@ MODEL_PATHS = re.compile(
     r"/chat/completions(?:$|[?/#])|/completions(?:$|[?#])|/v\d+(?:beta\d*)?/(?:messages|responses)(?:$|[?#])"
     r"|^(?:\{\})?/(?:messages|responses)(?:$|[?#])|/agents/[^/?#]+/messages(?:$|[?#])"
     r"|/api/generate(?:$|[?#])|/api/chat(?:$|[?#])|:(?:stream)?[gG]enerateContent|/generate_stream(?:$|[?#])"
-    r"|/v\d+/chat(?:$|[?#])|/invoke-with-response-stream|/converse(?:-stream)?(?:$|[?#])|/generate(?:$|[?#])"
-    r"|/completion(?:$|[?#])")
+    r"|/v\d+/chat(?:$|[?#])|/invoke-with-response-stream|/converse(?:-stream)?(?:$|[?#])")
+# The generate and completion paths of local servers (TGI, SGLang, llama.cpp): also a token's or a
+# report's, so they count only on a request that sends a body (a generation call sends its prompt).
+BARE_GENERATION_PATHS = re.compile(r"/generate(?:$|[?#])|/completion(?:$|[?#])")
 # Keys of a request body shaped like a model call.
 MODEL_BODY_KEYS = ("messages", "prompt", "max_tokens", "max_completion_tokens", "max_new_tokens",
                    "max_output_tokens", "max_tokens_to_sample", "n_predict", "sampling_params", "stream")
@@ -120,9 +122,9 @@ def url_argument(call: cst.Call, method: str) -> cst.BaseExpression | None:
     return positional[position].value if position < len(positional) else None
 
 
-def endpoint_evidence(text: str, anchor: cst.CSTNode) -> Evidence | None:
+def endpoint_evidence(text: str, anchor: cst.CSTNode, *, sends_body: bool = True) -> Evidence | None:
     """``model-endpoint`` evidence when ``text`` (a URL, unknown parts as ``{}``) names a model API."""
-    if MODEL_PATHS.search(text) or _model_base(text):
+    if MODEL_PATHS.search(text) or _model_base(text) or (sends_body and BARE_GENERATION_PATHS.search(text)):
         shown = text if len(text) <= _TEXT_LIMIT else text[:_TEXT_LIMIT - 3] + "..."
         return Evidence(EvidenceKind.MODEL_ENDPOINT, f"`{shown}`", anchor)
     return None
@@ -171,6 +173,7 @@ class EvidenceFinder:
         self._readers: dict[int, Evidence | None] = {}
         self._bodies: dict[tuple[int, str], list[Implementation]] = {}
         self._callers: Callers | None = None
+        self._downloads: dict[int, bool] = {}
 
     def text(self, node: cst.BaseExpression, scope: Scope, depth: int = 0,
              given: Mapping[tuple[int, str], tuple[cst.BaseExpression, Scope]] | None = None) -> str | None:
@@ -281,7 +284,9 @@ class EvidenceFinder:
         """Evidence on one request call: it streams, its URL, its body, and (for a library whose
         requests return before the body is read, ``lazy_body``) what its function reads."""
         found: list[Evidence] = []
-        if streams:
+        if streams and self._download(call, method, scope):
+            pass  # a file fetched in chunks: its pauses are the network's, not a model's
+        elif streams:
             shown = f"`{label}(...)`" if streams == "stream" else f"`{label}(..., {streams})`"
             found.append(Evidence(EvidenceKind.STREAMS, shown, call))
         elif lazy_body:
@@ -289,8 +294,8 @@ class EvidenceFinder:
             if reader is not None:
                 found.append(reader)
         url = url_argument(call, method)
-        endpoint = self.endpoint(url, scope, call, value) if url is not None and self._may_generate(
-            call, method, scope) else None
+        endpoint = self.endpoint(url, scope, call, value, sends_body=_sends_body(call, method)) if (
+            url is not None and self._verb(call, method, scope) not in _READING_METHODS) else None
         if endpoint is not None:
             found.append(endpoint)
         body = (body_evidence(value, call) or self.built_body(call, scope) or self.rebound_body(call, scope)
@@ -299,19 +304,32 @@ class EvidenceFinder:
             found.append(body)
         return found
 
-    def _may_generate(self, call: cst.Call, method: str, scope: Scope) -> bool:
-        """Whether a request's HTTP method may be a generation call's: not ``GET``, ``HEAD``,
-        ``OPTIONS`` or ``DELETE`` (``client.get(...)``, ``client.request("GET", ...)``)."""
+    def _verb(self, call: cst.Call, method: str, scope: Scope) -> str:
+        """A request's HTTP method, lower case (``client.get(...)``, ``client.request("GET", ...)``),
+        "" when unknown. A generation call is never ``GET``, ``HEAD``, ``OPTIONS`` or ``DELETE``."""
         name = method.rsplit(".", 1)[-1].lower()
         if name in METHOD_FIRST:
             given = [arg.value for arg in call.args if arg.keyword is not None and arg.keyword.value == "method"]
             positional = [arg.value for arg in call.args if arg.keyword is None and not arg.star]
             verb = self._resolver.resolve((given or positional)[0], scope) if given or positional else None
             name = verb.value.lower() if isinstance(verb, Str) else ""
-        return name not in _READING_METHODS
+        return name
 
-    def endpoint(self, url: cst.BaseExpression, scope: Scope, call: cst.Call, value: Obj | None = None
-                 ) -> Evidence | None:
+    def _download(self, call: cst.Call, method: str, scope: Scope) -> bool:
+        """A ``GET`` that streams a file: its function reads the response as bytes (``iter_bytes``,
+        ``iter_content``, ``.raw``, ``.content``) and never as lines or events."""
+        if self._verb(call, method, scope) != "get":
+            return False
+        function = _function_of(scope)
+        if function is None or function.node is None:
+            return False
+        key = id(function.node)
+        if key not in self._downloads:
+            self._downloads[key] = _reads_bytes_only(function.node, self, function)
+        return self._downloads[key]
+
+    def endpoint(self, url: cst.BaseExpression, scope: Scope, call: cst.Call, value: Obj | None = None, *,
+                 sends_body: bool = True) -> Evidence | None:
         """``model-endpoint`` evidence for a request's URL: its text, the text of any value of a
         name assigned several times, or, for a URL made of parameters of a local function
         (``self.base + path``), the text each call of that function in the module gives it. A
@@ -320,7 +338,7 @@ class EvidenceFinder:
         body = _known_body(value) if value is not None else None
         for node, where in self.assignments(url, scope):
             text = self.text(node, where)
-            endpoint = endpoint_evidence(text, call) if text is not None else None
+            endpoint = endpoint_evidence(text, call, sends_body=sends_body) if text is not None else None
             if endpoint is not None and text is not None and not _lacks_required_key(text, body):
                 return endpoint
         params = {id(param): param for node in _walk(url) if isinstance(node, cst.Name)
@@ -339,7 +357,7 @@ class EvidenceFinder:
                 elif param.default is not None and param.default_scope is not None:
                     given[(id(param.function), param.name)] = (param.default, param.default_scope)
             text = self.text(url, scope, given=given) if given else None
-            endpoint = endpoint_evidence(text, caller) if text is not None else None
+            endpoint = endpoint_evidence(text, caller, sends_body=sends_body) if text is not None else None
             if endpoint is not None and text is not None and not _lacks_required_key(text, body):
                 return endpoint
         return None
@@ -436,14 +454,17 @@ class EvidenceFinder:
             return None
         key = id(function.node)
         if key not in self._readers:
-            self._readers[key] = self._first_reader(function.node, function)
+            self._readers[key] = self.first_reader(function.node, function)
         return self._readers[key]
 
-    def _first_reader(self, root: cst.CSTNode, scope: Scope) -> Evidence | None:
+    def first_reader(self, root: cst.CSTNode, scope: Scope, *, text_only: bool = False) -> Evidence | None:
+        """The first incremental read of a response in ``root`` (``text_only``: as lines, text or
+        events, not bytes)."""
         for node in _walk(root):
             if isinstance(node, cst.Call):
                 func = node.func
-                if isinstance(func, cst.Attribute) and _reads_stream(func):
+                if isinstance(func, cst.Attribute) and _reads_stream(func) and not (
+                        text_only and func.attr.value in BYTES_READERS):
                     return Evidence(EvidenceKind.STREAMS, f"`{self.show(func)}(...)`", node)
                 if isinstance(func, (cst.Name, cst.Attribute)):
                     qualname = self._resolver.qualname(func, scope)
@@ -510,6 +531,43 @@ _STRIPS = frozenset({"rstrip", "lstrip", "strip", "removesuffix", "removeprefix"
 _PATH_JOINS = frozenset({"urllib.parse.urljoin", "os.path.join", "posixpath.join"})
 
 
+def _function_of(scope: Scope) -> Scope | None:
+    function: Scope | None = scope
+    while function is not None and function.kind != "function":
+        if function.kind == "module":
+            return None
+        function = function.parent
+    return function
+
+
+# Reading a response as bytes: a download. Lines, text and events (or ``async for`` over an aiohttp
+# body, which yields lines) are what streamed model output is read with.
+BYTES_READERS = frozenset({"iter_bytes", "aiter_bytes", "iter_content", "iter_raw", "aiter_raw", "iter_chunked",
+                           "iter_any", "iter_chunks", "readchunk"})
+_BYTES_ATTRIBUTES = frozenset({"raw", "content"})
+
+
+def _reads_bytes_only(root: cst.CSTNode, finder: EvidenceFinder, scope: Scope) -> bool:
+    """Whether the function ``root`` reads a response as bytes and never as lines or events."""
+    if finder.first_reader(root, scope, text_only=True) is not None:
+        return False
+    for node in _walk(root):
+        if isinstance(node, cst.Attribute) and (node.attr.value in BYTES_READERS or (
+                node.attr.value in _BYTES_ATTRIBUTES and isinstance(node.value, cst.Name))):
+            return True
+    return False
+
+
+def _sends_body(call: cst.Call, method: str) -> bool:
+    """Whether a request may send a body: a generation call always sends its prompt."""
+    positional = 2 if method.rsplit(".", 1)[-1] in METHOD_FIRST else 1
+    return any(arg.star or (arg.keyword is None and index >= positional) or (
+        arg.keyword is not None and arg.keyword.value in _BODY_KEYWORDS) for index, arg in enumerate(call.args))
+
+
+_BODY_KEYWORDS = frozenset({*BODY_ARGUMENTS, "files", "body", "fields"})
+
+
 def _reads_stream(func: cst.Attribute) -> bool:
     name = func.attr.value
     if name in STREAM_READERS:
@@ -565,6 +623,17 @@ _REPEATING = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.G
               cst.Lambda, cst.ClassDef)
 
 
+def _each_pass_exits(block: cst.BaseSuite) -> bool:
+    """Whether a loop body leaves the loop when its last statement (or, for a ``try``, the last
+    statement of its body) runs: a ``return`` or ``break``."""
+    if not isinstance(block, cst.IndentedBlock) or not block.body:
+        return False
+    last = block.body[-1]
+    if isinstance(last, cst.Try):
+        return _each_pass_exits(last.body)
+    return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], (cst.Return, cst.Break))
+
+
 def _uses(node: cst.CSTNode, name: str, again: bool, found: list[cst.Name], repeated: list[bool]) -> int:
     """Collect the uses of ``name`` under ``node``; return the most uses on one path through it."""
     if isinstance(node, cst.Name):
@@ -585,5 +654,9 @@ def _uses(node: cst.CSTNode, name: str, again: bool, found: list[cst.Name], repe
     if isinstance(node, cst.Match):
         subject = _uses(node.subject, name, again, found, repeated)
         return subject + max((_uses(case, name, again, found, repeated) for case in node.cases), default=0)
+    if isinstance(node, (cst.For, cst.While)) and _each_pass_exits(node.body):
+        # ``for attempt in range(3): try: return c.post(...)``: a retry or fallback loop that leaves
+        # on the first success makes one request
+        return sum(_uses(child, name, again, found, repeated) for child in node.children)
     again = again or isinstance(node, _REPEATING)
     return sum(_uses(child, name, again, found, repeated) for child in node.children)

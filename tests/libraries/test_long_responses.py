@@ -24,10 +24,14 @@ STREAMING = {
                                  "model-body: `json=` has `prompt`, `stream` at line 3"),
     "requests-stream-true": ("import requests\nrequests.get('https://example.com', stream=True, timeout=20)",
                              "streams: `requests.get(..., stream=True)` at line 2"),
-    "requests-stream-iter-content": ("import requests\ns = requests.Session()\ndef f(url):\n"
-                                     "    r = s.get(url, stream=True, timeout=20)\n"
+    "requests-stream-iter-content": ("import requests\ns = requests.Session()\ndef f(url, body):\n"
+                                     "    r = s.post(url, json=body, stream=True, timeout=20)\n"
                                      "    return b''.join(r.iter_content(1024))",
-                                     "streams: `s.get(..., stream=True)` at line 4"),
+                                     "streams: `s.post(..., stream=True)` at line 4"),
+    "requests-get-stream-iter-lines": ("import requests\ns = requests.Session()\ndef f(url):\n"
+                                       "    r = s.get(url, stream=True, timeout=20)\n"
+                                       "    return [line for line in r.iter_lines()]",
+                                       "streams: `s.get(..., stream=True)` at line 4"),
     "urllib3-model-path": ("import urllib3\np = urllib3.PoolManager()\n"
                            "p.request('POST', 'http://localhost:8000/v1/chat/completions', timeout=30)",
                            "model-endpoint: `http://localhost:8000/v1/chat/completions` at line 3"),
@@ -128,6 +132,17 @@ SHORT = {
     "requests-iter-content-after-get": "import requests\ndef f(url):\n    r = requests.get(url, timeout=20)\n"
                                        "    return b''.join(r.iter_content(1024))",
     "model-host-other-path": "import httpx\nhttpx.get('https://api.anthropic.com/v1/models', timeout=5)",
+    # A GET that streams a file in chunks, or reads it whole: a download, not a model's stream.
+    "download-iter-content": "import requests\ns = requests.Session()\ndef f(url, path):\n"
+                             "    r = s.get(url, stream=True, timeout=20)\n    with open(path, 'wb') as out:\n"
+                             "        for chunk in r.iter_content(8192):\n            out.write(chunk)",
+    "download-aiter-bytes": "import httpx\nc = httpx.AsyncClient(timeout=20)\nasync def f(url):\n"
+                            "    async with c.stream('GET', url) as r:\n"
+                            "        return b''.join([b async for b in r.aiter_bytes()])",
+    "download-raw": "import requests, shutil\ns = requests.Session()\ndef f(url, out):\n"
+                    "    r = s.get(url, stream=True, timeout=20)\n    shutil.copyfileobj(r.raw, out)",
+    "post-without-body-to-generate": "import httpx\nc = httpx.Client(timeout=20)\n"
+                                     "def token(base):\n    return c.post(f'{base}/tokens/generate')",
     "url-from-a-table-short-entry": "import httpx\nPATHS = {'chat': '/v1/chat/completions', 'models': '/v1/models'}\n"
                                     "c = httpx.Client(timeout=30)\ndef models():\n    return c.get(PATHS['models'])",
 }
@@ -182,6 +197,10 @@ ONE_SHOT = {
     "match-branches": "import httpx\ndef f(method, url):\n    with httpx.Client(timeout=5) as c:\n"
                       "        match method:\n            case 'GET':\n                return c.get(url)\n"
                       "            case _:\n                return c.post(url)",
+    "retry-loop-returning": "import httpx\nasync def f(url):\n    async with httpx.AsyncClient(timeout=5) as c:\n"
+                            "        for attempt in range(3):\n            try:\n"
+                            "                r = await c.get(url)\n                return r.json()\n"
+                            "            except httpx.HTTPError:\n                continue",
     "closed-in-finally": "import httpx\nasync def f(url):\n    client = httpx.AsyncClient(timeout=5)\n    try:\n"
                          "        r = await client.get(url)\n        return r.json()\n    finally:\n"
                          "        await client.aclose()",
@@ -202,6 +221,8 @@ NOT_ONE_SHOT = {
             "            c.get(url)",
     "handed-on": "import httpx\ndef f(url):\n    with httpx.Client() as c:\n        return fetch_all(c, url)",
     "not-with": "import httpx\ndef f(url):\n    c = httpx.Client()\n    return c.get(url)",
+    "loop-without-exit": "import httpx\ndef f(urls):\n    with httpx.Client() as c:\n        for url in urls:\n"
+                         "            r = c.get(url)\n            print(r)",
     "closed-after-a-loop": "import httpx\ndef f(urls):\n    c = httpx.Client()\n    try:\n"
                            "        return [c.get(url) for url in urls]\n    finally:\n        c.close()",
     "closed-but-returned": "import httpx\ndef f(url):\n    c = httpx.Client()\n    c.get(url)\n"
