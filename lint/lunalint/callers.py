@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from lunalint.resolve import Resolver
     from lunalint.scope import ModuleScan, Scope
 
-__all__ = ["MAX_CALLERS", "Callers", "argument", "callee", "local_function"]
+__all__ = ["MAX_CALLERS", "Callers", "argument", "callee", "instance_class", "local_function", "method_of"]
 
 MAX_CALLERS = 32  # calls of one function read for its arguments
 
@@ -111,10 +111,55 @@ class Callers:
         if self._calls is None:
             self._calls = {}
             for call, scope in self._scan.calls:
-                found = callee(call.func, scope, self._resolver)
+                found = callee(call.func, scope, self._resolver) or self._instance_method(call.func, scope)
                 if found is not None:
                     self._calls.setdefault(id(found[0]), []).append((call, scope, found[1]))
         return self._calls.get(id(function), [])[:MAX_CALLERS]
+
+    def _instance_method(self, func: cst.BaseExpression, scope: Scope) -> tuple[Scope, int] | None:
+        """``api.send(...)`` with ``api`` an instance of a class of the module (``api = Api()``, or a
+        parameter annotated ``api: Api``): the method, ``self`` filled."""
+        if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+            return None
+        cls = instance_class(func.value, scope, self._resolver)
+        return method_of(cls, func.attr.value) if cls is not None else None
+
+
+def instance_class(node: cst.Name, scope: Scope, resolver: Resolver) -> Scope | None:
+    """The class of the module an instance named ``node`` is made from (``api = Api()``), or
+    that a parameter is annotated with (``api: Api``)."""
+    from lunalint.values import Obj
+
+    bindings = scope.lookup(node.value)
+    if not bindings or len(bindings) != 1:
+        return None
+    binding = bindings[0]
+    if isinstance(binding, Param):
+        annotation = binding.annotation
+        if isinstance(annotation, cst.Name) and binding.function is not None and binding.function.parent is not None:
+            found = binding.function.parent.lookup(annotation.value)
+            if found and len(found) == 1 and isinstance(found[0], Opaque) and found[0].definition is not None \
+                    and found[0].definition.kind == "class":
+                return found[0].definition
+        return None
+    if isinstance(binding, ValueOf) and isinstance(binding.node, cst.Call):
+        value = resolver.resolve(binding.node, binding.scope)
+        if isinstance(value, Obj) and value.cls is not None and value.cls.members is not None:
+            return value.cls.members.scope
+    return None
+
+
+def method_of(cls: Scope, name: str) -> tuple[Scope, int] | None:
+    """The method ``name`` of the class ``cls`` (``self`` filled), unless it is a static method."""
+    bindings = cls.names.get(name)
+    if not bindings or len(bindings) != 1 or not isinstance(bindings[0], Opaque):
+        return None
+    function = bindings[0].definition
+    if function is None or not isinstance(function.node, cst.FunctionDef):
+        return None
+    static = any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod"
+                 for d in function.node.decorators)
+    return function, 0 if static else 1
 
 
 def argument(call: cst.Call, param: Param, skipped: int) -> cst.BaseExpression | None:

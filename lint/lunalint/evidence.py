@@ -25,17 +25,20 @@ not resolve to text says nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from lunalint.scope import Binding, Param, ValueOf
 from lunalint.spec import Evidence, EvidenceKind
-from lunalint.values import Dict, Obj, Str
+from lunalint.values import Bool, Dict, Obj, Str
 
 if TYPE_CHECKING:
     from lunalint.callers import Callers
+    from lunalint.usages import ForeignCall
+    from lunalint.values import Value
     from lunalint.overrides import Implementation
     from lunalint.project import Project
     from lunalint.resolve import Resolver
@@ -174,9 +177,10 @@ class EvidenceFinder:
         self._bodies: dict[tuple[int, str], list[Implementation]] = {}
         self._callers: Callers | None = None
         self._downloads: dict[int, bool] = {}
+        self._foreign: dict[int, list[ForeignCall]] = {}
 
     def text(self, node: cst.BaseExpression, scope: Scope, depth: int = 0,
-             given: Mapping[tuple[int, str], tuple[cst.BaseExpression, Scope]] | None = None) -> str | None:
+             given: Mapping[tuple[int, str], tuple[cst.BaseExpression, Scope] | str] | None = None) -> str | None:
         """The text of a string expression, unknown parts as ``{}``; None when nothing of it is known.
         ``given``: for parameters of a function (keyed by its scope's id and their name), what one
         call of it passes."""
@@ -207,6 +211,8 @@ class EvidenceFinder:
                     return self.text(bound.node, bound.scope, depth + 1, given)
             if given and bindings and len(bindings) == 1 and isinstance(bindings[0], Param):
                 passed = given.get((id(bindings[0].function), bindings[0].name))
+                if isinstance(passed, str):  # read in another module
+                    return passed
                 if passed is not None:
                     return self.text(passed[0], passed[1], depth + 1)
         if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Modulo):  # ``"%s/v1" % base``
@@ -227,7 +233,7 @@ class EvidenceFinder:
         return None
 
     def _built_text(self, call: cst.Call, scope: Scope, depth: int,
-                    given: Mapping[tuple[int, str], tuple[cst.BaseExpression, Scope]] | None) -> str | None:
+                    given: Mapping[tuple[int, str], tuple[cst.BaseExpression, Scope] | str] | None) -> str | None:
         """The text of a URL built by a call: ``"{}/v1".format(base)``, ``base.rstrip("/")``,
         ``"/".join([base, "v1"])``, ``urljoin(base, "/v1/messages")``, ``os.path.join(...)``."""
         func, args = call.func, [arg.value for arg in call.args if not arg.star and arg.keyword is None]
@@ -289,6 +295,8 @@ class EvidenceFinder:
         elif streams:
             shown = f"`{label}(...)`" if streams == "stream" else f"`{label}(..., {streams})`"
             found.append(Evidence(EvidenceKind.STREAMS, shown, call))
+        elif (passed := self.passed_stream(call, scope)) is not None:
+            found.append(passed)
         elif lazy_body:
             reader = self.reader_around(scope)
             if reader is not None:
@@ -349,7 +357,7 @@ class EvidenceFinder:
         from lunalint.callers import argument
 
         for caller, where, skipped in self.callers.calls(next(iter(functions.values()))):
-            given = {}
+            given: dict[tuple[int, str], tuple[cst.BaseExpression, Scope] | str] = {}
             for param in params.values():
                 passed = argument(caller, param, skipped)
                 if passed is not None:
@@ -360,7 +368,39 @@ class EvidenceFinder:
             endpoint = endpoint_evidence(text, caller, sends_body=sends_body) if text is not None else None
             if endpoint is not None and text is not None and not _lacks_required_key(text, body):
                 return endpoint
+        for foreign in self.foreign_calls(next(iter(functions.values()))):
+            texts: dict[tuple[int, str], tuple[cst.BaseExpression, Scope] | str] = {}
+            for param in params.values():
+                passed = argument(foreign.call, param, foreign.skipped)
+                if passed is not None:
+                    texts[(id(param.function), param.name)] = foreign.finder.text(passed, foreign.scope) or "{}"
+            text = self.text(url, scope, given=texts) if texts else None
+            endpoint = endpoint_evidence(text, foreign.call, sends_body=sends_body) if text is not None else None
+            if endpoint is not None and text is not None and not _lacks_required_key(text, body):
+                return replace(foreign.place(endpoint), anchor=call)
         return None
+
+    def foreign_calls(self, function: Scope | None) -> list[ForeignCall]:
+        """The calls of a function or method of this module in other modules of the tree."""
+        if function is None or self._project is None:
+            return []
+        if id(function) not in self._foreign:
+            from lunalint.usages import calls_elsewhere
+
+            self._foreign[id(function)] = calls_elsewhere(function, self._project)
+        return self._foreign[id(function)]
+
+    def _passed_values(self, param: Param) -> Iterator[tuple[cst.BaseExpression, Value, Callable[[Evidence], Evidence]]]:
+        """What the calls of ``param``'s function pass for it: in this module, then elsewhere (each
+        with how to name where it is)."""
+        from lunalint.callers import argument
+
+        for node, where in self.callers.arguments(param):
+            yield node, self._resolver.resolve(node, where), _here
+        for foreign in self.foreign_calls(param.function):
+            passed = argument(foreign.call, param, foreign.skipped)
+            if passed is not None:
+                yield passed, foreign.finder._resolver.resolve(passed, foreign.scope), foreign.place
 
     @property
     def callers(self) -> Callers:
@@ -369,6 +409,21 @@ class EvidenceFinder:
 
             self._callers = Callers(self._resolver.scan, self._resolver)
         return self._callers
+
+    def passed_stream(self, call: cst.Call, scope: Scope) -> Evidence | None:
+        """``streams`` evidence for ``stream=stream`` with ``stream`` a parameter of a local
+        function that a call of it in the module passes as ``True``."""
+        for arg in call.args:
+            if arg.keyword is None or arg.keyword.value != "stream":
+                continue
+            param = self.callers.parameter(arg.value, scope)
+            if param is None:
+                continue
+            for node, passed, place in self._passed_values(param):
+                if isinstance(passed, Bool) and passed.value:
+                    evidence = Evidence(EvidenceKind.STREAMS, f"`stream=True` (the `{param.name}` passed)", node)
+                    return _anchored(place(evidence), call)
+        return None
 
     def passed_body(self, call: cst.Call, scope: Scope) -> Evidence | None:
         """``model-body`` evidence for a body that is a parameter of a local function
@@ -380,14 +435,14 @@ class EvidenceFinder:
             param = self.callers.parameter(arg.value, scope)
             if param is None:
                 continue
-            for node, where in self.callers.arguments(param):
-                body = self._resolver.resolve(node, where)
+            for node, body, place in self._passed_values(param):
                 if isinstance(body, Dict):
                     keys = [key for key in MODEL_BODY_KEYS if key in body.items]
                     if keys:
                         shown = ", ".join(f"`{k}`" for k in keys)
-                        return Evidence(EvidenceKind.MODEL_BODY,
-                                        f"`{arg.keyword.value}=` has {shown} (the `{param.name}` passed)", node)
+                        evidence = Evidence(EvidenceKind.MODEL_BODY,
+                                            f"`{arg.keyword.value}=` has {shown} (the `{param.name}` passed)", node)
+                        return _anchored(place(evidence), call)
         return None
 
     @staticmethod
@@ -529,6 +584,15 @@ _PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*\d*(?:\.\d+)?[sdifr]")
 _FORMAT_FIELD = re.compile(r"\{[^{}]*\}")
 _STRIPS = frozenset({"rstrip", "lstrip", "strip", "removesuffix", "removeprefix"})
 _PATH_JOINS = frozenset({"urllib.parse.urljoin", "os.path.join", "posixpath.join"})
+
+
+def _here(evidence: Evidence) -> Evidence:
+    return evidence
+
+
+def _anchored(evidence: Evidence, call: cst.Call) -> Evidence:
+    """Evidence found in another module is anchored at the request here; evidence here keeps its anchor."""
+    return replace(evidence, anchor=call) if evidence.where else evidence
 
 
 def _function_of(scope: Scope) -> Scope | None:

@@ -37,6 +37,7 @@ from lunalint.scope import DECLARED_ELSEWHERE, Opaque, ValueOf
 from lunalint.spec import EvidenceKind
 
 if TYPE_CHECKING:
+    from lunalint.evidence import EvidenceFinder
     from lunalint.extract import Made
     from lunalint.project import Project
     from lunalint.receivers import Receivers
@@ -45,7 +46,8 @@ if TYPE_CHECKING:
     from lunalint.spec import ClientSpec, Evidence
     from lunalint.values import Obj
 
-__all__ = ["Channel", "Seeds", "channels_here", "import_index", "with_evidence_elsewhere"]
+__all__ = ["Channel", "ForeignCall", "Seeds", "calls_elsewhere", "channels_here", "import_index",
+           "with_evidence_elsewhere"]
 
 MAX_MODULES = 24  # modules read for one client
 MAX_ROUNDS = 3  # channels found through channels (a getter returning a global a setter filled)
@@ -366,6 +368,90 @@ def _imports_channel(tree: ast.Module, path: str, channels: set[Channel], projec
             if any(module in modules for module, _ in project.module_of(name, path)):
                 return True
     return False
+
+
+# Calls of a function or method of the checked module made in other modules ------------------------
+class ForeignCall(NamedTuple):
+    """A call made in another module of a function (or method) of the checked module."""
+
+    call: cst.Call
+    scope: Scope
+    skipped: int  # leading positional parameters the call does not fill (``self``)
+    finder: EvidenceFinder  # reads texts and values in that module
+    place: Callable[[Evidence], Evidence]  # names where a piece of evidence there is
+
+
+def calls_elsewhere(function: Scope, project: Project) -> list[ForeignCall]:
+    """The calls, in the modules of the tree that import it, of a module-level function of the
+    checked module (``send(...)``) or of a method of one of its module-level classes, made on an
+    instance (``api = Api(); api.send(...)``, or a parameter annotated ``api: Api``)."""
+    from lunalint.callers import MAX_CALLERS
+
+    owner = function.parent
+    node = function.node
+    if owner is None or not isinstance(node, cst.FunctionDef):
+        return []
+    if owner.kind == "module":
+        name, method = node.name.value, None
+    elif owner.kind == "class" and owner.parent is not None and owner.parent.kind == "module" and isinstance(
+            owner.node, cst.ClassDef):
+        name, method = owner.node.name.value, node.name.value
+    else:
+        return []
+    found: list[ForeignCall] = []
+    for path in import_index(project).importers(Channel(project.path, name, False))[:MAX_MODULES]:
+        if path != project.path:
+            found += _calls_in(path, name, method, project)
+        if len(found) >= MAX_CALLERS:
+            break
+    return found[:MAX_CALLERS]
+
+
+def _calls_in(path: str, name: str, method: str | None, project: Project) -> list[ForeignCall]:
+    from lunalint.evidence import EvidenceFinder
+    from lunalint.parse import mentioning
+    from lunalint.resolve import Resolver
+    from lunalint.scope import Param
+
+    source = project.source(path)
+    if source is None:
+        return []
+    lines, tree = source
+    parsed = project.run_state((f"module {name}", path), lambda _: mentioning(lines, tree, [name]))
+    if parsed is None:
+        return []
+    module, scan = parsed
+    resolver = Resolver(scan, None, path)
+
+    def names_it(node: cst.BaseExpression | None, scope: Scope) -> bool:
+        qualname = resolver.qualname(node, scope) if isinstance(node, (cst.Name, cst.Attribute)) else None
+        return qualname is not None and any(
+            module_path == project.path and attributes == [name]
+            for module_path, attributes in project.module_of(qualname, path))
+
+    finder = EvidenceFinder(resolver, module.code_for_node)
+    found = []
+    for call, scope in scan.calls:
+        func = call.func
+        if method is None and names_it(func, scope):
+            skipped = 0
+        elif method is not None and isinstance(func, cst.Attribute) and func.attr.value == method and isinstance(
+                func.value, cst.Name):
+            bindings = scope.lookup(func.value.value)
+            binding = bindings[0] if bindings and len(bindings) == 1 else None
+            if not (isinstance(binding, Param) and names_it(binding.annotation, scope)
+                    or isinstance(binding, ValueOf) and isinstance(binding.node, cst.Call)
+                    and names_it(binding.node.func, binding.scope)):
+                continue
+            skipped = 1
+        else:
+            continue
+
+        def place(item: Evidence, module: cst.Module = module) -> Evidence:
+            return _placed([item], module, path, project, {}, set())[0]
+
+        found.append(ForeignCall(call, scope, skipped, finder, place))
+    return found
 
 
 # The import index ----------------------------------------------------------------------------------

@@ -441,3 +441,74 @@ def test_a_read_method_handed_to_a_caller_is_no_evidence() -> None:
     assert [v.code for v in lint(source) if v.code == "LL302"] == []
     [strict] = [v.message for v in lint(source, streaming_scope="all") if v.code == "LL302"]
     assert "read timeout 30 s" in strict
+
+
+# A request helper of one module called from others --------------------------------------------------
+HELPERS = """
+    import requests
+
+
+    class HttpClient:
+        def __init__(self, base):
+            self.base = base
+
+        def request(self, method, path, json_body=None, stream=False):
+            return requests.request(method, self.base + path, json=json_body, stream=stream, timeout=(5, 60))
+
+
+    def post(url, payload):
+        return requests.post(url, json=payload, timeout=30)
+    """
+CALLS = {
+    "method on a parameter annotated with the class": ("""
+        from pkg.helpers import HttpClient
+
+
+        def chat(client: HttpClient, chat_id, payload):
+            return client.request("POST", f"/openai/{chat_id}/chat/completions", json_body=payload)
+        """, 9, "read timeout 60 s", "model-endpoint: `{}/openai/{}/chat/completions` in pkg/app.py:5"),
+    "method on an instance, stream passed": ("""
+        from pkg import helpers
+
+
+        def events(run):
+            client = helpers.HttpClient("http://localhost:8283")
+            return client.request("GET", f"/v1/runs/{run}/stream", stream=True)
+        """, 9, "read timeout 60 s", "streams: `stream=True` (the `stream` passed) in pkg/app.py:6"),
+    "function, body passed": ("""
+        from pkg.helpers import post
+
+
+        def complete(text):
+            return post("http://localhost:8080/run", {"prompt": text, "max_tokens": 5})
+        """, 13, "read timeout 30 s", "model-body: `json=` has `prompt`, `max_tokens` (the `payload` passed) in "
+                                      "pkg/app.py:5"),
+}
+
+
+@pytest.mark.parametrize(("app", "line", "timeout", "evidence"), CALLS.values(), ids=CALLS.keys())
+def test_what_other_modules_pass_to_a_request_helper_is_evidence(
+        tmp_path: Path, app: str, line: int, timeout: str, evidence: str) -> None:
+    _tree(tmp_path, {"pkg/helpers.py": HELPERS, "pkg/app.py": app})
+    [(found, message)] = _messages(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/helpers.py")
+    assert found == line
+    assert timeout in message
+    assert message.endswith(evidence)
+
+
+def test_short_requests_through_a_helper_elsewhere_are_no_evidence(tmp_path: Path) -> None:
+    _tree(tmp_path, {"pkg/helpers.py": HELPERS, "pkg/app.py": """
+        from pkg.helpers import HttpClient, post
+
+
+        def users(client: HttpClient):
+            return client.request("POST", "/api/users", json_body={"name": "x"})
+
+
+        def hook():
+            return post("https://hooks.example.com/x", {"text": "deployed"})
+        """})
+    assert _messages(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/helpers.py") == []
+    strict = _messages(check_paths([tmp_path], Settings(root=tmp_path, policy=Policy(streaming_scope="all"))),
+                       "pkg/helpers.py")
+    assert sorted(line for line, _ in strict) == [9, 13]
