@@ -42,17 +42,24 @@ class TimeoutBelowStreamingMinimum(Rule):
     message then names the module and line ("streams: `client.stream(...)` in pkg/models.py:40").
     It also counts through calls: a client handed to a helper or a method (directly, through
     `functools.partial` or a retry wrapper applied by hand) gets the evidence of its requests
-    there; a URL or body that is a parameter of a helper (`def _post(self, path, payload)`) gets
-    what the helper's calls pass ("model-body: `json=` has `messages` (the `payload` passed)");
-    a body built by a method (`json=self._create_payload(...)`, abstract in a base class) gets
-    what the method's implementations in the class and its subclasses return, in other modules
-    too; a name assigned several times (`url = ...`, then `url = f"{url}?{query}"`) counts with
-    each of its values.
+    there, and a request method handed to a caller (`asyncio.to_thread(client.post, url, json=...)`)
+    is that request; a URL, body or `stream=` that is a parameter of a helper
+    (`def _post(self, path, payload)`) gets what the helper's calls pass, in this module or in
+    the modules that import it ("model-body: `json=` has `messages` (the `payload` passed)"); a
+    body built by a method (`json=self._create_payload(...)`, abstract in a base class) gets what
+    the method's implementations in the class and its subclasses return, in other modules too; a
+    name assigned several times (`url = ...`, then `url = f"{url}?{query}"`) counts with each of
+    its values.
 
     A short timeout on a request with none of these (a health probe, an OAuth exchange, a metadata
     or version fetch, a webhook, a non-generation path on a model host such as `/v1/models`) is not
     reported, nor is a client whose transport is in-process (`httpx.ASGITransport`,
-    `WSGITransport`, `MockTransport`). `streaming-scope = "all"` reports every short timeout.
+    `WSGITransport`, `MockTransport`). Neither is what only looks like a model call: a `GET`,
+    `HEAD`, `OPTIONS` or `DELETE` (a generation call is a `POST`), a `GET` that streams a file and
+    reads it as bytes (`iter_content`, `aiter_bytes`, `.raw`: a download), a `messages` path of a
+    chat app (`/channels/{id}/messages`; `messages` counts after a version, an agent, or on a base
+    made elsewhere) or one whose known body lacks `messages`, and a bare `/generate` request that
+    sends no body. `streaming-scope = "all"` reports every short timeout.
 
     ## Why is this bad?
     LLM responses with extended thinking or long generations stream for 3-10 minutes or more and
@@ -136,6 +143,14 @@ class TimeoutBelowStreamingMinimum(Rule):
               "        return c.get('https://pypi.org/pypi/lunalint/json').json()['info']['version']"),
         Valid("import requests\nrequests.post(HOOK_URL, json={'text': 'deployed'}, timeout=5)"),
         Valid("import httpx\nhttpx.get('https://api.openai.com/v1/models', timeout=10)"),
+        # Only looks like a model call: a GET download read as bytes, a chat app's messages, a
+        # token request to a /generate path that sends no body.
+        Valid("import requests\ndef download(url, out):\n"
+              "    r = requests.get(url, stream=True, timeout=30)\n"
+              "    for chunk in r.iter_content(8192):\n        out.write(chunk)"),
+        Valid("import httpx\nhttpx.post(f'https://discord.com/api/v10/channels/{channel}/messages',\n"
+              "           json={'content': 'deployed'}, timeout=10)"),
+        Valid("import httpx\nhttpx.post(f'{bot_endpoint}/tokens/generate', headers=headers, timeout=10)"),
         # No network: an in-process transport, even for a stream.
         Valid("import httpx\nclient = httpx.Client(transport=httpx.MockTransport(handler), timeout=5)\n"
               "with client.stream('GET', '/events') as r:\n    pass"),
@@ -184,6 +199,17 @@ class TimeoutBelowStreamingMinimum(Rule):
         Invalid("import httpx\napi = httpx.Client(base_url='https://api.openai.com/v1', timeout=60)",
                 "model-endpoint: `https://api.openai.com/v1` at line 2", at="2:58",
                 fixed="import httpx\napi = httpx.Client(base_url='https://api.openai.com/v1', timeout=httpx.Timeout(600, connect=10))"),
+        Invalid("import requests\nclass Api:\n    def __init__(self, base):\n        self.base = base\n"
+                "    def _post(self, path, payload):\n"
+                "        return requests.post(self.base + path, json=payload, timeout=60)\n"
+                "    def chat(self, messages):\n"
+                "        return self._post('/chat/completions', {'model': 'm', 'messages': messages})",
+                "model-endpoint: `{}/chat/completions` at line 8", at="6:70",
+                fixed="import requests\nclass Api:\n    def __init__(self, base):\n        self.base = base\n"
+                      "    def _post(self, path, payload):\n"
+                      "        return requests.post(self.base + path, json=payload, timeout=(10, 600))\n"
+                      "    def chat(self, messages):\n"
+                      "        return self._post('/chat/completions', {'model': 'm', 'messages': messages})"),
         # model-body
         Invalid("import requests\nbody = {'model': 'm', 'messages': [], 'max_tokens': 8192}\n"
                 "requests.post(URL, json=body, timeout=30)", "model-body: `json=` has `messages`, `max_tokens`",
