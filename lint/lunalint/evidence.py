@@ -25,18 +25,19 @@ not resolve to text says nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lunalint.scope import Binding, Param, ValueOf
+from lunalint.scope import Binding, Opaque, Param, ValueOf
 from lunalint.spec import Evidence, EvidenceKind
 from lunalint.values import Bool, Dict, Obj, Str
 
 if TYPE_CHECKING:
     from lunalint.callers import Callers
+    from lunalint.scope import ModuleScan
     from lunalint.usages import ForeignCall
     from lunalint.values import Value
     from lunalint.overrides import Implementation
@@ -45,7 +46,8 @@ if TYPE_CHECKING:
     from lunalint.scope import Scope
 
 __all__ = ["LLM_PACKAGES", "SSE_CLIENT_HELPERS", "EvidenceFinder", "body_evidence", "closed_after_one_request",
-           "endpoint_evidence", "is_llm_call", "is_streaming_service", "one_shot_uses", "url_argument"]
+           "endpoint_evidence", "is_generation", "is_llm_call", "is_streaming_service", "one_shot_uses",
+           "only_side_requests", "url_argument"]
 
 # Hosts of model APIs (a URL or base_url on one is a model endpoint).
 MODEL_HOSTS = re.compile(
@@ -658,6 +660,50 @@ def one_shot_uses(statement: cst.With, index: int, name: str) -> tuple[list[cst.
     repeated: list[bool] = []
     most = sum(_uses(root, name, False, uses, repeated) for root in (*statement.items[index + 1:], statement.body))
     return uses, most, any(repeated)
+
+
+# SDK resources whose requests generate nothing: one JSON answer, never a long stream.
+_SIDE_RESOURCES = re.compile(r"^(?:beta\.)?(?:(?:embeddings|moderations|models|files|batches|fine_tuning|vector_stores"
+                             r"|uploads|containers|evals|webhooks)\.|messages\.(?:batches|count_tokens)\b)")
+
+
+def is_generation(method: str) -> bool:
+    """Whether an SDK request (``chat.completions.create``) may generate: not ``embeddings.create``,
+    ``files.create``, ``messages.batches.retrieve`` and the like."""
+    return _SIDE_RESOURCES.match(method) is None
+
+
+def only_side_requests(call: cst.Call, scope: Scope, scan: ModuleScan, side: set[int]) -> bool:
+    """Whether the client ``call`` makes is bound to a name of its function, or to ``self.<name>``
+    in its class (with no subclass in the module), whose every other use is the receiver of a
+    request that generates nothing (``side``)."""
+    owner = scope.enclosing_class()
+    if scope.kind == "function" and isinstance(scope.node, cst.FunctionDef):
+        names = [name for name, bindings in scope.names.items()
+                 if len(bindings) == 1 and isinstance(bindings[0], ValueOf) and bindings[0].node is call]
+        if len(names) == 1:
+            uses: list[cst.Name] = []
+            _uses(scope.node.body, names[0], False, uses, [])
+            return _side_only(uses, side)
+    if owner is None or not isinstance(owner.node, cst.ClassDef) or owner.parent is None:
+        return False
+    attributes = [name for name, bindings in owner.self_attrs.items()
+                  if len(bindings) == 1 and isinstance(bindings[0], ValueOf) and bindings[0].node is call]
+    classes = [binding.definition.node for bindings in scan.module_scope.names.values() for binding in bindings
+               if isinstance(binding, Opaque) and binding.definition is not None]
+    derived = any(isinstance(base.value, cst.Name) and base.value.value == owner.node.name.value
+                  for node in classes if isinstance(node, cst.ClassDef) for base in node.bases)
+    if len(attributes) != 1 or derived:
+        return False
+    found = [node for node in _walk(owner.node.body) if isinstance(node, cst.Attribute)
+             and node.attr.value == attributes[0] and isinstance(node.value, cst.Name)]
+    return _side_only(found, side)
+
+
+def _side_only(uses: Sequence[cst.CSTNode], side: set[int]) -> bool:
+    """Every use but one (the name the assignment binds) is a side request's receiver, and there is one."""
+    others = [use for use in uses if id(use) not in side]
+    return len(others) == 1 and len(uses) > 1
 
 
 def closed_after_one_request(call: cst.Call, scope: Scope, request_receivers: set[int]) -> bool:

@@ -78,6 +78,7 @@ def extract(parsed: Parsed) -> Extracted:
     specs, timed_elsewhere = _built_elsewhere(specs, scan)
     absorbed = {id(anchor) for spec in specs for anchor in spec.absorbs}
     found_evidence.one_shot_clients(scan)
+    found_evidence.side_clients(scan)
     in_process = {id(spec.anchor): spec.in_process for spec in specs if spec.in_process}
     kept = []
     for spec in specs:
@@ -269,6 +270,8 @@ class _Evidence:
         self.fixture_clients: list[tuple[int, str]] = []  # (client construction, pytest fixture name)
         self.made: dict[int, Made] = {}  # pooled client construction -> where and how it is made
         self.own_timeout: set[int] = set()  # requests on one known client that pass their own timeout
+        self.side_requests: set[int] = set()  # receivers of SDK requests that generate nothing (embeddings)
+        self.side_only: set[int] = set()  # SDK clients used only for such requests
 
     def handed_over(self, call: cst.Call, scope: Scope, qualname: str, receivers: Receivers,
                     finder: EvidenceFinder, scan: ModuleScan, registry: Registry) -> None:
@@ -348,6 +351,10 @@ class _Evidence:
                     break
                 base = base.value
             self.request_receivers.add(id(base))
+            from lunalint.evidence import is_generation
+
+            if not is_generation(method):
+                self.side_requests.add(id(base))
 
     def on_parameter(self, call: cst.Call, func: cst.Attribute, scope: Scope, resolver: Resolver,
                      finder: EvidenceFinder, registry: Registry) -> None:
@@ -494,12 +501,27 @@ class _Evidence:
             if closed_after_one_request(made.call, made.scope, self.request_receivers):
                 self.one_shot.add(id(made.call))
 
+    def side_clients(self, scan: ModuleScan) -> None:
+        """SDK clients whose every use is a request that generates nothing (``embeddings.create``)."""
+        from lunalint.evidence import only_side_requests
+
+        for key, made in self.made.items():
+            if only_side_requests(made.call, made.scope, scan, self.side_requests):
+                self.side_only.add(key)
+
     def apply(self, spec: ClientSpec, in_process: Mapping[int, str]) -> ClientSpec:
-        """``spec`` with its evidence (strongest kind first), one-shot and in-process markers."""
+        """``spec`` with its evidence (strongest kind first), one-shot and in-process markers; an SDK
+        client used only for requests that generate nothing loses the evidence of being one."""
         from dataclasses import replace
 
+        from lunalint.spec import EvidenceKind
+
         key = id(spec.anchor)
-        found = [*spec.evidence, *self.own.get(key, ()), *(self.of_client.get(key, ()) if spec.pooled else ())]
+        own = [*spec.evidence, *self.own.get(key, ())]
+        if key in self.side_only:  # neither being an SDK client nor its base URL says more than its uses
+            own = [item for item in own if not (item.kind in (EvidenceKind.SDK, EvidenceKind.MODEL_ENDPOINT)
+                                                and item.anchor is spec.anchor)]
+        found = [*own, *(self.of_client.get(key, ()) if spec.pooled else ())]
         ordered = tuple(sorted(dict.fromkeys(found), key=lambda item: _KIND_ORDER.index(item.kind.value)))
         process = spec.in_process or in_process.get(self.client_of.get(key, -1), "")
         one_shot = spec.pooled and key in self.one_shot

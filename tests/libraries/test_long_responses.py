@@ -143,6 +143,12 @@ SHORT = {
                     "    r = s.get(url, stream=True, timeout=20)\n    shutil.copyfileobj(r.raw, out)",
     "post-without-body-to-generate": "import httpx\nc = httpx.Client(timeout=20)\n"
                                      "def token(base):\n    return c.post(f'{base}/tokens/generate')",
+    # An SDK client used only for requests that generate nothing.
+    "sdk-embeddings-only": "import openai\nclass Embedder:\n    def __init__(self):\n"
+                           "        self._client = openai.OpenAI(timeout=30)\n    def embed(self, texts):\n"
+                           "        return self._client.embeddings.create(input=texts, model='m')",
+    "sdk-batches-in-a-function": "import anthropic\ndef poll(batch):\n    c = anthropic.Anthropic(timeout=20)\n"
+                                 "    return c.messages.batches.create(requests=batch)",
     "url-from-a-table-short-entry": "import httpx\nPATHS = {'chat': '/v1/chat/completions', 'models': '/v1/models'}\n"
                                     "c = httpx.Client(timeout=30)\ndef models():\n    return c.get(PATHS['models'])",
 }
@@ -152,6 +158,23 @@ SHORT = {
 def test_short_requests_are_not_judged_on_the_streaming_minimum(source: str) -> None:
     assert _timeouts(source) == []
     assert _timeouts(source.replace("import ", "import os, ", 1)) == []  # the same with another import
+
+
+SDK_USED_ELSEWHERE = {
+    "also-chat": "    def chat(self, messages):\n        return self._client.chat.completions.create(messages=messages)",
+    "handed-out": "    def client(self):\n        return self._client",
+    "checked": "    def ready(self):\n        return self._client is not None",
+}
+
+
+@pytest.mark.parametrize("use", SDK_USED_ELSEWHERE.values(), ids=SDK_USED_ELSEWHERE.keys())
+def test_an_sdk_client_with_a_use_besides_side_requests_keeps_its_evidence(use: str) -> None:
+    source = ("import openai\nclass Embedder:\n    def __init__(self):\n"
+              "        self._client = openai.OpenAI(timeout=30)\n    def embed(self, texts):\n"
+              "        return self._client.embeddings.create(input=texts, model='m')\n" + use)
+    [message] = _timeouts(source)
+    assert message.startswith("openai.OpenAI read timeout 30 s")
+    assert message.endswith("sdk: `openai.OpenAI` client at line 4")
 
 
 def test_an_sdk_that_sends_its_own_timeout_makes_the_handed_clients_default_irrelevant() -> None:

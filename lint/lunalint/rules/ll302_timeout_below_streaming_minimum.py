@@ -58,8 +58,10 @@ class TimeoutBelowStreamingMinimum(Rule):
     `HEAD`, `OPTIONS` or `DELETE` (a generation call is a `POST`), a `GET` that streams a file and
     reads it as bytes (`iter_content`, `aiter_bytes`, `.raw`: a download), a `messages` path of a
     chat app (`/channels/{id}/messages`; `messages` counts after a version, an agent, or on a base
-    made elsewhere) or one whose known body lacks `messages`, and a bare `/generate` request that
-    sends no body. `streaming-scope = "all"` reports every short timeout.
+    made elsewhere) or one whose known body lacks `messages`, a bare `/generate` request that
+    sends no body, and an SDK client whose every use is a request that generates nothing
+    (`client.embeddings.create(...)`, `files`, `batches`, `moderations`).
+    `streaming-scope = "all"` reports every short timeout.
 
     ## Why is this bad?
     LLM responses with extended thinking or long generations stream for 3-10 minutes or more and
