@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lunalint.scope import Binding, Opaque, Param, ValueOf
+from lunalint.scope import Binding, Opaque, Param, Unpacked, ValueOf
 from lunalint.spec import Evidence, EvidenceKind
 from lunalint.values import Bool, Dict, Obj, Str
 
@@ -59,12 +59,13 @@ MODEL_HOSTS = re.compile(
     r"|api\.moonshot\.(?:cn|ai)|dashscope[\w-]*\.aliyuncs\.com|api\.cerebras\.ai|api\.sambanova\.ai"
     r"|api\.deepinfra\.com|api\.replicate\.com|api\.voyageai\.com)(?:[:/?]|$)")
 # Paths of generation calls (chat, completions, messages, responses; the generate, completion and chat
-# paths of local servers: Ollama, TGI, SGLang, llama.cpp). ``messages`` and ``responses`` alone name
+# paths of local servers: Ollama, TGI, SGLang, llama.cpp; DashScope's text and multimodal generation).
+# ``messages`` and ``responses`` alone name
 # resources of many other APIs (a chat app's channel messages, a form's responses): they count after
 # a version (``/v1/messages``), an agent (``/agents/{id}/messages``), or alone on a base made elsewhere
 # (``/messages``, ``f"{base}/messages"``).
 MODEL_PATHS = re.compile(
-    r"/chat/completions(?:$|[?/#])|/completions(?:$|[?#])|/v\d+(?:beta\d*)?/(?:messages|responses)(?:$|[?#])"
+    r"/services/aigc/[\w-]+-generation/generation(?:$|[?#])|/chat/completions(?:$|[?/#])|/completions(?:$|[?#])|/v\d+(?:beta\d*)?/(?:messages|responses)(?:$|[?#])"
     r"|^(?:\{\})?/(?:messages|responses)(?:$|[?#])|/agents/[^/?#]+/messages(?:$|[?#])"
     r"|/api/generate(?:$|[?#])|/api/chat(?:$|[?#])|:(?:stream)?[gG]enerateContent|/generate_stream(?:$|[?#])"
     r"|/v\d+/chat(?:$|[?#])|/invoke-with-response-stream|/converse(?:-stream)?(?:$|[?#])")
@@ -155,6 +156,23 @@ _BASE_PATH = re.compile(r"(?:(?:v\d+(?:beta|alpha)?\d*|openai|api|inference|comp
                         r"(?:/|$)){0,4}")
 
 
+# Where a model call's keys sit one level down (DashScope's ``input``, TGI's ``parameters``, Gemini's
+# ``generationConfig``).
+NESTED_BODY_KEYS = ("input", "parameters", "params", "options", "generation_config", "generationConfig")
+
+
+def model_keys(body: Dict) -> list[str]:
+    """The keys of a model call in ``body`` (``messages``), else those one level down (``input.messages``)."""
+    keys = [key for key in MODEL_BODY_KEYS if key in body.items]
+    if keys:
+        return keys
+    for outer in NESTED_BODY_KEYS:
+        inner = body.items.get(outer)
+        if isinstance(inner, Dict):
+            keys += [f"{outer}.{key}" for key in MODEL_BODY_KEYS if key in inner.items]
+    return keys
+
+
 def body_evidence(call: Obj, anchor: cst.CSTNode) -> Evidence | None:
     """``model-body`` evidence when a ``json=``/``data=``/``content=`` body has a model call's keys."""
     for name in BODY_ARGUMENTS:
@@ -162,7 +180,7 @@ def body_evidence(call: Obj, anchor: cst.CSTNode) -> Evidence | None:
         if isinstance(body, Obj) and body.qualname in ("json.dumps", "orjson.dumps") and body.args:
             body = body.args[0]
         if isinstance(body, Dict):
-            keys = [key for key in MODEL_BODY_KEYS if key in body.items]
+            keys = model_keys(body)
             if keys:
                 return Evidence(EvidenceKind.MODEL_BODY, f"`{name}=` has {', '.join(f'`{k}`' for k in keys)}", anchor)
     return None
@@ -211,6 +229,12 @@ class EvidenceFinder:
                 bound = bindings[0]
                 if isinstance(bound.node, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString)):
                     return self.text(bound.node, bound.scope, depth + 1, given)
+            if bindings and len(bindings) == 1 and isinstance(bindings[0], Unpacked):
+                for unpacked, where in self.unpacked(bindings[0], depth):
+                    text = self.text(unpacked, where, depth + 1)
+                    if text is not None:
+                        return text
+                return None
             if given and bindings and len(bindings) == 1 and isinstance(bindings[0], Param):
                 passed = given.get((id(bindings[0].function), bindings[0].name))
                 if isinstance(passed, str):  # read in another module
@@ -230,8 +254,8 @@ class EvidenceFinder:
         if isinstance(node, cst.Subscript) and len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
             key = self._resolver.resolve(node.slice[0].slice.value, scope)  # ``ENDPOINTS["chat"]``
             table = self._resolver.resolve(node.value, scope)
-            item = table.items.get(key.value) if isinstance(table, Dict) and isinstance(key, Str) else None
-            return item.value if isinstance(item, Str) else None
+            entry = table.items.get(key.value) if isinstance(table, Dict) and isinstance(key, Str) else None
+            return entry.value if isinstance(entry, Str) else None
         return None
 
     def _built_text(self, call: cst.Call, scope: Scope, depth: int,
@@ -439,7 +463,7 @@ class EvidenceFinder:
                 continue
             for node, body, place in self._passed_values(param):
                 if isinstance(body, Dict):
-                    keys = [key for key in MODEL_BODY_KEYS if key in body.items]
+                    keys = model_keys(body)
                     if keys:
                         shown = ", ".join(f"`{k}`" for k in keys)
                         evidence = Evidence(EvidenceKind.MODEL_BODY,
@@ -457,6 +481,31 @@ class EvidenceFinder:
             return [(b.node, b.scope) for b in bindings if isinstance(b, ValueOf)]
         return [(node, scope)]
 
+    def body_values(self, node: cst.BaseExpression, scope: Scope) -> list[tuple[cst.BaseExpression, Scope]]:
+        """The values a body named by ``node`` may have: each value of a name assigned several
+        times, or each item a local function's ``return`` gives a name bound by unpacking."""
+        bindings = _bindings(node, scope)
+        if bindings and len(bindings) == 1 and isinstance(bindings[0], Unpacked):
+            return self.unpacked(bindings[0])
+        values = self.assignments(node, scope)
+        return values if len(values) > 1 else []
+
+    def unpacked(self, binding: Unpacked, depth: int = 0) -> list[tuple[cst.BaseExpression, Scope]]:
+        """For ``url, body = self._request(...)`` with a local function or method: the item of each
+        tuple its ``return`` statements give."""
+        from lunalint.callers import callee
+
+        value = binding.value.expression if isinstance(binding.value, cst.Await) else binding.value
+        if not isinstance(value, cst.Call) or binding.scope is None or depth > 4:
+            return []
+        found = callee(value.func, binding.scope, self._resolver)
+        if found is None:
+            return []
+        function = found[0]
+        return [(returned.elements[binding.index].value, function) for returned in function.returns
+                if isinstance(returned, cst.Tuple) and binding.index < len(returned.elements)
+                and not isinstance(returned.elements[binding.index], cst.StarredElement)]
+
     def rebound_body(self, call: cst.Call, scope: Scope) -> Evidence | None:
         """``model-body`` evidence for a body named by a name assigned several times (``data = {...}``
         before the request, ``data = response.json()`` after it) when one of its values has a model
@@ -464,11 +513,10 @@ class EvidenceFinder:
         for arg in call.args:
             if arg.keyword is None or arg.keyword.value not in BODY_ARGUMENTS or not isinstance(arg.value, cst.Name):
                 continue
-            values = self.assignments(arg.value, scope)
-            for node, where in values if len(values) > 1 else ():
+            for node, where in self.body_values(arg.value, scope):
                 body = self._resolver.resolve(node, where)
                 if isinstance(body, Dict):
-                    keys = [key for key in MODEL_BODY_KEYS if key in body.items]
+                    keys = model_keys(body)
                     if keys:
                         shown = ", ".join(f"`{k}`" for k in keys)
                         return Evidence(EvidenceKind.MODEL_BODY, f"`{arg.keyword.value}=` has {shown}", node)
@@ -493,7 +541,7 @@ class EvidenceFinder:
             owner, method = found
             key = (id(owner), method)
             if key not in self._bodies:
-                self._bodies[key] = implementations(owner, method, MODEL_BODY_KEYS, self._resolver, self._project)
+                self._bodies[key] = implementations(owner, method, self._resolver, self._project)
             for item in self._bodies[key]:
                 keys = ", ".join(f"`{k}`" for k in item.keys)
                 text = f"`{arg.keyword.value}=` is `self.{method}(...)`; `{item.owner}.{method}` returns {keys}"

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import libcst as cst
 
 from lunalint.scope import Opaque, ValueOf
+from lunalint.evidence import model_keys
 from lunalint.values import Dict
 
 if TYPE_CHECKING:
@@ -38,10 +39,10 @@ MAX_CLASSES = 64  # subclasses followed for one class
 
 
 class Implementation(NamedTuple):
-    """A method of the class or of a subclass whose ``return`` gives a dict with some of ``keys``."""
+    """A method of the class or of a subclass whose ``return`` gives a dict with a model call's keys."""
 
     owner: str  # the class that defines it
-    keys: tuple[str, ...]  # the wanted keys of the dict it returns
+    keys: tuple[str, ...]  # the model call's keys of the dict it returns
     anchor: cst.CSTNode | None  # its name, in the checked module
     where: str  # where it is in another module (``pkg/chat.py:5``), else ""
 
@@ -66,18 +67,17 @@ def body_method(node: cst.BaseExpression, scope: Scope) -> tuple[Scope, str] | N
     return (owner, method) if method not in owner.self_attrs else None
 
 
-def implementations(owner: Scope, method: str, keys: tuple[str, ...], resolver: Resolver,
-                    project: Project | None) -> list[Implementation]:
+def implementations(owner: Scope, method: str, resolver: Resolver, project: Project | None) -> list[Implementation]:
     """The implementations of ``method`` in the class ``owner`` (of the checked module) and its
-    subclasses whose ``return`` gives a dict with some of ``keys``, the class's own first."""
+    subclasses whose ``return`` gives a dict with a model call's keys, the class's own first."""
     module = owner.parent
     if module is None or module.kind != "module" or not isinstance(owner.node, cst.ClassDef):
         return []
     here = _subclasses_here(owner, module)
-    found = [item for cls in here if (item := _returns_keys(cls, method, keys, resolver, "")) is not None]
+    found = [item for cls in here if (item := _returns_keys(cls, method, resolver, "")) is not None]
     if project is not None:
         found += _elsewhere([cls.node.name.value for cls in here if isinstance(cls.node, cst.ClassDef)],
-                            method, keys, project)
+                            method, project)
     return found
 
 
@@ -103,7 +103,7 @@ def _subclasses_here(owner: Scope, module: Scope) -> list[Scope]:
     return found
 
 
-def _returns_keys(cls: Scope, method: str, keys: tuple[str, ...], resolver: Resolver, where: str
+def _returns_keys(cls: Scope, method: str, resolver: Resolver, where: str
                   ) -> Implementation | None:
     bindings = cls.names.get(method)
     if not bindings or len(bindings) != 1 or not isinstance(bindings[0], Opaque):
@@ -116,17 +116,17 @@ def _returns_keys(cls: Scope, method: str, keys: tuple[str, ...], resolver: Reso
             continue
         value = resolver.resolve(returned, function)
         if isinstance(value, Dict):
-            present = tuple(key for key in keys if key in value.items)
+            present = tuple(model_keys(value))
             if present:
                 return Implementation(cls.node.name.value, present, None if where else function.node.name, where)
     return None
 
 
 # Subclasses in other modules ------------------------------------------------------------------------
-def _elsewhere(names: list[str], method: str, keys: tuple[str, ...], project: Project) -> list[Implementation]:
+def _elsewhere(names: list[str], method: str, project: Project) -> list[Implementation]:
     found = []
     for module, classes in subclasses_elsewhere(names, project).items():
-        found += _implemented(module, classes, method, keys, project)
+        found += _implemented(module, classes, method, project)
     return found
 
 
@@ -187,7 +187,7 @@ def _local_names(tree: ast.Module, module: str, path: str, name: str, project: P
     return found
 
 
-def _implemented(module: str, classes: list[str], method: str, keys: tuple[str, ...], project: Project
+def _implemented(module: str, classes: list[str], method: str, project: Project
                  ) -> list[Implementation]:
     from lunalint.parse import mentioning
     from lunalint.resolve import Resolver
@@ -210,7 +210,7 @@ def _implemented(module: str, classes: list[str], method: str, keys: tuple[str, 
     for name in classes:
         for binding in scan.module_scope.names.get(name, ()):
             if isinstance(binding, Opaque) and binding.definition is not None and binding.definition.kind == "class":
-                item = _returns_keys(binding.definition, method, keys, resolver, f"{shown}:{lines_of.get(name, 0)}")
+                item = _returns_keys(binding.definition, method, resolver, f"{shown}:{lines_of.get(name, 0)}")
                 if item is not None:
                     found.append(item)
     return found

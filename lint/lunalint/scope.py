@@ -15,8 +15,8 @@ from typing import Callable, Union
 import libcst as cst
 
 __all__ = [
-    "DECLARED_ELSEWHERE", "Binding", "Branch", "DictOp", "ImportOf", "ModuleScan", "Opaque", "Param", "Scope", "ValueOf",
-    "scan_module",
+    "DECLARED_ELSEWHERE", "Binding", "Branch", "DictOp", "ImportOf", "ModuleScan", "Opaque", "Param", "Scope", "Unpacked",
+    "ValueOf", "scan_module",
 ]
 
 
@@ -65,6 +65,16 @@ class Param(Opaque):
     star: str = ""  # "*" or "**" for ``*args`` / ``**kwargs``
     position: int | None = None  # index among the positional parameters (``self`` included)
     annotation: cst.BaseExpression | None = field(default=None, repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class Unpacked(Opaque):
+    """A name bound by unpacking (``url, body = self._request(...)``): the ``index``-th item of
+    ``value``, evaluated in ``scope``; value resolution treats it as opaque, evidence may read it."""
+
+    value: cst.BaseExpression | None = field(default=None, repr=False, compare=False)
+    scope: Scope | None = field(default=None, repr=False, compare=False)
+    index: int = 0
 
 
 # A dict built in steps: ``d["k"] = v`` ("set"), ``d.update(...)`` ("update", key None),
@@ -352,6 +362,11 @@ class _Scanner:
                     items = None
             for index, element in enumerate(target.elements):
                 item = items[index] if items is not None else None
+                if item is None and value is not None and isinstance(element.value, cst.Name) and not any(
+                        isinstance(e, cst.StarredElement) for e in target.elements):
+                    scope.bind(element.value.value, Unpacked(reason or "unpacked", value=value, scope=scope,
+                                                             index=index))
+                    continue
                 self._bind_target(element.value, item, reason or "unpacked", scope)
         elif isinstance(target, cst.StarredElement):
             self._bind_target(target.value, None, "starred target", scope)

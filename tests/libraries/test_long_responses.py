@@ -66,6 +66,24 @@ STREAMING = {
     "url-from-a-table": ("import httpx\nPATHS = {'chat': '/v1/chat/completions', 'models': '/v1/models'}\n"
                          "c = httpx.Client(timeout=30)\ndef chat(body):\n    return c.post(PATHS['chat'], json=body)",
                          "model-endpoint: `/v1/chat/completions` at line 5"),
+    "dashscope-generation-path": ("import requests\ndef f(base, body):\n"
+                                  "    return requests.post(f'{base}/services/aigc/text-generation/generation', "
+                                  "json=body, timeout=30)",
+                                  "model-endpoint: `{}/services/aigc/text-generation/generation` at line 3"),
+    "body-keys-one-level-down": ("import requests\ndef f(base, text):\n"
+                                 "    return requests.post(f'{base}/run', json={'inputs': text, "
+                                 "'parameters': {'max_new_tokens': 20}}, timeout=30)",
+                                 "model-body: `json=` has `parameters.max_new_tokens` at line 3"),
+    "url-unpacked-from-a-method": ("import requests\nclass Api:\n    def _request(self, text):\n"
+                                   "        return f'{self.base}/v1/chat/completions', {'text': text}\n"
+                                   "    def run(self, text):\n        url, body = self._request(text)\n"
+                                   "        return requests.post(url, json=body, timeout=30)",
+                                   "model-endpoint: `{}/v1/chat/completions` at line 7"),
+    "body-unpacked-from-a-method": ("import requests\nclass Api:\n    def _request(self, text):\n"
+                                    "        return '/run', {'input': {'messages': [text]}}\n"
+                                    "    def run(self, text):\n        path, body = self._request(text)\n"
+                                    "        return requests.post(self.base + path, json=body, timeout=30)",
+                                    "model-body: `json=` has `input.messages` at line 4"),
     "url-assigned-twice": ("import httpx\nBASE = 'https://api.anthropic.com'\nc = httpx.Client(timeout=30)\n"
                            "def f(query):\n    url = f'{BASE}/v1/messages'\n    if query:\n"
                            "        url = f'{url}?{query}'\n    return c.post(url, content=b'')",
