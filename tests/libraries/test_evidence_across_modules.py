@@ -8,14 +8,13 @@ a getter, and a setter that stores a client in a global another module reads thr
 from __future__ import annotations
 
 import os
-import textwrap
 import time
 from pathlib import Path
 
 import pytest
 from lunalint.config import Policy, Settings
 from lunalint.engine import check_paths
-from lunalint.report import Report
+from support.package import messages_in, write_package
 
 CLIENTS = """
     import httpx
@@ -50,20 +49,6 @@ CLIENTS = """
     async def make_async():
         return httpx.AsyncClient(timeout=50)
     """
-
-
-def _tree(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    (root / "pkg" / "__init__.py").touch()
-    return root
-
-
-def _messages(report: Report, path: str, code: str = "LL302") -> list[tuple[int, str]]:
-    return [(v.line, v.message) for v in report.violations
-            if v.path.replace(os.sep, "/").endswith(path) and v.code == code]
 
 
 # (uses in pkg/models.py, the file and line of the client, the read timeout, the evidence shown)
@@ -135,9 +120,9 @@ SHAPES = {
 @pytest.mark.parametrize("uses, path, line, seconds, evidence", SHAPES.values(), ids=SHAPES.keys())
 def test_a_client_gets_the_evidence_of_its_uses_in_other_modules(
         tmp_path: Path, uses: str, path: str, line: int, seconds: str, evidence: str) -> None:
-    _tree(tmp_path, {"pkg/clients.py": CLIENTS, "pkg/models.py": uses})
+    write_package(tmp_path, {"pkg/clients.py": CLIENTS, "pkg/models.py": uses})
     report = check_paths([tmp_path], Settings(root=tmp_path))
-    found = _messages(report, path)
+    found = messages_in(report, path)
     assert [found_line for found_line, _ in found] == [line]
     message = found[0][1]
     assert f"read timeout {seconds} is below the streaming minimum of 600 s" in message
@@ -147,7 +132,7 @@ def test_a_client_gets_the_evidence_of_its_uses_in_other_modules(
 def test_a_client_handed_to_a_setter_gets_the_evidence_of_the_getter_uses(tmp_path: Path) -> None:
     """app.py makes a client and hands it to ``set_default``, which stores it in a global of
     pkg/clients.py; ``get_default()`` gives it to an SDK in pkg/models.py."""
-    _tree(tmp_path, {"pkg/clients.py": CLIENTS, "pkg/models.py": """
+    write_package(tmp_path, {"pkg/clients.py": CLIENTS, "pkg/models.py": """
         from openai import AsyncOpenAI
         from pkg.clients import get_default
 
@@ -163,7 +148,7 @@ def test_a_client_handed_to_a_setter_gets_the_evidence_of_the_getter_uses(tmp_pa
         set_default(mine)
         """})
     report = check_paths([tmp_path], Settings(root=tmp_path))
-    [(line, message)] = _messages(report, "app.py")
+    [(line, message)] = messages_in(report, "app.py")
     assert line == 4
     assert "read timeout 45 s is below the streaming minimum" in message
     assert message.endswith("; sdk: handed to `AsyncOpenAI(...)` in pkg/models.py:7")
@@ -192,12 +177,12 @@ VALID = {
 
 @pytest.mark.parametrize("uses", VALID.values(), ids=VALID.keys())
 def test_no_evidence_elsewhere_no_streaming_finding(tmp_path: Path, uses: str) -> None:
-    _tree(tmp_path, {"pkg/clients.py": CLIENTS, "pkg/models.py": uses,
+    write_package(tmp_path, {"pkg/clients.py": CLIENTS, "pkg/models.py": uses,
                      "other/__init__.py": "", "other/clients.py": "client = None\n"})
     report = check_paths([tmp_path], Settings(root=tmp_path))
-    assert _messages(report, "pkg/clients.py") == []
+    assert messages_in(report, "pkg/clients.py") == []
     strict = check_paths([tmp_path], Settings(root=tmp_path, policy=Policy(streaming_scope="all")))
-    assert [line for line, _ in _messages(strict, "pkg/clients.py")] == [3, 7, 26, 31]
+    assert [line for line, _ in messages_in(strict, "pkg/clients.py")] == [3, 7, 26, 31]
 
 
 def test_a_default_timeout_counts_only_where_requests_elsewhere_use_it(tmp_path: Path) -> None:
@@ -205,10 +190,10 @@ def test_a_default_timeout_counts_only_where_requests_elsewhere_use_it(tmp_path:
     clients = "import httpx\n\nclient = httpx.Client()\n"
     own = "from pkg.clients import client\n\ndef run(url):\n    with client.stream('GET', url, timeout=None) as r:\n" \
           "        return r.read()\n"
-    _tree(tmp_path, {"pkg/clients.py": clients, "pkg/models.py": own})
-    assert _messages(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/clients.py", "LL303") == []
+    write_package(tmp_path, {"pkg/clients.py": clients, "pkg/models.py": own})
+    assert messages_in(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/clients.py", "LL303") == []
     (tmp_path / "pkg" / "models.py").write_text(own.replace(", timeout=None", ""), encoding="utf-8")
-    [(line, message)] = _messages(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/clients.py", "LL303")
+    [(line, message)] = messages_in(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/clients.py", "LL303")
     assert line == 3 and "default read timeout of 5 s" in message
     assert message.endswith("; streams: `client.stream(...)` in pkg/models.py:4")
 
@@ -232,41 +217,41 @@ def test_a_change_in_a_module_using_the_client_invalidates_the_result(tmp_path: 
                                                                      fillers: int) -> None:
     files = {"pkg/clients.py": "import httpx\n\nclient = httpx.AsyncClient(timeout=30)\n", "pkg/models.py": STREAMING}
     files.update({f"pkg/filler{index}.py": "import os\n" for index in range(fillers)})
-    _tree(tmp_path, files)
+    write_package(tmp_path, files)
     _backdate(tmp_path)
     settings, cache = Settings(root=tmp_path), tmp_path / ".cache"
-    assert [line for line, _ in _messages(check_paths([tmp_path], settings, jobs=jobs, cache_dir=cache),
+    assert [line for line, _ in messages_in(check_paths([tmp_path], settings, jobs=jobs, cache_dir=cache),
                                           "pkg/clients.py")] == [3]
-    assert len(_messages(check_paths([tmp_path], settings, jobs=jobs, cache_dir=cache), "pkg/clients.py")) == 1
+    assert len(messages_in(check_paths([tmp_path], settings, jobs=jobs, cache_dir=cache), "pkg/clients.py")) == 1
     (tmp_path / "pkg" / "models.py").write_text(PROBING, encoding="utf-8")
     _backdate(tmp_path)
-    assert _messages(check_paths([tmp_path], settings, jobs=jobs, cache_dir=cache), "pkg/clients.py") == []
+    assert messages_in(check_paths([tmp_path], settings, jobs=jobs, cache_dir=cache), "pkg/clients.py") == []
     (tmp_path / "pkg" / "models.py").write_text(STREAMING, encoding="utf-8")
     _backdate(tmp_path)
-    assert len(_messages(check_paths([tmp_path], settings, jobs=jobs, cache_dir=cache), "pkg/clients.py")) == 1
+    assert len(messages_in(check_paths([tmp_path], settings, jobs=jobs, cache_dir=cache), "pkg/clients.py")) == 1
 
 
 def test_a_using_module_rewritten_within_the_timestamp_granularity_is_seen(tmp_path: Path) -> None:
     """The racy-stat rule holds for the modules evidence was read from: same size, same time,
     other content."""
     streaming_post = STREAMING.replace("'POST'", "'PUT'")
-    _tree(tmp_path, {"pkg/clients.py": "import httpx\n\nclient = httpx.AsyncClient(timeout=30)\n",
+    write_package(tmp_path, {"pkg/clients.py": "import httpx\n\nclient = httpx.AsyncClient(timeout=30)\n",
                      "pkg/models.py": streaming_post})
     old = time.time() - 60
     os.utime(tmp_path / "pkg" / "clients.py", (old, old))
     settings, cache = Settings(root=tmp_path), tmp_path / ".cache"
-    assert len(_messages(check_paths([tmp_path], settings, cache_dir=cache), "pkg/clients.py")) == 1
+    assert len(messages_in(check_paths([tmp_path], settings, cache_dir=cache), "pkg/clients.py")) == 1
     models = tmp_path / "pkg" / "models.py"
     stat = models.stat()
     same_size = streaming_post.replace("stream('PUT', url)", "patch(url, json=1)")
     assert len(same_size) == len(streaming_post)
     models.write_text(same_size, encoding="utf-8")
     os.utime(models, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    assert _messages(check_paths([tmp_path], settings, cache_dir=cache), "pkg/clients.py") == []
+    assert messages_in(check_paths([tmp_path], settings, cache_dir=cache), "pkg/clients.py") == []
 
 
 def test_a_client_in_a_package_init_is_followed_from_its_importers(tmp_path: Path) -> None:
-    _tree(tmp_path, {"pkg/__init__.py": "import httpx\n\nclient = httpx.Client(timeout=15)\n",
+    write_package(tmp_path, {"pkg/__init__.py": "import httpx\n\nclient = httpx.Client(timeout=15)\n",
                      "app/__init__.py": "", "app/main.py": """
         from pkg import client
 
@@ -275,7 +260,7 @@ def test_a_client_in_a_package_init_is_followed_from_its_importers(tmp_path: Pat
                 return list(response.iter_lines())
         """})
     report = check_paths([tmp_path], Settings(root=tmp_path))
-    [(line, message)] = _messages(report, "pkg/__init__.py")
+    [(line, message)] = messages_in(report, "pkg/__init__.py")
     assert line == 3 and "read timeout 15 s" in message
     assert message.endswith("; streams: `client.stream(...)` in app/main.py:4")
 
@@ -287,21 +272,21 @@ def test_an_example_of_a_monorepo_reaches_the_package_it_imports(tmp_path: Path)
     (root / ".git").mkdir(parents=True)
     (root / "libs" / "mylib" / "pyproject.toml").parent.mkdir(parents=True)
     (root / "libs" / "mylib" / "pyproject.toml").write_text("[project]\nname = 'mylib'\n", encoding="utf-8")
-    _tree(root / "libs" / "mylib", {"mylib/__init__.py": "", "mylib/http.py": CLIENTS, "mylib/models.py": """
+    write_package(root / "libs" / "mylib", {"mylib/__init__.py": "", "mylib/http.py": CLIENTS, "mylib/models.py": """
         from anthropic import Anthropic
         from mylib.http import get_default
 
         def claude():
             return Anthropic(http_client=get_default())
         """, "pkg/__init__.py": ""})
-    _tree(root, {"examples/demo.py": """
+    write_package(root, {"examples/demo.py": """
         import httpx
         from mylib.http import set_default
 
         set_default(httpx.AsyncClient(timeout=30.0))
         """, "pkg/__init__.py": ""})
     report = check_paths([root / "examples"], Settings(root=root))
-    [(line, message)] = _messages(report, "examples/demo.py")
+    [(line, message)] = messages_in(report, "examples/demo.py")
     assert line == 4
     assert message.endswith("; sdk: handed to `Anthropic(...)` in libs/mylib/mylib/models.py:5")
 
@@ -313,6 +298,6 @@ def test_the_project_root_is_never_above_a_hidden_directory(tmp_path: Path) -> N
     inner = tmp_path / ".work" / "corpus"
     (inner / "pyproject.toml").parent.mkdir(parents=True)
     (inner / "pyproject.toml").write_text("", encoding="utf-8")
-    _tree(inner, {"pkg/clients.py": CLIENTS, "pkg/models.py": SHAPES["module-level object, streamed"][0]})
+    write_package(inner, {"pkg/clients.py": CLIENTS, "pkg/models.py": SHAPES["module-level object, streamed"][0]})
     report = check_paths([inner], Settings(root=inner))
-    assert [line for line, _ in _messages(report, "pkg/clients.py")] == [3]
+    assert [line for line, _ in messages_in(report, "pkg/clients.py")] == [3]

@@ -7,7 +7,6 @@ scope's silence is the evidence's doing."""
 
 from __future__ import annotations
 
-import os
 import textwrap
 import time
 from pathlib import Path
@@ -15,8 +14,8 @@ from pathlib import Path
 import pytest
 from lunalint.config import Policy, Settings
 from lunalint.engine import check_paths
-from lunalint.report import Report
 from support.lint import lint
+from support.package import messages_in, write_package
 
 BASE = """
     import abc
@@ -37,19 +36,6 @@ BASE = """
             response = requests.post(self.url, json=self._create_payload(messages), timeout=self.timeout)
             return response.json()
     """
-
-
-def _tree(root: Path, files: dict[str, str]) -> None:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
-    (root / "pkg" / "__init__.py").touch()
-
-
-def _messages(report: Report, path: str, code: str = "LL302") -> list[tuple[int, str]]:
-    return [(v.line, v.message) for v in report.violations
-            if v.path.replace(os.sep, "/").endswith(path) and v.code == code]
 
 
 # Bodies built by a method: (the subclass module, the evidence shown) ----------------------------------
@@ -98,8 +84,8 @@ SUBCLASSES = {
 
 @pytest.mark.parametrize(("subclass", "evidence"), SUBCLASSES.values(), ids=SUBCLASSES.keys())
 def test_a_body_a_subclass_builds_elsewhere_is_evidence(tmp_path: Path, subclass: str, evidence: str) -> None:
-    _tree(tmp_path, {"pkg/base.py": BASE, "pkg/chat.py": subclass})
-    [(line, message)] = _messages(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/base.py")
+    write_package(tmp_path, {"pkg/base.py": BASE, "pkg/chat.py": subclass})
+    [(line, message)] = messages_in(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/base.py")
     assert line == 16
     assert "read timeout 300 s" in message
     assert message.endswith(f"model-body: `json=` is `self._create_payload(...)`; {evidence}")
@@ -158,20 +144,20 @@ SHORT_BODIES = {
 
 @pytest.mark.parametrize("subclass", SHORT_BODIES.values(), ids=SHORT_BODIES.keys())
 def test_implementations_without_a_model_body_are_no_evidence(tmp_path: Path, subclass: str) -> None:
-    _tree(tmp_path, {"pkg/base.py": BASE, "pkg/chat.py": subclass})
-    assert _messages(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/base.py") == []
-    [(_, strict)] = _messages(check_paths([tmp_path], Settings(root=tmp_path, policy=Policy(streaming_scope="all"))),
+    write_package(tmp_path, {"pkg/base.py": BASE, "pkg/chat.py": subclass})
+    assert messages_in(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/base.py") == []
+    [(_, strict)] = messages_in(check_paths([tmp_path], Settings(root=tmp_path, policy=Policy(streaming_scope="all"))),
                               "pkg/base.py")
     assert "read timeout 300 s" in strict
 
 
 def test_a_change_in_a_subclass_module_invalidates_the_result(tmp_path: Path) -> None:
-    _tree(tmp_path, {"pkg/base.py": BASE, "pkg/chat.py": SUBCLASSES["subclass in another module"][0]})
+    write_package(tmp_path, {"pkg/base.py": BASE, "pkg/chat.py": SUBCLASSES["subclass in another module"][0]})
     settings, cache = Settings(root=tmp_path), tmp_path / ".cache"
-    assert len(_messages(check_paths([tmp_path], settings, cache_dir=cache), "pkg/base.py")) == 1
+    assert len(messages_in(check_paths([tmp_path], settings, cache_dir=cache), "pkg/base.py")) == 1
     time.sleep(0.01)
-    _tree(tmp_path, {"pkg/chat.py": SHORT_BODIES["subclass returns a search body"]})
-    assert _messages(check_paths([tmp_path], settings, cache_dir=cache), "pkg/base.py") == []
+    write_package(tmp_path, {"pkg/chat.py": SHORT_BODIES["subclass returns a search body"]})
+    assert messages_in(check_paths([tmp_path], settings, cache_dir=cache), "pkg/base.py") == []
 
 
 # Clients handed to a method: the session is a parameter of the method that makes the request ----------
@@ -361,15 +347,15 @@ USERS = {
 @pytest.mark.parametrize(("uses", "line", "seconds", "evidence"), USERS.values(), ids=USERS.keys())
 def test_a_client_stored_on_self_gets_the_evidence_of_subclasses_elsewhere(
         tmp_path: Path, uses: str, line: int, seconds: str, evidence: str) -> None:
-    _tree(tmp_path, {"pkg/base.py": STORED, "pkg/chat.py": uses})
-    [(found, message)] = _messages(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/base.py")
+    write_package(tmp_path, {"pkg/base.py": STORED, "pkg/chat.py": uses})
+    [(found, message)] = messages_in(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/base.py")
     assert found == line
     assert f"read timeout {seconds}" in message
     assert message.endswith(evidence)
 
 
 def test_subclasses_that_make_short_requests_give_no_evidence(tmp_path: Path) -> None:
-    _tree(tmp_path, {"pkg/base.py": STORED, "pkg/chat.py": """
+    write_package(tmp_path, {"pkg/base.py": STORED, "pkg/chat.py": """
         from pkg.base import Base
 
 
@@ -377,8 +363,8 @@ def test_subclasses_that_make_short_requests_give_no_evidence(tmp_path: Path) ->
             async def ping(self):
                 return await self.client.get("/health")
         """})
-    assert _messages(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/base.py") == []
-    strict = _messages(check_paths([tmp_path], Settings(root=tmp_path, policy=Policy(streaming_scope="all"))),
+    assert messages_in(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/base.py") == []
+    strict = messages_in(check_paths([tmp_path], Settings(root=tmp_path, policy=Policy(streaming_scope="all"))),
                        "pkg/base.py")
     assert sorted(line for line, _ in strict) == [5, 8]
 
@@ -489,15 +475,15 @@ CALLS = {
 @pytest.mark.parametrize(("app", "line", "timeout", "evidence"), CALLS.values(), ids=CALLS.keys())
 def test_what_other_modules_pass_to_a_request_helper_is_evidence(
         tmp_path: Path, app: str, line: int, timeout: str, evidence: str) -> None:
-    _tree(tmp_path, {"pkg/helpers.py": HELPERS, "pkg/app.py": app})
-    [(found, message)] = _messages(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/helpers.py")
+    write_package(tmp_path, {"pkg/helpers.py": HELPERS, "pkg/app.py": app})
+    [(found, message)] = messages_in(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/helpers.py")
     assert found == line
     assert timeout in message
     assert message.endswith(evidence)
 
 
 def test_short_requests_through_a_helper_elsewhere_are_no_evidence(tmp_path: Path) -> None:
-    _tree(tmp_path, {"pkg/helpers.py": HELPERS, "pkg/app.py": """
+    write_package(tmp_path, {"pkg/helpers.py": HELPERS, "pkg/app.py": """
         from pkg.helpers import HttpClient, post
 
 
@@ -508,7 +494,7 @@ def test_short_requests_through_a_helper_elsewhere_are_no_evidence(tmp_path: Pat
         def hook():
             return post("https://hooks.example.com/x", {"text": "deployed"})
         """})
-    assert _messages(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/helpers.py") == []
-    strict = _messages(check_paths([tmp_path], Settings(root=tmp_path, policy=Policy(streaming_scope="all"))),
+    assert messages_in(check_paths([tmp_path], Settings(root=tmp_path)), "pkg/helpers.py") == []
+    strict = messages_in(check_paths([tmp_path], Settings(root=tmp_path, policy=Policy(streaming_scope="all"))),
                        "pkg/helpers.py")
     assert sorted(line for line, _ in strict) == [9, 13]
