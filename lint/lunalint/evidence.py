@@ -14,9 +14,7 @@ followed request and client, why a long response is plausible (``spec.Evidence``
 - ``model-body``: a ``json=``/``data=`` body with the keys of a model call (``messages``,
   ``prompt``, ``max_tokens``, ``stream`` ...).
 
-``one_shot_uses`` and ``closed_after_one_request`` find clients opened for exactly one request and
-closed (by ``with``/``async with``, or by ``close()``/``aclose()`` in the same function): such a
-client never reuses a pooled connection.
+How clients are used (one-shot, or only for requests that generate nothing) is in ``uses.py``.
 
 The patterns are data in this module; nothing here is a guess about values: an expression that does
 not resolve to text says nothing.
@@ -25,19 +23,18 @@ not resolve to text says nothing.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lunalint.scope import Binding, Opaque, Param, Unpacked, ValueOf
+from lunalint.scope import Binding, Param, Unpacked, ValueOf
 from lunalint.spec import Evidence, EvidenceKind
 from lunalint.values import Bool, Dict, Obj, Str
 
 if TYPE_CHECKING:
     from lunalint.callers import Callers
-    from lunalint.scope import ModuleScan
     from lunalint.usages import ForeignCall
     from lunalint.values import Value
     from lunalint.overrides import Implementation
@@ -45,9 +42,8 @@ if TYPE_CHECKING:
     from lunalint.resolve import Resolver
     from lunalint.scope import Scope
 
-__all__ = ["LLM_PACKAGES", "SSE_CLIENT_HELPERS", "EvidenceFinder", "body_evidence", "closed_after_one_request",
-           "endpoint_evidence", "is_generation", "is_llm_call", "is_streaming_service", "one_shot_uses",
-           "only_side_requests", "url_argument"]
+__all__ = ["LLM_PACKAGES", "SSE_CLIENT_HELPERS", "EvidenceFinder", "body_evidence", "endpoint_evidence",
+           "is_llm_call", "is_streaming_service", "model_keys", "url_argument", "walk"]
 
 # Hosts of model APIs (a URL or base_url on one is a model endpoint).
 MODEL_HOSTS = re.compile(
@@ -375,7 +371,7 @@ class EvidenceFinder:
             endpoint = endpoint_evidence(text, call, sends_body=sends_body) if text is not None else None
             if endpoint is not None and text is not None and not _lacks_required_key(text, body):
                 return endpoint
-        params = {id(param): param for node in _walk(url) if isinstance(node, cst.Name)
+        params = {id(param): param for node in walk(url) if isinstance(node, cst.Name)
                   and (param := self.callers.parameter(node, scope)) is not None}
         functions = {id(param.function): param.function for param in params.values() if param.function is not None}
         if len(functions) != 1:
@@ -565,7 +561,7 @@ class EvidenceFinder:
     def first_reader(self, root: cst.CSTNode, scope: Scope, *, text_only: bool = False) -> Evidence | None:
         """The first incremental read of a response in ``root`` (``text_only``: as lines, text or
         events, not bytes)."""
-        for node in _walk(root):
+        for node in walk(root):
             if isinstance(node, cst.Call):
                 func = node.func
                 if isinstance(func, cst.Attribute) and _reads_stream(func) and not (
@@ -665,7 +661,7 @@ def _reads_bytes_only(root: cst.CSTNode, finder: EvidenceFinder, scope: Scope) -
     """Whether the function ``root`` reads a response as bytes and never as lines or events."""
     if finder.first_reader(root, scope, text_only=True) is not None:
         return False
-    for node in _walk(root):
+    for node in walk(root):
         if isinstance(node, cst.Attribute) and (node.attr.value in BYTES_READERS or (
                 node.attr.value in _BYTES_ATTRIBUTES and isinstance(node.value, cst.Name))):
             return True
@@ -690,131 +686,10 @@ def _reads_stream(func: cst.Attribute) -> bool:
     return name in CONTENT_READERS and isinstance(base, cst.Attribute) and base.attr.value == "content"
 
 
-def _walk(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+def walk(root: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """Every node under ``root``, ``root`` first, in source order."""
     stack: list[cst.CSTNode] = [root]
     while stack:
         node = stack.pop()
         yield node
         stack.extend(reversed(node.children))
-
-
-# One-shot clients -----------------------------------------------------------------------------------
-def one_shot_uses(statement: cst.With, index: int, name: str) -> tuple[list[cst.Name], int, bool]:
-    """The uses of ``name`` after the ``index``-th item of ``statement`` (later items, then the
-    body): every use, the most uses any one path through the body makes (the branches of an
-    ``if`` or a ``match`` are alternatives), and whether a use may run more than once (inside a
-    loop, comprehension, nested function or class)."""
-    uses: list[cst.Name] = []
-    repeated: list[bool] = []
-    most = sum(_uses(root, name, False, uses, repeated) for root in (*statement.items[index + 1:], statement.body))
-    return uses, most, any(repeated)
-
-
-# SDK resources whose requests generate nothing: one JSON answer, never a long stream.
-_SIDE_RESOURCES = re.compile(r"^(?:beta\.)?(?:(?:embeddings|moderations|models|files|batches|fine_tuning|vector_stores"
-                             r"|uploads|containers|evals|webhooks)\.|messages\.(?:batches|count_tokens)\b)")
-
-
-def is_generation(method: str) -> bool:
-    """Whether an SDK request (``chat.completions.create``) may generate: not ``embeddings.create``,
-    ``files.create``, ``messages.batches.retrieve`` and the like."""
-    return _SIDE_RESOURCES.match(method) is None
-
-
-def only_side_requests(call: cst.Call, scope: Scope, scan: ModuleScan, side: set[int]) -> bool:
-    """Whether the client ``call`` makes is bound to a name of its function, or to ``self.<name>``
-    in its class (with no subclass in the module), whose every other use is the receiver of a
-    request that generates nothing (``side``)."""
-    owner = scope.enclosing_class()
-    if scope.kind == "function" and isinstance(scope.node, cst.FunctionDef):
-        names = [name for name, bindings in scope.names.items()
-                 if len(bindings) == 1 and isinstance(bindings[0], ValueOf) and bindings[0].node is call]
-        if len(names) == 1:
-            uses: list[cst.Name] = []
-            _uses(scope.node.body, names[0], False, uses, [])
-            return _side_only(uses, side)
-    if owner is None or not isinstance(owner.node, cst.ClassDef) or owner.parent is None:
-        return False
-    attributes = [name for name, bindings in owner.self_attrs.items()
-                  if len(bindings) == 1 and isinstance(bindings[0], ValueOf) and bindings[0].node is call]
-    classes = [binding.definition.node for bindings in scan.module_scope.names.values() for binding in bindings
-               if isinstance(binding, Opaque) and binding.definition is not None]
-    derived = any(isinstance(base.value, cst.Name) and base.value.value == owner.node.name.value
-                  for node in classes if isinstance(node, cst.ClassDef) for base in node.bases)
-    if len(attributes) != 1 or derived:
-        return False
-    found = [node for node in _walk(owner.node.body) if isinstance(node, cst.Attribute)
-             and node.attr.value == attributes[0] and isinstance(node.value, cst.Name)]
-    return _side_only(found, side)
-
-
-def _side_only(uses: Sequence[cst.CSTNode], side: set[int]) -> bool:
-    """Every use but one (the name the assignment binds) is a side request's receiver, and there is one."""
-    others = [use for use in uses if id(use) not in side]
-    return len(others) == 1 and len(uses) > 1
-
-
-def closed_after_one_request(call: cst.Call, scope: Scope, request_receivers: set[int]) -> bool:
-    """Whether the client ``call`` makes is bound once to a name of the function ``scope`` that makes
-    one request on it (not in a loop) and closes it (``client.close()``, ``await client.aclose()``,
-    in a ``finally`` or after), with no other use: a client opened for one request."""
-    if scope.kind != "function" or not isinstance(scope.node, cst.FunctionDef):
-        return False
-    names = [name for name, bindings in scope.names.items()
-             if len(bindings) == 1 and isinstance(bindings[0], ValueOf) and bindings[0].node is call]
-    if len(names) != 1:
-        return False
-    name = names[0]
-    closes = {id(node.func.value) for node in _walk(scope.node.body) if isinstance(node, cst.Call)
-              and isinstance(node.func, cst.Attribute) and node.func.attr.value in ("close", "aclose")
-              and isinstance(node.func.value, cst.Name) and node.func.value.value == name}
-    uses: list[cst.Name] = []
-    repeated: list[bool] = []
-    _uses(scope.node.body, name, False, uses, repeated)
-    requests = [again for use, again in zip(uses, repeated) if id(use) in request_receivers]
-    others = [use for use in uses if id(use) not in request_receivers and id(use) not in closes]
-    # the other use is the name the assignment binds
-    return bool(closes) and requests == [False] and len(others) == 1
-
-
-_REPEATING = (cst.For, cst.While, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp, cst.FunctionDef,
-              cst.Lambda, cst.ClassDef)
-
-
-def _each_pass_exits(block: cst.BaseSuite) -> bool:
-    """Whether a loop body leaves the loop when its last statement (or, for a ``try``, the last
-    statement of its body) runs: a ``return`` or ``break``."""
-    if not isinstance(block, cst.IndentedBlock) or not block.body:
-        return False
-    last = block.body[-1]
-    if isinstance(last, cst.Try):
-        return _each_pass_exits(last.body)
-    return isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], (cst.Return, cst.Break))
-
-
-def _uses(node: cst.CSTNode, name: str, again: bool, found: list[cst.Name], repeated: list[bool]) -> int:
-    """Collect the uses of ``name`` under ``node``; return the most uses on one path through it."""
-    if isinstance(node, cst.Name):
-        if node.value == name:
-            found.append(node)
-            repeated.append(again)
-            return 1
-        return 0
-    if isinstance(node, cst.Attribute):  # ``x.name``: only ``x`` may be a use
-        return _uses(node.value, name, again, found, repeated)
-    if isinstance(node, cst.Arg):  # ``f(name=...)``: the keyword is not a use
-        return _uses(node.value, name, again, found, repeated)
-    if isinstance(node, cst.If):
-        test = _uses(node.test, name, again, found, repeated)
-        body = _uses(node.body, name, again, found, repeated)
-        orelse = _uses(node.orelse, name, again, found, repeated) if node.orelse is not None else 0
-        return test + max(body, orelse)
-    if isinstance(node, cst.Match):
-        subject = _uses(node.subject, name, again, found, repeated)
-        return subject + max((_uses(case, name, again, found, repeated) for case in node.cases), default=0)
-    if isinstance(node, (cst.For, cst.While)) and _each_pass_exits(node.body):
-        # ``for attempt in range(3): try: return c.post(...)``: a retry or fallback loop that leaves
-        # on the first success makes one request
-        return sum(_uses(child, name, again, found, repeated) for child in node.children)
-    again = again or isinstance(node, _REPEATING)
-    return sum(_uses(child, name, again, found, repeated) for child in node.children)

@@ -119,6 +119,7 @@ def collect(scan: ModuleScan, resolver: Resolver, receivers: Receivers, finder: 
     specs: list[ClientSpec] = []
     overrides: dict[int, list[bool]] = {}  # client call -> per followed call: passes its own timeout?
     found_evidence = _Evidence()
+    handed: list[tuple[cst.Call, Scope]] = []  # calls that may hand a client to a local function
     for call, scope in scan.calls:
         func = call.func
         qualname = resolver.qualname(func, scope)
@@ -154,8 +155,12 @@ def collect(scan: ModuleScan, resolver: Resolver, receivers: Receivers, finder: 
             else:
                 found_evidence.on_parameter(call, func, scope, resolver, finder, registry)
         if qualname is None or qualname not in registry.constructors:
-            found_evidence.passed_to_local(call, scope, receivers)
+            if call.args:
+                handed.append((call, scope))
             specs.extend(found_evidence.method_handed(call, scope, receivers, finder, registry))
+    if found_evidence.made or receivers.seeded:  # a client made here, or one made elsewhere, may be handed on
+        for call, scope in handed:
+            found_evidence.passed_to_local(call, scope, receivers)
     found_evidence.fixtures(scan, resolver, receivers)
     found_evidence.through_parameters()
     return specs, overrides, found_evidence
@@ -351,7 +356,7 @@ class _Evidence:
                     break
                 base = base.value
             self.request_receivers.add(id(base))
-            from lunalint.evidence import is_generation
+            from lunalint.uses import is_generation
 
             if not is_generation(method):
                 self.side_requests.add(id(base))
@@ -390,7 +395,10 @@ class _Evidence:
         if not call.args:
             return
         args = list(call.args)
-        if receivers.resolver.qualname(call.func, scope) == "functools.partial":  # ``partial(self.send, client)``
+        func = call.func
+        named = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+        if named == "partial" and receivers.resolver.qualname(func, scope) == "functools.partial":
+            # ``partial(self.send, client)``
             found = callee(args.pop(0).value, scope, receivers.resolver)
         else:
             found = callee(call.func, scope, receivers.resolver)
@@ -487,7 +495,7 @@ class _Evidence:
         """Clients bound by ``with`` whose one use is one request, made once."""
         import libcst as cst
 
-        from lunalint.evidence import closed_after_one_request, one_shot_uses
+        from lunalint.uses import closed_after_one_request, one_shot_uses
 
         for statement, _ in scan.withs:
             for index, item in enumerate(statement.items):
@@ -497,15 +505,17 @@ class _Evidence:
                 uses, most, repeated = one_shot_uses(statement, index, item.asname.name.value)
                 if uses and most == 1 and not repeated and all(id(use) in self.request_receivers for use in uses):
                     self.one_shot.add(id(item.item))
+        closing = {id(scope) for call, scope in scan.calls  # functions that close something
+                   if isinstance(call.func, cst.Attribute) and call.func.attr.value in ("close", "aclose")}
         for made in self.made.values():
-            if closed_after_one_request(made.call, made.scope, self.request_receivers):
+            if id(made.scope) in closing and closed_after_one_request(made.call, made.scope, self.request_receivers):
                 self.one_shot.add(id(made.call))
 
     def side_clients(self, scan: ModuleScan) -> None:
         """SDK clients whose every use is a request that generates nothing (``embeddings.create``)."""
-        from lunalint.evidence import only_side_requests
+        from lunalint.uses import only_side_requests
 
-        for key, made in self.made.items():
+        for key, made in self.made.items() if self.side_requests else ():
             if only_side_requests(made.call, made.scope, scan, self.side_requests):
                 self.side_only.add(key)
 

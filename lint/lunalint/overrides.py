@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from collections import deque
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, NamedTuple
@@ -32,7 +33,7 @@ if TYPE_CHECKING:
     from lunalint.resolve import Resolver
     from lunalint.scope import Scope
 
-__all__ = ["Implementation", "body_method", "implementations", "subclasses_elsewhere"]
+__all__ = ["Implementation", "body_method", "implementations", "local_names", "subclasses_elsewhere"]
 
 MAX_MODULES = 24  # other modules read for the subclasses of one class
 MAX_CLASSES = 64  # subclasses followed for one class
@@ -146,6 +147,9 @@ def subclasses_elsewhere(names: list[str], project: Project) -> dict[str, list[s
             if module == project.path or (module not in read and len(read) >= MAX_MODULES):
                 continue
             read.add(module)
+            text = project.text(module)
+            if text is None or not re.search(rf"\bclass\s+\w+\s*\([^)]*\b{re.escape(name)}\b", text):
+                continue  # no class statement names it: read, not parsed
             source = project.source(module)
             if source is None:
                 continue
@@ -159,7 +163,7 @@ def subclasses_elsewhere(names: list[str], project: Project) -> dict[str, list[s
 
 def _deriving(tree: ast.Module, module: str, path: str, name: str, project: Project) -> Iterator[str]:
     """The top-level classes of ``module`` with the class ``name`` of ``path`` among their bases."""
-    local = _local_names(tree, module, path, name, project)
+    local = local_names(tree, module, path, name, project)
     for statement in tree.body:
         if isinstance(statement, ast.ClassDef) and any(
                 isinstance(base, ast.Name) and base.id in local
@@ -168,7 +172,7 @@ def _deriving(tree: ast.Module, module: str, path: str, name: str, project: Proj
             yield statement.name
 
 
-def _local_names(tree: ast.Module, module: str, path: str, name: str, project: Project) -> set[str]:
+def local_names(tree: ast.Module, module: str, path: str, name: str, project: Project) -> set[str]:
     """The names the class ``name`` of ``path`` has in ``module``: itself there, else its imports."""
     if module == path:
         return {name}

@@ -58,6 +58,7 @@ class Project:
         self.read: dict[str, Dependency] = {}
         self._modules: dict[str, Resolver | None] = {}  # "path\0name" -> the statements binding name
         self._sources: dict[str, tuple[list[str], ast.Module] | None] = {}
+        self._texts: dict[str, str | None] = {}
         self._active: set[str] = set()
         self._root: str | None = None
 
@@ -201,20 +202,32 @@ class Project:
         self._modules[key] = resolver
         return resolver
 
+    def text(self, path: str) -> str | None:
+        """The text of the module at ``path``, recorded as a dependency (``source`` without the tree)."""
+        if path not in self._texts:
+            self._texts[path] = None
+            read = read_dependency(path, MAX_MODULE_BYTES)
+            if read is None:
+                return None
+            data, dependency = read
+            if len(data) > MAX_MODULE_BYTES or b"\x00" in data:
+                return None
+            self.read[path] = dependency
+            try:
+                self._texts[path] = data.decode("utf-8")
+            except ValueError:
+                return None
+        return self._texts[path]
+
     def _source(self, path: str) -> tuple[list[str], ast.Module] | None:
         if path in self._sources:
             return self._sources[path]
         self._sources[path] = None
-        read = read_dependency(path, MAX_MODULE_BYTES)
-        if read is None:
+        text = self.text(path)
+        if text is None:
             return None
-        data, dependency = read
-        if len(data) > MAX_MODULE_BYTES or b"\x00" in data:
-            return None
-        self.read[path] = dependency
         try:
-            text = data.decode("utf-8")
-            tree = ast.parse(data)
+            tree = ast.parse(text)
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             return None
         found = (_LINES.findall(text), tree)

@@ -53,6 +53,11 @@ class Receivers:
     def resolver(self) -> Resolver:
         return self._resolver
 
+    @property
+    def seeded(self) -> bool:
+        """Whether some names here stand for a client made in another module."""
+        return self._seeds is not None
+
     def possible(self, node: cst.BaseExpression, scope: Scope) -> tuple[Value, ...] | None:
         """Every value ``node`` may have; ``None`` when a binding out of sight (``global``,
         ``nonlocal``) may give it another, or the possibilities are too many to follow."""

@@ -26,6 +26,7 @@ from __future__ import annotations
 import ast
 import bisect
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, NamedTuple
@@ -293,6 +294,29 @@ def _evidence_in_subclasses(made: Made, receivers: Receivers, anchor: object, pr
     return [replace(item, anchor=anchor) for item in found[:MAX_EVIDENCE]]
 
 
+def _uses_attributes(tree: ast.Module, inherited: Inherited) -> bool:
+    """Whether a class of ``inherited`` calls a method on one of its attributes
+    (``self.client.post(...)``): a module whose subclasses do not is not parsed."""
+    from lunalint.libraries import load
+
+    methods = load().method_names
+    return any(isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in methods
+               and _on_attribute(node.func.value, inherited.attributes)
+               for statement in tree.body if isinstance(statement, ast.ClassDef) and statement.name in inherited.classes
+               for node in ast.walk(statement))
+
+
+def _on_attribute(node: ast.expr, attributes: frozenset[str]) -> bool:
+    """Whether ``node`` (``self.client.chat.completions``) goes through one of ``attributes``."""
+    for _ in range(6):
+        if not isinstance(node, ast.Attribute):
+            return False
+        if node.attr in attributes:
+            return True
+        node = node.value
+    return False
+
+
 def _read_module(path: str, client: Obj, channels: set[Channel], project: Project,
                  inherited: Inherited | None = None) -> tuple[list[Evidence], list[Channel]] | None:
     """The evidence on ``client`` in the module at ``path``, and its new channels there; with
@@ -306,6 +330,8 @@ def _read_module(path: str, client: Obj, channels: set[Channel], project: Projec
     lines, tree = source
     if inherited is None and not any(channel.module == path for channel in channels) and not _imports_channel(
             tree, path, channels, project):
+        return None
+    if inherited is not None and not _uses_attributes(tree, inherited):
         return None
     names = sorted({channel.name for channel in channels} | (inherited.classes if inherited is not None else set()))
     parsed = project.run_state((f"module {' '.join(names)}", path), lambda _: mentioning(lines, tree, names))
@@ -407,16 +433,77 @@ def calls_elsewhere(function: Scope, project: Project) -> list[ForeignCall]:
     return found[:MAX_CALLERS]
 
 
+def _may_call(tree: ast.Module, lines: list[str], module: str, path: str, name: str, method: str | None,
+              project: Project) -> bool:
+    """Whether ``module`` may call the function ``name`` of ``path`` (``name(...)``,
+    ``helpers.name(...)``) or the method ``method`` of its class ``name`` on an instance (a name
+    bound to ``name(...)``, or a parameter annotated ``name``): the cheap test, on the text and
+    the ``ast`` tree, before libcst parses anything."""
+    from lunalint.overrides import local_names
+
+    if not any(f"{method or name}(" in line for line in lines):
+        return False
+    aliases = local_names(tree, module, path, name, project)
+    modules = _module_names(tree, module, path, project)
+    if not aliases and not modules:
+        return False
+
+    def names_it(node: ast.expr | None) -> bool:
+        return isinstance(node, ast.Name) and node.id in aliases or isinstance(node, ast.Attribute) and (
+            node.attr == name and isinstance(node.value, ast.Name) and node.value.id in modules)
+
+    calls: list[ast.Call] = []
+    instances: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            calls.append(node)
+        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and names_it(node.value.func):
+            instances.update(target.id for target in node.targets if isinstance(target, ast.Name))
+        elif isinstance(node, ast.arg) and names_it(node.annotation):
+            instances.add(node.arg)
+    if method is None:
+        return any(names_it(call.func) for call in calls)
+    return any(isinstance(call.func, ast.Attribute) and call.func.attr == method and isinstance(
+        call.func.value, ast.Name) and call.func.value.id in instances for call in calls)
+
+
+def _module_names(tree: ast.Module, module: str, path: str, project: Project) -> set[str]:
+    """The names ``module`` binds to the module at ``path`` (``from pkg import helpers``,
+    ``import pkg.helpers as helpers``)."""
+    found = set()
+    for node in tree.body:
+        if isinstance(node, ast.ImportFrom):
+            base = "." * node.level + (node.module or "")
+            pairs = [(alias.asname or alias.name, f"{base}{alias.name}" if base.endswith(".") or not base
+                      else f"{base}.{alias.name}") for alias in node.names]
+        elif isinstance(node, ast.Import):
+            pairs = [(alias.asname, alias.name) for alias in node.names if alias.asname]
+        else:
+            continue
+        for local, dotted in pairs:
+            if local and any(file == path and not attributes for file, attributes in project.module_of(dotted, module)):
+                found.add(local)
+    return found
+
+
 def _calls_in(path: str, name: str, method: str | None, project: Project) -> list[ForeignCall]:
     from lunalint.evidence import EvidenceFinder
     from lunalint.parse import mentioning
     from lunalint.resolve import Resolver
     from lunalint.scope import Param
 
+    text = project.text(path)
+    shown = re.escape(name)
+    # the text first: a call of the function, or an instance made or annotated
+    if text is None or not re.search(rf"\b{shown}\s*\(" if method is None else rf"\b{shown}\s*\(|:\s*{shown}\b",
+                                     text):
+        return []
     source = project.source(path)
     if source is None:
         return []
     lines, tree = source
+    if not _may_call(tree, lines, path, project.path, name, method, project):  # nothing to parse
+        return []
     parsed = project.run_state((f"module {name}", path), lambda _: mentioning(lines, tree, [name]))
     if parsed is None:
         return []
