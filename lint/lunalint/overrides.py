@@ -148,7 +148,7 @@ def subclasses_elsewhere(names: list[str], project: Project) -> dict[str, list[s
                 continue
             read.add(module)
             text = project.text(module)
-            if text is None or not re.search(rf"\bclass\s+\w+\s*\([^)]*\b{re.escape(name)}\b", text):
+            if text is None or not _names_a_base(text, name):
                 continue  # no class statement names it: read, not parsed
             source = project.source(module)
             if source is None:
@@ -159,6 +159,13 @@ def subclasses_elsewhere(names: list[str], project: Project) -> dict[str, list[s
                     pending.append((module, cls))
                     by_module.setdefault(module, []).append(cls)
     return by_module
+
+
+def _names_a_base(text: str, name: str) -> bool:
+    """Whether a class statement of ``text`` may name the class ``name`` (or an alias of it) as a base."""
+    names = [name, *re.findall(rf"\b{re.escape(name)}\s+as\s+(\w+)", text)]
+    pattern = "|".join(re.escape(each) for each in names)
+    return re.search(rf"\bclass\s+\w+\s*\([^)]*\b(?:{pattern})\b", text) is not None
 
 
 def _deriving(tree: ast.Module, module: str, path: str, name: str, project: Project) -> Iterator[str]:
