@@ -128,7 +128,6 @@ class Callers:
 def instance_class(node: cst.Name, scope: Scope, resolver: Resolver) -> Scope | None:
     """The class of the module an instance named ``node`` is made from (``api = Api()``), or
     that a parameter is annotated with (``api: Api``)."""
-    from lunalint.values import Obj
 
     bindings = scope.lookup(node.value)
     if not bindings or len(bindings) != 1:
@@ -143,17 +142,11 @@ def instance_class(node: cst.Name, scope: Scope, resolver: Resolver) -> Scope | 
                 return found[0].definition
         return None
     if isinstance(binding, ValueOf) and isinstance(binding.node, cst.Call):
-        func = binding.node.func
-        if isinstance(func, cst.Name):  # the cheap test first: a class defined in the module
-            made = binding.scope.lookup(func.value)
-            if not made or len(made) != 1 or not isinstance(made[0], Opaque) or made[0].definition is None \
-                    or made[0].definition.kind != "class":
-                return None
-        elif not isinstance(func, cst.Attribute):
-            return None
-        value = resolver.resolve(binding.node, binding.scope)
-        if isinstance(value, Obj) and value.cls is not None and value.cls.members is not None:
-            return value.cls.members.scope
+        func = binding.node.func  # a class defined in the module
+        made = binding.scope.lookup(func.value) if isinstance(func, cst.Name) else None
+        if made and len(made) == 1 and isinstance(made[0], Opaque) and made[0].definition is not None \
+                and made[0].definition.kind == "class":
+            return made[0].definition
     return None
 
 

@@ -159,8 +159,9 @@ def collect(scan: ModuleScan, resolver: Resolver, receivers: Receivers, finder: 
                 handed.append((call, scope))
             specs.extend(found_evidence.method_handed(call, scope, receivers, finder, registry))
     if found_evidence.made or receivers.seeded:  # a client made here, or one made elsewhere, may be handed on
+        names = None if receivers.seeded else found_evidence.client_names()
         for call, scope in handed:
-            found_evidence.passed_to_local(call, scope, receivers)
+            found_evidence.passed_to_local(call, scope, receivers, names)
     found_evidence.fixtures(scan, resolver, receivers)
     found_evidence.through_parameters()
     return specs, overrides, found_evidence
@@ -384,7 +385,20 @@ class _Evidence:
                                       finder.show(func), lazy_body=False)
             self._add(self.of_parameter, _parameter_key(scope, base.value), evidence, call)
 
-    def passed_to_local(self, call: cst.Call, scope: Scope, receivers: Receivers) -> None:
+    def client_names(self) -> frozenset[str]:
+        """The names (and ``self.<attribute>`` names) the pooled clients made here are bound to."""
+        from lunalint.scope import ValueOf
+
+        found: set[str] = set()
+        for made in self.made.values():
+            owner = made.scope.enclosing_class()
+            for table in (made.scope.names, owner.self_attrs if owner is not None else {}):
+                found.update(name for name, bindings in table.items()
+                             if any(isinstance(b, ValueOf) and b.node is made.call for b in bindings))
+        return frozenset(found)
+
+    def passed_to_local(self, call: cst.Call, scope: Scope, receivers: Receivers,
+                        names: frozenset[str] | None = None) -> None:
         """``helper(client)``, ``self.send(client)`` or ``retry(...)(self.send)(client)`` with a local
         function or method: the client is its parameter there."""
         import libcst as cst
@@ -411,6 +425,9 @@ class _Evidence:
         for index, arg in enumerate(args):
             if arg.star or not isinstance(arg.value, (cst.Name, cst.Attribute)):
                 continue
+            if names is not None and (arg.value.value if isinstance(arg.value, cst.Name)
+                                      else arg.value.attr.value) not in names:
+                continue  # not a name a client made here is bound to
             name = arg.keyword.value if arg.keyword is not None else (
                 positional[index] if index < len(positional) else None)
             if name is None:
