@@ -282,8 +282,8 @@ def _evidence_in_subclasses(made: Made, receivers: Receivers, anchor: object, pr
         isinstance(b, ValueOf) and any(isinstance(value, Obj) and value.node is made.call
                                        for value in receivers.possible(b.node, b.scope) or ())
         for b in bindings))
-    if not attributes:
-        return []
+    if not attributes or _requests_on(owner.node, attributes):
+        return []  # the class makes its own requests on the client: what they are for is seen here
     found: list[Evidence] = []
     for path, classes in subclasses_elsewhere([owner.node.name.value], project).items():
         result = _read_module(path, made.value, set(), project, Inherited(frozenset(classes), attributes))
@@ -314,6 +314,25 @@ def _on_attribute(node: ast.expr, attributes: frozenset[str]) -> bool:
         if node.attr in attributes:
             return True
         node = node.value
+    return False
+
+
+def _requests_on(cls: cst.ClassDef, attributes: frozenset[str]) -> bool:
+    """Whether a method of ``cls`` calls a request method on one of ``attributes``
+    (``self.client.post(...)``, ``self.client.chat.completions.create(...)``)."""
+    from lunalint.evidence import walk
+    from lunalint.libraries import load
+
+    methods = load().method_names
+    for node in walk(cls.body):
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value in methods:
+            base: cst.BaseExpression = node.func.value
+            for _ in range(6):
+                if not isinstance(base, cst.Attribute):
+                    break
+                if base.attr.value in attributes:
+                    return True
+                base = base.value
     return False
 
 

@@ -38,7 +38,7 @@ class TimeoutBelowStreamingMinimum(Rule):
 
     Evidence counts wherever the project uses the client: a module-level client imported by other
     modules, a factory's result, a client handed to a setter that a getter returns elsewhere, a
-    client a class stores in `self.client` that its subclasses in other modules use; the
+    client a class stores in `self.client` and leaves to its subclasses in other modules; the
     message then names the module and line ("streams: `client.stream(...)` in pkg/models.py:40").
     It also counts through calls: a client handed to a helper or a method (directly, through
     `functools.partial` or a retry wrapper applied by hand) gets the evidence of its requests
