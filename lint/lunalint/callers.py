@@ -33,7 +33,7 @@ def local_function(func: cst.BaseExpression, scope: Scope) -> Scope | None:
         bindings = scope.lookup(func.value)
     elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
         owner = scope.enclosing_class()
-        if owner is not None and func.value.value == scope.self_of():
+        if owner is not None and func.value.value == scope.self_name:
             bindings = owner.names.get(func.attr.value)
     if bindings and len(bindings) == 1 and isinstance(bindings[0], Opaque):
         return bindings[0].definition
@@ -49,9 +49,7 @@ def callee(func: cst.BaseExpression, scope: Scope, resolver: Resolver, depth: in
     if isinstance(func, (cst.Name, cst.Attribute)):
         function = local_function(func, scope)
         if function is not None and isinstance(function.node, cst.FunctionDef):
-            static = any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod"
-                         for d in function.node.decorators)
-            return function, 1 if isinstance(func, cst.Attribute) and not static else 0
+            return function, 1 if isinstance(func, cst.Attribute) and not _static(function.node) else 0
     if depth > 2 or not isinstance(func, cst.Name):
         return None
     bindings = scope.lookup(func.value)
@@ -158,9 +156,12 @@ def method_of(cls: Scope, name: str) -> tuple[Scope, int] | None:
     function = bindings[0].definition
     if function is None or not isinstance(function.node, cst.FunctionDef):
         return None
-    static = any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod"
-                 for d in function.node.decorators)
-    return function, 0 if static else 1
+    return function, 0 if _static(function.node) else 1
+
+
+def _static(function: cst.FunctionDef) -> bool:
+    return any(isinstance(d.decorator, cst.Name) and d.decorator.value == "staticmethod"
+               for d in function.decorators)
 
 
 def argument(call: cst.Call, param: Param, skipped: int) -> cst.BaseExpression | None:

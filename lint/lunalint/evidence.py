@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from lunalint.scope import Binding, Param, Unpacked, ValueOf
+from lunalint.receivers import bindings_of
+from lunalint.scope import Param, Unpacked, ValueOf
 from lunalint.spec import Evidence, EvidenceKind
 from lunalint.values import Bool, Dict, Obj, Str
 
@@ -220,7 +221,7 @@ class EvidenceFinder:
             left, right = self.text(node.left, scope, depth + 1, given), self.text(node.right, scope, depth + 1, given)
             return None if left is None or right is None else left + right
         if isinstance(node, (cst.Name, cst.Attribute)):  # a name or ``self.<attribute>`` bound once
-            bindings = _bindings(node, scope)
+            bindings = bindings_of(node, scope)
             if bindings and len(bindings) == 1 and isinstance(bindings[0], ValueOf):
                 bound = bindings[0]
                 if isinstance(bound.node, (cst.FormattedString, cst.BinaryOperation, cst.ConcatenatedString)):
@@ -472,7 +473,7 @@ class EvidenceFinder:
         """``node`` itself, or for a name assigned several times in its function (``url = base +
         "/v1/messages"``, then ``url = f"{url}?{query}"`` under a test) each value assigned: a
         request may be made with any of them."""
-        bindings = _bindings(node, scope)
+        bindings = bindings_of(node, scope)
         if bindings and len(bindings) > 1 and all(isinstance(b, ValueOf) for b in bindings):
             return [(b.node, b.scope) for b in bindings if isinstance(b, ValueOf)]
         return [(node, scope)]
@@ -480,7 +481,7 @@ class EvidenceFinder:
     def body_values(self, node: cst.BaseExpression, scope: Scope) -> list[tuple[cst.BaseExpression, Scope]]:
         """The values a body named by ``node`` may have: each value of a name assigned several
         times, or each item a local function's ``return`` gives a name bound by unpacking."""
-        bindings = _bindings(node, scope)
+        bindings = bindings_of(node, scope)
         if bindings and len(bindings) == 1 and isinstance(bindings[0], Unpacked):
             return self.unpacked(bindings[0])
         values = self.assignments(node, scope)
@@ -546,11 +547,7 @@ class EvidenceFinder:
 
     def reader_around(self, scope: Scope) -> Evidence | None:
         """A response read incrementally in the function (or method) ``scope`` belongs to."""
-        function: Scope | None = scope
-        while function is not None and function.kind != "function":
-            if function.kind == "module":
-                return None
-            function = function.parent
+        function = _function_of(scope)
         if function is None or function.node is None:
             return None
         key = id(function.node)
@@ -611,17 +608,6 @@ def _lacks_required_key(url: str, body: Dict | None) -> bool:
         if pattern.search(path):
             return key not in body.items
     return False
-
-
-def _bindings(node: cst.BaseExpression, scope: Scope) -> list[Binding] | None:
-    """The bindings of a name, or of ``self.<attribute>`` in a method (in its class and body)."""
-    if isinstance(node, cst.Name):
-        return scope.lookup(node.value)
-    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == scope.self_of():
-        owner = scope.enclosing_class()
-        if owner is not None:
-            return owner.self_attrs.get(node.attr.value, []) + owner.names.get(node.attr.value, []) or None
-    return None
 
 
 # URL building: ``%`` fields, ``str.format`` fields, the methods that strip a text, and the functions

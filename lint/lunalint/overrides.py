@@ -26,6 +26,7 @@ import libcst as cst
 
 from lunalint.scope import Opaque, ValueOf
 from lunalint.evidence import model_keys
+from lunalint.project import imported_name
 from lunalint.values import Dict
 
 if TYPE_CHECKING:
@@ -33,7 +34,8 @@ if TYPE_CHECKING:
     from lunalint.resolve import Resolver
     from lunalint.scope import Scope
 
-__all__ = ["Implementation", "body_method", "implementations", "local_names", "subclasses_elsewhere"]
+__all__ = ["Implementation", "body_method", "implementations", "local_names", "subclasses_elsewhere",
+           "subclasses_here"]
 
 MAX_MODULES = 24  # other modules read for the subclasses of one class
 MAX_CLASSES = 64  # subclasses followed for one class
@@ -62,7 +64,7 @@ def body_method(node: cst.BaseExpression, scope: Scope) -> tuple[Scope, str] | N
         return None
     receiver = node.func.value
     owner = scope.enclosing_class()
-    if owner is None or not isinstance(receiver, cst.Name) or receiver.value != scope.self_of():
+    if owner is None or not isinstance(receiver, cst.Name) or receiver.value != scope.self_name:
         return None
     method = node.func.attr.value
     return (owner, method) if method not in owner.self_attrs else None
@@ -74,7 +76,7 @@ def implementations(owner: Scope, method: str, resolver: Resolver, project: Proj
     module = owner.parent
     if module is None or module.kind != "module" or not isinstance(owner.node, cst.ClassDef):
         return []
-    here = _subclasses_here(owner, module)
+    here = subclasses_here(owner, module)
     found = [item for cls in here if (item := _returns_keys(cls, method, resolver, "")) is not None]
     if project is not None:
         found += _elsewhere([cls.node.name.value for cls in here if isinstance(cls.node, cst.ClassDef)],
@@ -82,7 +84,7 @@ def implementations(owner: Scope, method: str, resolver: Resolver, project: Proj
     return found
 
 
-def _subclasses_here(owner: Scope, module: Scope) -> list[Scope]:
+def subclasses_here(owner: Scope, module: Scope) -> list[Scope]:
     """``owner`` and the classes of its module that derive from it, at any depth."""
     classes = [binding.definition for bindings in module.names.values() for binding in bindings
                if isinstance(binding, Opaque) and binding.definition is not None
@@ -187,11 +189,10 @@ def local_names(tree: ast.Module, module: str, path: str, name: str, project: Pr
     for node in tree.body:
         if not isinstance(node, ast.ImportFrom):
             continue
-        base = "." * node.level + (node.module or "")
         for alias in node.names:
             if alias.name != name:
                 continue
-            dotted = f"{base}{name}" if base.endswith(".") or not base else f"{base}.{name}"
+            dotted = imported_name(node, name)
             if any(file == path or os.path.basename(file) == "__init__.py"  # a package re-exporting it
                    for file, attributes in project.module_of(dotted, module) if attributes == [name]):
                 found.add(alias.asname or name)

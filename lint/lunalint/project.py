@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from lunalint.resolve import Resolver
     from lunalint.values import Value
 
-__all__ = ["Dependency", "Project", "active", "checking", "new_run"]
+__all__ = ["Dependency", "Project", "active", "checking", "imported_name", "new_run"]
 
 MAX_MODULE_BYTES = 256 * 1024  # larger modules are not read for values
 MAX_ANCESTORS = 8  # directories above a file searched for the top package of an absolute import
@@ -233,6 +233,12 @@ class Project:
         found = (_LINES.findall(text), tree)
         self._sources[path] = found
         return found
+
+
+def imported_name(node: ast.ImportFrom, name: str) -> str:
+    """The dotted name ``from <module> import <name>`` imports (``.http.client``, ``pkg.http.client``)."""
+    base = "." * node.level + (node.module or "")
+    return f"{base}{name}" if base.endswith(".") or not base else f"{base}.{name}"
 
 
 def read_dependency(path: str, limit: int) -> tuple[bytes, Dependency] | None:

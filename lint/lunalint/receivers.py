@@ -27,7 +27,7 @@ from lunalint.values import NoneValue, Symbol, Unknown, Value
 if TYPE_CHECKING:
     from lunalint.usages import Seeds
 
-__all__ = ["Receivers", "one_of"]
+__all__ = ["Receivers", "bindings_of", "one_of"]
 
 _MAX_DEPTH = 40  # bindings and factory calls followed in a row
 _MAX_VALUES = 32  # possibilities of one receiver
@@ -91,7 +91,7 @@ class Receivers:
             if seed is not None:
                 found.append(seed)
                 return
-        bindings = self._bindings(node, scope)
+        bindings = bindings_of(node, scope)
         if bindings is not None:
             for binding in bindings:
                 if isinstance(binding, ValueOf):
@@ -115,16 +115,6 @@ class Receivers:
                     found.append(NoneValue(node))
                 else:
                     self._collect(value, factory, found, seen, depth + 1)
-
-    def _bindings(self, node: cst.BaseExpression, scope: Scope) -> list[ImportOf | ValueOf | Opaque] | None:
-        """The bindings of a name, or of ``self.<attr>`` in a method (instance and class level)."""
-        if isinstance(node, cst.Name) and node.value not in ("None", "True", "False"):
-            return scope.lookup(node.value)
-        owner = _owner(node, scope)
-        if owner is not None and isinstance(node, cst.Attribute):
-            found = owner.self_attrs.get(node.attr.value, []) + owner.names.get(node.attr.value, [])
-            return found or None
-        return None
 
     def _factory(self, node: cst.BaseExpression, scope: Scope) -> Scope | None:
         """The body of the local function ``node`` calls (``make()``, ``self.make()``, ``await
@@ -158,6 +148,17 @@ class Receivers:
         if isinstance(decorator, cst.Name) and scope.lookup(decorator.value) is None:
             return decorator.value in _TRANSPARENT_DECORATORS
         return self._resolver.qualname(decorator, scope) in _TRANSPARENT_DECORATORS
+
+
+def bindings_of(node: cst.BaseExpression, scope: Scope) -> list[ImportOf | ValueOf | Opaque] | None:
+    """The bindings of a name, or of ``self.<attr>`` in a method (instance and class level)."""
+    if isinstance(node, cst.Name) and node.value not in ("None", "True", "False"):
+        return scope.lookup(node.value)
+    owner = _owner(node, scope)
+    if owner is not None and isinstance(node, cst.Attribute):
+        found = owner.self_attrs.get(node.attr.value, []) + owner.names.get(node.attr.value, [])
+        return found or None
+    return None
 
 
 def one_of(values: tuple[Value, ...] | None, node: cst.BaseExpression) -> Value:

@@ -139,10 +139,6 @@ class Scope:
             return method.parent
         return None
 
-    def self_of(self) -> str | None:
-        """For a method scope (or a comprehension in one), the name of its first parameter."""
-        return self._method().self_name
-
     def _method(self) -> Scope:
         method: Scope = self
         while method.kind == "comprehension" and method.parent is not None:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import libcst as cst
 
-from lunalint.project import skipped_directory
+from lunalint.project import imported_name, skipped_directory
 from lunalint.scope import DECLARED_ELSEWHERE, Opaque, ValueOf
 from lunalint.spec import EvidenceKind
 
@@ -89,7 +89,7 @@ class Seeds:
     def match(self, node: cst.BaseExpression, scope: Scope, resolver: Resolver) -> Obj | None:
         """The client, when ``node`` is one of its names or a call of one of its factories."""
         if self._inherited is not None and isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) \
-                and node.attr.value in self._inherited.attributes and node.value.value == scope.self_of():
+                and node.attr.value in self._inherited.attributes and node.value.value == scope.self_name:
             owner = scope.enclosing_class()
             if owner is not None and owner.parent is self._module_scope and isinstance(owner.node, cst.ClassDef) \
                     and owner.node.name.value in self._inherited.classes:
@@ -402,9 +402,7 @@ def _imports_channel(tree: ast.Module, path: str, channels: set[Channel], projec
     modules = {channel.module for channel in channels}
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
-            base = "." * node.level + (node.module or "")
-            dotted = [f"{base}{alias.name}" if base.endswith(".") or not base else f"{base}.{alias.name}"
-                      for alias in node.names]
+            dotted = [imported_name(node, alias.name) for alias in node.names]
         elif isinstance(node, ast.Import):
             dotted = [alias.name for alias in node.names]
         else:
@@ -492,9 +490,7 @@ def _module_names(tree: ast.Module, module: str, path: str, project: Project) ->
     found = set()
     for node in tree.body:
         if isinstance(node, ast.ImportFrom):
-            base = "." * node.level + (node.module or "")
-            pairs = [(alias.asname or alias.name, f"{base}{alias.name}" if base.endswith(".") or not base
-                      else f"{base}.{alias.name}") for alias in node.names]
+            pairs = [(alias.asname or alias.name, imported_name(node, alias.name)) for alias in node.names]
         elif isinstance(node, ast.Import):
             pairs = [(alias.asname, alias.name) for alias in node.names if alias.asname]
         else:

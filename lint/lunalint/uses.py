@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from lunalint.evidence import walk
-from lunalint.scope import Opaque, ValueOf
+from lunalint.overrides import subclasses_here
+from lunalint.scope import ValueOf
 
 if TYPE_CHECKING:
     from lunalint.scope import ModuleScan, Scope
@@ -64,11 +65,7 @@ def only_side_requests(call: cst.Call, scope: Scope, scan: ModuleScan, side: set
         return False
     attributes = [name for name, bindings in owner.self_attrs.items()
                   if len(bindings) == 1 and isinstance(bindings[0], ValueOf) and bindings[0].node is call]
-    classes = [binding.definition.node for bindings in scan.module_scope.names.values() for binding in bindings
-               if isinstance(binding, Opaque) and binding.definition is not None]
-    derived = any(isinstance(base.value, cst.Name) and base.value.value == owner.node.name.value
-                  for node in classes if isinstance(node, cst.ClassDef) for base in node.bases)
-    if len(attributes) != 1 or derived:
+    if len(attributes) != 1 or len(subclasses_here(owner, scan.module_scope)) > 1:
         return False
     found = [node for node in walk(owner.node.body) if isinstance(node, cst.Attribute)
              and node.attr.value == attributes[0] and isinstance(node.value, cst.Name)]
