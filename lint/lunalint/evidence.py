@@ -170,6 +170,10 @@ def model_keys(body: Dict) -> list[str]:
     return keys
 
 
+def _has_keys(argument: str, keys: list[str]) -> str:
+    return f"`{argument}=` has {', '.join(f'`{key}`' for key in keys)}"
+
+
 def body_evidence(call: Obj, anchor: cst.CSTNode) -> Evidence | None:
     """``model-body`` evidence when a ``json=``/``data=``/``content=`` body has a model call's keys."""
     for name in BODY_ARGUMENTS:
@@ -179,7 +183,7 @@ def body_evidence(call: Obj, anchor: cst.CSTNode) -> Evidence | None:
         if isinstance(body, Dict):
             keys = model_keys(body)
             if keys:
-                return Evidence(EvidenceKind.MODEL_BODY, f"`{name}=` has {', '.join(f'`{k}`' for k in keys)}", anchor)
+                return Evidence(EvidenceKind.MODEL_BODY, _has_keys(name, keys), anchor)
     return None
 
 
@@ -367,10 +371,14 @@ class EvidenceFinder:
         known body without the key a model path requires (``messages`` for ``/v1/messages``: a
         chat app's message API) says the request is not a model call."""
         body = _known_body(value) if value is not None else None
+
+        def model_endpoint(text: str | None, anchor: cst.Call) -> Evidence | None:
+            found = endpoint_evidence(text, anchor, sends_body=sends_body) if text is not None else None
+            return found if found is not None and text is not None and not _lacks_required_key(text, body) else None
+
         for node, where in self.assignments(url, scope):
-            text = self.text(node, where)
-            endpoint = endpoint_evidence(text, call, sends_body=sends_body) if text is not None else None
-            if endpoint is not None and text is not None and not _lacks_required_key(text, body):
+            endpoint = model_endpoint(self.text(node, where), call)
+            if endpoint is not None:
                 return endpoint
         params = {id(param): param for node in walk(url) if isinstance(node, cst.Name)
                   and (param := self.callers.parameter(node, scope)) is not None}
@@ -387,9 +395,8 @@ class EvidenceFinder:
                     given[(id(param.function), param.name)] = (passed, where)
                 elif param.default is not None and param.default_scope is not None:
                     given[(id(param.function), param.name)] = (param.default, param.default_scope)
-            text = self.text(url, scope, given=given) if given else None
-            endpoint = endpoint_evidence(text, caller, sends_body=sends_body) if text is not None else None
-            if endpoint is not None and text is not None and not _lacks_required_key(text, body):
+            endpoint = model_endpoint(self.text(url, scope, given=given) if given else None, caller)
+            if endpoint is not None:
                 return endpoint
         for foreign in self.foreign_calls(next(iter(functions.values()))):
             texts: dict[tuple[int, str], tuple[cst.BaseExpression, Scope] | str] = {}
@@ -397,9 +404,8 @@ class EvidenceFinder:
                 passed = argument(foreign.call, param, foreign.skipped)
                 if passed is not None:
                     texts[(id(param.function), param.name)] = foreign.finder.text(passed, foreign.scope) or "{}"
-            text = self.text(url, scope, given=texts) if texts else None
-            endpoint = endpoint_evidence(text, foreign.call, sends_body=sends_body) if text is not None else None
-            if endpoint is not None and text is not None and not _lacks_required_key(text, body):
+            endpoint = model_endpoint(self.text(url, scope, given=texts) if texts else None, foreign.call)
+            if endpoint is not None:
                 return replace(foreign.place(endpoint), anchor=call)
         return None
 
@@ -462,9 +468,8 @@ class EvidenceFinder:
                 if isinstance(body, Dict):
                     keys = model_keys(body)
                     if keys:
-                        shown = ", ".join(f"`{k}`" for k in keys)
                         evidence = Evidence(EvidenceKind.MODEL_BODY,
-                                            f"`{arg.keyword.value}=` has {shown} (the `{param.name}` passed)", node)
+                                            f"{_has_keys(arg.keyword.value, keys)} (the `{param.name}` passed)", node)
                         return _anchored(place(evidence), call)
         return None
 
@@ -515,8 +520,7 @@ class EvidenceFinder:
                 if isinstance(body, Dict):
                     keys = model_keys(body)
                     if keys:
-                        shown = ", ".join(f"`{k}`" for k in keys)
-                        return Evidence(EvidenceKind.MODEL_BODY, f"`{arg.keyword.value}=` has {shown}", node)
+                        return Evidence(EvidenceKind.MODEL_BODY, _has_keys(arg.keyword.value, keys), node)
         return None
 
     def built_body(self, call: cst.Call, scope: Scope) -> Evidence | None:
